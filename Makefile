@@ -1,0 +1,48 @@
+# Peerway — `make demo` serves a demo region; `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := peerway.settings
+
+.PHONY: demo test lint fmt e2e messages bench clean-venv
+
+$(BIN)/python:
+	@PY=$$(sh scripts/find-python.sh) || exit 1; \
+	echo "Creating $(VENV) with $$PY"; \
+	$$PY -m venv $(VENV)
+
+# Installed marker: rebuilt whenever the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools<81" wheel
+	@# xstatic-bootstrap's sdist still imports pkg_resources while building.
+	$(BIN)/python -m pip install -q --no-build-isolation "xstatic-bootstrap>=5.3.8"
+	$(BIN)/python -m pip install -q --group dev -e .
+	@touch $@
+
+venv: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	PORT=$(PORT) $(BIN)/peerway demo
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	bash scripts/run-tests.sh
+
+e2e: $(VENV)/.installed
+	$(BIN)/pytest -m browser
+
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l fr_CA --no-obsolete --ignore=.venv --ignore=data
+	$(BIN)/python manage.py compilemessages -l fr_CA --ignore=.venv
+
+clean-venv:
+	rm -rf $(VENV)

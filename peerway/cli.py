@@ -1,0 +1,56 @@
+"""The ``peerway`` command: a thin wrapper over Peerway's management commands.
+
+``peerway audit verify`` runs ``manage.py audit verify``; ``peerway seed-demo`` runs
+``manage.py seed_demo``; and so on. ``peerway --help`` lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "demo-code": ("demo_code", "Print the current two-factor code of a demo account."),
+    "demo": ("demo", "Migrate, seed the demo region if the database is empty, and serve it."),
+    "seed-demo": ("seed_demo", "Build the fictional demo region (kept if it already exists)."),
+    "audit": ("audit", "audit verify | audit export --since DATE [--out FILE]"),
+    "migrate": ("migrate", "Apply database migrations."),
+    "check": ("check", "Check the configuration (add --deploy for production)."),
+    "createsuperuser": ("createsuperuser", "Create a system administrator account."),
+    "worker": ("db_worker", "Run background tasks from the database queue."),
+}
+EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def _usage() -> str:
+    lines = ["usage: peerway COMMAND [ARGS...]", "", "Commands:"]
+    for name, (_target, help_text) in sorted({**COMMANDS, **EXTRA_COMMANDS}.items()):
+        lines.append(f"  {name:<16} {help_text}")
+    lines.append("")
+    lines.append("Run 'peerway COMMAND --help' for a command's options.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerway.settings")
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    table = {**COMMANDS, **EXTRA_COMMANDS}
+    if name not in table:
+        print(f"peerway: unknown command {name!r}\n", file=sys.stderr)
+        print(_usage(), file=sys.stderr)
+        return 2
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["peerway", table[name][0], *rest])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+from django.conf import settings
+
+from .navigation import navigation_for
+
+
+def peerway(request):
+    user = getattr(request, "user", None)
+    demo = False
+    nav = []
+    if user is not None and user.is_authenticated:
+        memberships = list(user.memberships.select_related("organization"))
+        demo = any(m.organization.is_demo for m in memberships)
+        nav = navigation_for(user)
+    else:
+        from .models import Organization
+
+        demo = Organization.objects.filter(is_demo=True).exists()
+    return {
+        "peerway_demo": demo,
+        "peerway_nav": nav,
+        "peerway_idle_minutes": settings.SESSION_IDLE_MINUTES,
+    }

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import context
+from .mfa import user_has_mfa, user_must_use_mfa
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: behind a proxy, set the proxy to pass the client address
+    # (e.g. gunicorn --forwarded-allow-ips), never trust a client-sent header here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Give each request an id (echoed in X-Request-ID) and bind it for audit events."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = context.bind(context.RequestContext(request_id, client_ip(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class MfaRequiredMiddleware:
+    """Send users whose role requires two-factor authentication to set it up first."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health", "/favicon")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and user_must_use_mfa(user)
+            and not user_has_mfa(user)
+        ):
+            return redirect(f"{reverse('mfa_activate_totp')}?required=1")
+        return self.get_response(request)

@@ -1,0 +1,42 @@
+"""Navigation by role: each entry appears only for users holding a role that uses it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation_for(user) -> list[NavItem]:
+    from .permissions import _memberships
+
+    memberships = _memberships(user)
+    items = [NavItem(_("Home"), reverse("core:home"))]
+    # roles anywhere in the organization, and roles held organization-wide
+    orgs: dict[int, tuple[str, set[str], set[str]]] = {}
+    for m in memberships:
+        slug, roles, org_wide = orgs.setdefault(
+            m.organization_id, (m.organization.slug, set(), set())
+        )
+        roles.add(m.role)
+        if m.scope == "organization":
+            org_wide.add(m.role)
+    for slug, roles, org_wide in orgs.values():
+        items.append(NavItem(_("Sites and teams"), reverse("core:structure", args=[slug])))
+        if roles & {Role.MANAGER, Role.ADMIN}:
+            items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
+        if org_wide & {Role.MANAGER, Role.ADMIN}:
+            items.append(NavItem(_("Security settings"), reverse("core:security", args=[slug])))
+        if Role.ADMIN in org_wide:
+            items.append(NavItem(_("Audit trail"), reverse("core:audit", args=[slug])))
+        break  # one organization at a time in the menu; others are reached from home
+    return items

@@ -1,0 +1,21 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def with_class(field, css: str):
+    """Render a bound field's widget with an extra CSS class (forms from other apps)."""
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", "")
+    if input_type in ("checkbox", "radio"):
+        css = "form-check-input"
+    elif widget.__class__.__name__ in ("Select", "SelectMultiple"):
+        css = "form-select"
+    existing = widget.attrs.get("class", "")
+    attrs = {"class": f"{existing} {css}".strip()}
+    if field.errors:
+        attrs["class"] += " is-invalid"
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+    return field.as_widget(attrs=attrs)

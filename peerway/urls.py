@@ -1,0 +1,75 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
+
+from peerway.core import views as core_views
+from peerway.core.access import mark
+
+# The admin sign-in goes through the allauth form: same lockout and two-factor rules.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Peerway"
+
+# allauth views anyone may reach while signing in; every other allauth view is for the
+# signed-in user's own account (allauth itself requires sign-in for those).
+SIGN_IN_VIEWS = {
+    "account_login",
+    "account_logout",
+    "account_signup",
+    "account_inactive",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "account_confirm_email",
+    "account_email_verification_sent",
+    "mfa_authenticate",
+    "account_login_code_confirm",
+    "account_request_login_code",
+    "account_confirm_login_code",
+    "account_reauthenticate",
+    "mfa_reauthenticate",
+    "mfa_trust",
+}
+
+
+def _marked(patterns, *, perm=None, public_names=frozenset()):
+    result = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            result.append(
+                URLResolver(
+                    p.pattern,
+                    _marked(p.url_patterns, perm=perm, public_names=public_names),
+                    p.default_kwargs,
+                    p.app_name,
+                    p.namespace,
+                )
+            )
+        elif isinstance(p, URLPattern):
+            if p.name in public_names:
+                callback = mark(p.callback, public_reason="sign-in")
+            else:
+                callback = mark(p.callback, perm=perm)
+            result.append(URLPattern(p.pattern, callback, p.default_args, p.name))
+    return result
+
+
+def _allauth_patterns():
+    from allauth import urls as allauth_urls
+
+    return _marked(allauth_urls.urlpatterns, perm="account.own", public_names=SIGN_IN_VIEWS)
+
+
+def _admin_patterns():
+    urls, app_name, namespace = admin.site.urls
+    return (_marked(urls, perm="admin.site"), app_name, namespace)
+
+
+urlpatterns = [
+    path("health", core_views.health, name="health"),
+    path("accounts/", include(_allauth_patterns())),
+    path("i18n/setlang/", mark(set_language, public_reason="language"), name="set_language"),
+    path("system-admin/", _admin_patterns()),
+    path("", include("peerway.core.urls")),
+]

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run the suite on SQLite, then on PostgreSQL when one is named by DATABASE_URL or answers
+# on 127.0.0.1:5432. Each PostgreSQL run uses a throwaway database (created and dropped by
+# pytest-django). A run that collects no tests (pytest exit 5) is a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+run() {
+  local label=$1; shift
+  echo "== tests on $label =="
+  "$@"
+  local rc=$?
+  if [ $rc -eq 5 ]; then echo "No tests were collected on $label: failing." >&2; return 1; fi
+  return $rc
+}
+
+pg_url=""
+if [[ "${DATABASE_URL:-}" == postgres* ]]; then
+  pg_url=$DATABASE_URL
+elif $BIN/python - <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(); s.settimeout(1)
+sys.exit(0 if s.connect_ex(("127.0.0.1", 5432)) == 0 else 1)
+PY
+then
+  pg_url="postgres://postgres@127.0.0.1:5432/peerway_run_$$"
+fi
+
+status=0
+DATABASE_URL="sqlite:///:memory:" run "SQLite" $BIN/pytest -q "$@" || status=1
+if [ -n "$pg_url" ]; then
+  DATABASE_URL="$pg_url" run "PostgreSQL" $BIN/pytest -q "$@" || status=1
+else
+  echo "== PostgreSQL not reachable: skipped (set DATABASE_URL to run it) =="
+fi
+exit $status

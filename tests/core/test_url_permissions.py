@@ -1,0 +1,50 @@
+"""Every URL pattern must declare who may use it."""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from peerway.core.access import PUBLIC_REASONS
+
+# The only views anyone may reach without a declared permission, and why.
+ALLOWED_PUBLIC = {"sign-in", "static", "health", "language", "invitation"}
+
+
+def walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def test_every_view_declares_a_permission():
+    missing = []
+    for route, pattern in walk(get_resolver().url_patterns):
+        callback = pattern.callback
+        perm = getattr(callback, "peerway_permission", None)
+        reason = getattr(callback, "peerway_public", None)
+        if perm:
+            continue
+        if reason in ALLOWED_PUBLIC:
+            continue
+        missing.append(f"{route} ({pattern.name})")
+    assert not missing, "Views without a declared permission:\n" + "\n".join(missing)
+
+
+def test_public_reasons_are_the_documented_allow_list():
+    assert PUBLIC_REASONS == ALLOWED_PUBLIC
+
+
+def test_public_views_are_few_and_named():
+    public = sorted(
+        pattern.name or route
+        for route, pattern in walk(get_resolver().url_patterns)
+        if getattr(pattern.callback, "peerway_public", None)
+    )
+    assert "health" in public
+    assert "account_login" in public
+    # Nothing of the application itself is public besides the invitation link.
+    assert [n for n in public if not n.startswith(("account_", "mfa_"))] == [
+        "accept_invitation",
+        "health",
+        "set_language",
+    ]
