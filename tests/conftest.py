@@ -25,6 +25,16 @@ def _immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate limits and used two-factor codes live in the cache: never across tests.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # Argon2 stays the production hasher (tested separately); tests need speed.
     settings.PASSWORD_HASHERS = [
