@@ -17,6 +17,7 @@ COMMANDS = {
     "migrate": ("migrate", "Apply database migrations."),
     "check": ("check", "Check the configuration (add --deploy for production)."),
     "createsuperuser": ("createsuperuser", "Create a system administrator account."),
+    "match": ("match", "Solve a batch of referrals offline: match --input FILE.json."),
     "worker": ("db_worker", "Run background tasks from the database queue."),
 }
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}

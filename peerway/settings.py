@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "peerway.core",
+    "peerway.support",
 ]
 
 MIDDLEWARE = [
