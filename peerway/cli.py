@@ -17,6 +17,8 @@ COMMANDS = {
     "migrate": ("migrate", "Apply database migrations."),
     "check": ("check", "Check the configuration (add --deploy for production)."),
     "createsuperuser": ("createsuperuser", "Create a system administrator account."),
+    "instruments": ("instruments", "instruments list | instruments load FILE"),
+    "score": ("score", "Score answers: score CODE --answers JSON (JSON out)."),
     "match": ("match", "Solve a batch of referrals offline: match --input FILE.json."),
     "worker": ("db_worker", "Run background tasks from the database queue."),
 }

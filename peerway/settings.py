@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "peerway.core",
+    "peerway.instruments",
     "peerway.support",
 ]
 
@@ -289,6 +290,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="peerway@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
+
+# Organization-supplied questionnaire definitions (licensed item text).
+PEERWAY_INSTRUMENTS_DIR = env.path("PEERWAY_INSTRUMENTS_DIR", default=str(DATA_DIR / "instruments"))
 
 # Audit: whether to keep the client's IP address on audit events.
 PEERWAY_AUDIT_RECORD_IP = env.bool("PEERWAY_AUDIT_RECORD_IP", default=True)
