@@ -8,7 +8,10 @@ def test_peer_worker_gets_404_for_another_teams_page(world, login):
     client = login(world.peer_a)
     assert client.get(f"/teams/{world.team_a.pk}/").status_code == 200
     assert client.get(f"/teams/{world.team_b.pk}/").status_code == 404
-    assert client.get(f"/teams/{world.team_c.pk}/").status_code == 404
+    response = client.get(f"/teams/{world.team_c.pk}/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content  # Peerway's own page, with navigation
+    assert b'href="#main"' in response.content
 
 
 def test_outsider_gets_404_for_the_organization(world, login):
