@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "peerway.core",
     "peerway.instruments",
+    "peerway.assessments",
     "peerway.support",
 ]
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
+from peerway.assessments.urls import survey_patterns
 from peerway.core import views as core_views
 from peerway.core.access import mark
 
@@ -71,5 +72,7 @@ urlpatterns = [
     path("accounts/", include(_allauth_patterns())),
     path("i18n/setlang/", mark(set_language, public_reason="language"), name="set_language"),
     path("system-admin/", _admin_patterns()),
+    path("s/", include(survey_patterns)),
+    path("", include("peerway.assessments.urls")),
     path("", include("peerway.core.urls")),
 ]

@@ -14,7 +14,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-PUBLIC_REASONS = {"sign-in", "health", "static", "language", "invitation"}
+# "survey": anonymous respondents answer readiness surveys without an account, by design.
+PUBLIC_REASONS = {"sign-in", "health", "static", "language", "invitation", "survey"}
 
 
 def requires(perm: str, obj: Callable | None = None):

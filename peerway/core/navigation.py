@@ -32,6 +32,9 @@ def navigation_for(user) -> list[NavItem]:
             org_wide.add(m.role)
     for slug, roles, org_wide in orgs.values():
         items.append(NavItem(_("Sites and teams"), reverse("core:structure", args=[slug])))
+        if org_wide & {Role.MANAGER, Role.EVALUATOR}:
+            items.append(NavItem(_("Readiness surveys"), reverse("assessments:waves", args=[slug])))
+        items.append(NavItem(_("Questionnaires"), reverse("assessments:instruments", args=[slug])))
         if roles & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
         if org_wide & {Role.MANAGER, Role.ADMIN}:

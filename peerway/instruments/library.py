@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -18,8 +19,33 @@ def organization_dir() -> Path:
     return path
 
 
+_cache: dict[tuple, Library] = {}
+_cache_lock = threading.Lock()
+
+
+def _fingerprint(directory: Path) -> tuple:
+    """What the organization directory holds now; shipped definitions change only on upgrade."""
+    entries = []
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return (str(directory), tuple(entries))
+
+
 def current_library() -> Library:
-    return load_library(organization_dir())
+    """The library, loaded once per process and again whenever the organization's files
+    change. Callers must treat it as read-only."""
+    directory = organization_dir()
+    key = _fingerprint(directory)
+    with _cache_lock:
+        library = _cache.get(key)
+    if library is None:
+        library = load_library(directory)
+        with _cache_lock:
+            _cache.clear()
+            _cache[key] = library
+    return library
 
 
 def install_supplied(file: str | Path) -> tuple[Path, Library]:

@@ -5,7 +5,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from peerway.core.access import PUBLIC_REASONS
 
 # The only views anyone may reach without a declared permission, and why.
-ALLOWED_PUBLIC = {"sign-in", "static", "health", "language", "invitation"}
+# "survey": the anonymous readiness-survey pages, which by design need no account.
+ALLOWED_PUBLIC = {"sign-in", "static", "health", "language", "invitation", "survey"}
 
 
 def walk(patterns, prefix=""):
@@ -45,6 +46,16 @@ def test_public_views_are_few_and_named():
     # Nothing of the application itself is public besides the invitation link.
     assert [n for n in public if not n.startswith(("account_", "mfa_"))] == [
         "accept_invitation",
+        "done",
+        "enter_code",
         "health",
+        "page",
         "set_language",
+        "start",
     ]
+
+
+def test_survey_pages_are_the_only_public_pages_under_s():
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("s/"):
+            assert getattr(pattern.callback, "peerway_public", None) == "survey", route
