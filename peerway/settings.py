@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "peerway.core",
     "peerway.instruments",
     "peerway.assessments",
+    "peerway.planning",
     "peerway.support",
 ]
 

@@ -74,5 +74,7 @@ urlpatterns = [
     path("system-admin/", _admin_patterns()),
     path("s/", include(survey_patterns)),
     path("", include("peerway.assessments.urls")),
+    path("", include("peerway.planning.plan_urls")),
+    path("", include("peerway.planning.library_urls")),
     path("", include("peerway.core.urls")),
 ]

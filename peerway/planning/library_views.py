@@ -1,0 +1,185 @@
+"""The evidence library: factors, strategies, their links and citations, browsable and
+searchable in English and French."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from peerway.core import selectors as core_selectors
+from peerway.core.access import requires
+
+from . import knowledge_rules  # noqa: F401 - registers the permission
+from .knowledge import load_knowledge_base
+
+LEVELS = {
+    "macro": _("Macro: system and policy"),
+    "meso": _("Meso: organization"),
+    "micro": _("Micro: team and person"),
+}
+SUPPORT_TYPES = {
+    "philosophical": _("Philosophical support"),
+    "instrumental": _("Instrumental support"),
+}
+PHASES = {
+    "prepare": _("Prepare"),
+    "recruit_train": _("Recruit and train"),
+    "launch": _("Launch"),
+    "sustain": _("Sustain"),
+}
+STRENGTHS = {
+    1: _("plausible"),
+    2: _("supported by one source"),
+    3: _("supported by several sources"),
+}
+
+
+def _org(request, slug, **kwargs):
+    return core_selectors.get_organization(request.user, slug)
+
+
+def _lang() -> str:
+    return "fr" if (get_language() or "").startswith("fr") else "en"
+
+
+@requires("planning.view_knowledge", obj=_org)
+def library(request, slug):
+    org = request.permission_object
+    kb = load_knowledge_base()
+    lang = _lang()
+    query = request.GET.get("q", "").strip()
+    level = request.GET.get("level") if request.GET.get("level") in LEVELS else ""
+    support = request.GET.get("support") if request.GET.get("support") in SUPPORT_TYPES else ""
+    phase = request.GET.get("phase") if request.GET.get("phase") in PHASES else ""
+    factors = list(kb.factors)
+    strategies = list(kb.strategies)
+    if query:
+        hits = kb.search(query, lang)
+        factor_codes = [h.code for h in hits if h.kind == "factor"]
+        strategy_codes = [h.code for h in hits if h.kind == "strategy"]
+        factors = [kb.factor(c) for c in factor_codes]
+        strategies = [kb.strategy(c) for c in strategy_codes]
+    if level:
+        factors = [f for f in factors if f.level == level]
+        strategies = [s for s in strategies if s.level == level]
+    if support:
+        factors = [f for f in factors if f.support_type == support]
+        strategies = [s for s in strategies if s.support_type == support]
+    if phase:
+        strategies = [s for s in strategies if s.phase == phase]
+    return render(
+        request,
+        "knowledge/library.html",
+        {
+            "organization": org,
+            "lang": lang,
+            "query": query,
+            "level": level,
+            "support": support,
+            "phase": phase,
+            "LEVELS": LEVELS,
+            "SUPPORT_TYPES": SUPPORT_TYPES,
+            "PHASES": PHASES,
+            "factors": [
+                {
+                    "f": f,
+                    "name": f.name.get(lang),
+                    "level": LEVELS[f.level],
+                    "support": SUPPORT_TYPES[f.support_type],
+                    "n_strategies": len(kb.links_for_factor(f.code)),
+                }
+                for f in factors
+            ],
+            "strategies": [
+                {
+                    "s": s,
+                    "name": s.name.get(lang),
+                    "phase": PHASES.get(s.phase, s.phase),
+                    "support": SUPPORT_TYPES.get(s.support_type, s.support_type),
+                }
+                for s in strategies
+            ],
+            "counts": (len(kb.factors), len(kb.strategies), len(kb.references)),
+        },
+    )
+
+
+@requires("planning.view_knowledge", obj=_org)
+def factor_detail(request, slug, code):
+    org = request.permission_object
+    kb = load_knowledge_base()
+    lang = _lang()
+    try:
+        factor = kb.factor(code)
+    except KeyError as exc:
+        raise Http404 from exc
+    links = [
+        {
+            "s": kb.strategy(lk.strategy),
+            "name": kb.strategy(lk.strategy).name.get(lang),
+            "strength": lk.strength,
+            "strength_label": STRENGTHS.get(lk.strength, ""),
+            "rationale": lk.rationale.get(lang),
+            "unverified": lk.unverified,
+            "citations": [kb.format_citation(c, lang) for c in lk.citations],
+        }
+        for lk in kb.links_for_factor(code)
+    ]
+    return render(
+        request,
+        "knowledge/factor.html",
+        {
+            "organization": org,
+            "factor": factor,
+            "name": factor.name.get(lang),
+            "description": factor.description.get(lang),
+            "level": LEVELS[factor.level],
+            "support": SUPPORT_TYPES[factor.support_type],
+            "items": [
+                (i.text("staff", lang), i.text("peer_workers", lang)) for i in factor.checklist
+            ],
+            "indicators": [i.description.get(lang) for i in factor.indicators],
+            "sources": [kb.format_citation(c, lang) for c in factor.sources],
+            "links": links,
+            "note": factor.note.get(lang) if factor.note else "",
+        },
+    )
+
+
+@requires("planning.view_knowledge", obj=_org)
+def strategy_detail(request, slug, code):
+    org = request.permission_object
+    kb = load_knowledge_base()
+    lang = _lang()
+    try:
+        strategy = kb.strategy(code)
+    except KeyError as exc:
+        raise Http404 from exc
+    links = [
+        {
+            "f": kb.factor(lk.factor),
+            "name": kb.factor(lk.factor).name.get(lang),
+            "strength": lk.strength,
+            "strength_label": STRENGTHS.get(lk.strength, ""),
+            "rationale": lk.rationale.get(lang),
+        }
+        for lk in kb.links_for_strategy(code)
+    ]
+    return render(
+        request,
+        "knowledge/strategy.html",
+        {
+            "organization": org,
+            "strategy": strategy,
+            "name": strategy.name.get(lang),
+            "description": strategy.description.get(lang),
+            "steps": [s.get(lang) for s in strategy.first_steps],
+            "phase": PHASES.get(strategy.phase, strategy.phase),
+            "support": SUPPORT_TYPES.get(strategy.support_type, strategy.support_type),
+            "level": LEVELS.get(strategy.level, strategy.level),
+            "citations": [kb.format_citation(c, lang) for c in strategy.citations],
+            "links": links,
+        },
+    )
