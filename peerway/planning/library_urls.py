@@ -12,4 +12,9 @@ urlpatterns = [
         library_views.strategy_detail,
         name="strategy",
     ),
+    path(
+        "o/<slug:slug>/surveys/<int:pk>/recommendations/",
+        library_views.recommendations,
+        name="recommendations",
+    ),
 ]

@@ -183,3 +183,77 @@ def strategy_detail(request, slug, code):
             "links": links,
         },
     )
+
+
+@requires("assessments.view_results", obj=_org)
+def recommendations(request, slug, pk):
+    """Ranked strategies per team and for the organization, from a closed wave's barriers."""
+    from peerway.assessments import reports
+    from peerway.assessments import selectors as survey_selectors
+    from peerway.assessments.models import Audience
+
+    from .recommend import recommend
+
+    org = request.permission_object
+    wave = survey_selectors.get_wave(org, pk)
+    lang = _lang()
+    context = {"organization": org, "wave": wave, "ready": wave.status() == "closed"}
+    profile = reports.wave_barriers(wave) if context["ready"] else None
+    if profile is not None:
+        kb = load_knowledge_base()
+        names = reports.place_names(wave)
+        audience_label = str(_("respondents"))
+        organization, teams = recommend(profile, kb=kb, in_plan=set())
+        shown = [g for g in profile.teams() if any(f.shown for f in g.factors)]
+
+        def rows(group, group_name, org_level=False):
+            result = []
+            for rec in group.recommendations:
+                top = rec.evidence[0]
+                if org_level:
+                    hits = sum(1 for g in shown if g.factor(top.factor).classification == "barrier")
+                    factor = top.factor_name.get(lang) or top.factor_name["en"]
+                    strategy = rec.strategy_name.get(lang) or rec.strategy_name["en"]
+                    explanation = (
+                        _("“%(factor)s” is a barrier in %(hits)s of %(teams)s teams shown → %(s)s")
+                        % {"factor": factor, "hits": hits, "teams": len(shown), "s": strategy}
+                        if hits
+                        else _("“%(factor)s” is a barrier for the organization as a whole → %(s)s")
+                        % {"factor": factor, "s": strategy}
+                    )
+                else:
+                    explanation = rec.explain(group_name, audience_label, kb, lang)
+                result.append(
+                    {
+                        "rec": rec,
+                        "name": rec.strategy_name.get(lang) or rec.strategy_name["en"],
+                        "explanation": explanation,
+                        "rationale": top.rationale.get(lang) or top.rationale["en"],
+                        "citations": [kb.format_citation(c, lang) for c in top.citations],
+                        "other_factors": [
+                            e.factor_name.get(lang) or e.factor_name["en"] for e in rec.evidence[1:]
+                        ],
+                        "phase": PHASES.get(rec.phase, rec.phase),
+                    }
+                )
+            return result
+
+        context.update(
+            {
+                "organization_rows": rows(organization, org.name, org_level=True),
+                "team_rows": [
+                    (
+                        names.get(("team", g.place_id), str(g.place_id)),
+                        rows(g, names.get(("team", g.place_id), "")),
+                    )
+                    for g in teams
+                ],
+                "hidden_teams": [
+                    names.get(("team", g.place_id), str(g.place_id))
+                    for g in profile.teams()
+                    if not any(f.shown for f in g.factors)
+                ],
+                "audiences": dict(Audience.choices),
+            }
+        )
+    return render(request, "knowledge/recommendations.html", context)

@@ -1,0 +1,187 @@
+"""Ranked, explained strategy recommendations from a wave's barrier profile.
+
+Framework-free. The rule (docs/recommendations.md):
+
+    priority = severity × strength × reach × plan_factor
+
+- severity of a factor in a group, from 0 to 1: half from how far the mean falls below the
+  scale midpoint (3 − mean) / 2, clipped to [0, 1], and half from the share of respondents
+  on the disagree side. Only factors classed "barrier" in a shown group count.
+- strength: the knowledge-base link strength (1 plausible, 2 one source, 3 several) / 3.
+- reach: 1 for a team's own list; for the organization's list, the share of shown teams
+  where the factor is a barrier (a strategy that helps many teams ranks higher).
+- plan_factor: 0.5 when the strategy is already in the implementation plan, else 1.
+
+A strategy linked to several barriers of the same group takes its best-scoring barrier
+and lists the others in its explanation. Ties break by strategy code, so the ranking is
+deterministic. Suppressed groups never appear: the profile holds no figures for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from peerway.assessments.analysis import BARRIER, BarrierProfile, FactorResult
+
+from .knowledge import KnowledgeBase, load_knowledge_base
+
+IN_PLAN_FACTOR = 0.5
+
+
+def severity(result: FactorResult) -> float:
+    if not result.shown or result.classification != BARRIER:
+        return 0.0
+    below = min(max((3.0 - (result.mean or 3.0)) / 2.0, 0.0), 1.0)
+    share = result.share_unfavourable or 0.0
+    return round(0.5 * below + 0.5 * share, 6)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    factor: str
+    factor_name: Mapping[str, str]
+    mean: float
+    n: int
+    n_unfavourable: int
+    strength: int
+    rationale: Mapping[str, str]
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    strategy: str
+    strategy_name: Mapping[str, str]
+    phase: str
+    owner: str
+    priority: float
+    in_plan: bool
+    reach: float
+    evidence: tuple[Evidence, ...] = field(default=())
+
+    def explain(self, group_name: str, audience_label: str, kb: KnowledgeBase, lang: str) -> str:
+        """One sentence per recommendation, e.g. 'Team X: 7 of 9 staff on the disagree side
+        for Role clarity (mean 2.2) → Co-produce the role description (strength 3/3).'"""
+        top = self.evidence[0]
+        name = self.strategy_name.get(lang) or self.strategy_name["en"]
+        factor = top.factor_name.get(lang) or top.factor_name["en"]
+        mean = f"{top.mean:.1f}".replace(".", ",") if lang == "fr" else f"{top.mean:.1f}"
+        if lang == "fr":
+            return (
+                f"{group_name} : {top.n_unfavourable} sur {top.n} ({audience_label}) du côté "
+                f"du désaccord pour « {factor} » (moyenne {mean}) → {name} "
+                f"(force du lien {top.strength}/3)."
+            )
+        return (
+            f"{group_name}: {top.n_unfavourable} of {top.n} ({audience_label}) on the disagree "
+            f"side for “{factor}” (mean {mean}) → {name} (link strength {top.strength}/3)."
+        )
+
+
+def _evidence(kb: KnowledgeBase, result: FactorResult, strategy: str) -> Evidence:
+    link = kb.link(result.factor, strategy)
+    return Evidence(
+        factor=result.factor,
+        factor_name=dict(result.name),
+        mean=float(result.mean or 0.0),
+        n=int(result.n or 0),
+        n_unfavourable=int(result.n_unfavourable or 0),
+        strength=link.strength,
+        rationale=link.rationale.as_dict(),
+        citations=tuple(link.citations),
+    )
+
+
+def rank(
+    barriers: Iterable[FactorResult],
+    *,
+    kb: KnowledgeBase,
+    in_plan: set[str],
+    reach: Mapping[str, float] | None = None,
+    limit: int | None = None,
+) -> list[Recommendation]:
+    """Rank strategies for one group's barriers (``reach`` per factor, default 1)."""
+    best: dict[str, tuple[float, list[tuple[float, FactorResult]]]] = {}
+    for result in barriers:
+        sev = severity(result)
+        if sev <= 0:
+            continue
+        factor_reach = (reach or {}).get(result.factor, 1.0)
+        for link in kb.links_for_factor(result.factor):
+            score = sev * (link.strength / 3.0) * factor_reach
+            if link.strategy in in_plan:
+                score *= IN_PLAN_FACTOR
+            entry = best.setdefault(link.strategy, (0.0, []))
+            entries = [*entry[1], (score, result)]
+            best[link.strategy] = (max(entry[0], score), entries)
+    recommendations = []
+    for code, (score, entries) in best.items():
+        strategy = kb.strategy(code)
+        entries.sort(key=lambda e: (-e[0], e[1].factor))
+        top_factor = entries[0][1].factor
+        recommendations.append(
+            Recommendation(
+                strategy=code,
+                strategy_name=strategy.name.as_dict(),
+                phase=strategy.phase,
+                owner=strategy.owner,
+                priority=round(score, 6),
+                in_plan=code in in_plan,
+                reach=round((reach or {}).get(top_factor, 1.0), 6),
+                evidence=tuple(_evidence(kb, r, code) for _s, r in entries),
+            )
+        )
+    recommendations.sort(key=lambda r: (-r.priority, r.strategy))
+    return recommendations[:limit] if limit else recommendations
+
+
+@dataclass(frozen=True)
+class GroupRecommendations:
+    place_level: str
+    place_id: Hashable | None
+    recommendations: tuple[Recommendation, ...]
+
+
+def recommend(
+    profile: BarrierProfile,
+    *,
+    in_plan: set[str] | None = None,
+    audience: str = "all",
+    kb: KnowledgeBase | None = None,
+    limit: int = 5,
+) -> tuple[GroupRecommendations, list[GroupRecommendations]]:
+    """Recommendations for the organization and for each team whose results are shown."""
+    kb = kb or load_knowledge_base()
+    in_plan = in_plan or set()
+    teams = profile.teams(audience)
+    shown_teams = [g for g in teams if any(f.shown for f in g.factors)]
+    reach: dict[str, float] = {}
+    if shown_teams:
+        for factor in (f.factor for f in shown_teams[0].factors):
+            hits = sum(1 for g in shown_teams if g.factor(factor).classification == BARRIER)
+            reach[factor] = hits / len(shown_teams)
+    # The organization's list ranks strategies for barriers found in teams (by reach) and
+    # in the organization as a whole.
+    team_barriers: dict[str, FactorResult] = {}
+    for g in shown_teams:
+        for result in g.barriers():
+            current = team_barriers.get(result.factor)
+            if current is None or severity(result) > severity(current):
+                team_barriers[result.factor] = result
+    org_profile = profile.for_organization(audience)
+    for result in org_profile.barriers():
+        team_barriers.setdefault(result.factor, result)
+        reach.setdefault(result.factor, 1.0)
+    organization = GroupRecommendations(
+        "organization",
+        None,
+        tuple(rank(team_barriers.values(), kb=kb, in_plan=in_plan, reach=reach, limit=limit)),
+    )
+    per_team = [
+        GroupRecommendations(
+            "team", g.place_id, tuple(rank(g.barriers(), kb=kb, in_plan=in_plan, limit=limit))
+        )
+        for g in shown_teams
+    ]
+    return organization, per_team
