@@ -253,6 +253,17 @@ def _keep_session_until_close(request, link) -> None:
     request.session.set_expiry(max(int((end - timezone.now()).total_seconds()), 60))
 
 
+def _resume_step(link, saved) -> int:
+    """The first questionnaire not yet fully answered (1-based)."""
+    library = current_library()
+    for number, entry in enumerate(link.wave.instruments, start=1):
+        instrument = library.get_version(entry["code"], entry["version"])
+        answers = saved.get(entry["code"]) or {}
+        if any(item.id not in answers for item in instrument.items):
+            return number
+    return len(link.wave.instruments)
+
+
 @public("survey")
 def enter_code(request):
     form = ShortCodeForm(request.POST or request.GET or None)
@@ -273,9 +284,10 @@ def start(request, token):
         return _closed_response(request, link)
     already = link.wave.pk in _done_waves(request)
     if request.method == "POST":
-        request.session[_session_key(link)] = request.session.get(_session_key(link), {})
+        saved = request.session.get(_session_key(link), {})
+        request.session[_session_key(link)] = saved
         _keep_session_until_close(request, link)
-        return redirect("survey:page", token=token, step=1)
+        return redirect("survey:page", token=token, step=_resume_step(link, saved))
     library = current_library()
     lang = _lang()
     instruments = [
@@ -318,24 +330,24 @@ def page(request, token, step):
     )
     action = request.POST.get("action", "next")
     if request.method == "POST":
-        if action == "back":
+        if action in ("back", "save"):
             # Keep what was chosen on this page, even if incomplete.
             partial = {k: v for k, v in request.POST.items() if k in form.fields}
-            if partial:
-                form_partial = saved.setdefault(instrument.code, {})
-                form_partial.update(
-                    {k: form._values[k][v] for k, v in partial.items() if v in form._values[k]}
-                )
-                request.session[_session_key(link)] = saved
-            return redirect("survey:page", token=token, step=max(step - 1, 1))
-        if form.is_valid():
-            saved[instrument.code] = form.answers()
+            page_answers = saved.setdefault(instrument.code, {})
+            page_answers.update(
+                {k: form._values[k][v] for k, v in partial.items() if v in form._values[k]}
+            )
             request.session[_session_key(link)] = saved
             _keep_session_until_close(request, link)
             if action == "save":
                 return render(
                     request, "assessments/survey_saved.html", {"link": link, "step": step}
                 )
+            return redirect("survey:page", token=token, step=max(step - 1, 1))
+        if form.is_valid():
+            saved[instrument.code] = form.answers()
+            request.session[_session_key(link)] = saved
+            _keep_session_until_close(request, link)
             if step < len(entries):
                 return redirect("survey:page", token=token, step=step + 1)
             return _submit(request, link, saved)

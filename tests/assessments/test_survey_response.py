@@ -118,3 +118,17 @@ def test_short_code_leads_to_the_survey(client, link):
     assert response["Location"] == f"/s/{link.token}/"
     wrong = client.post("/s/", {"code": "ZZZZZZZZ"})
     assert "No survey has this code" in wrong.content.decode()
+
+
+def test_save_keeps_a_half_answered_page_and_resumes_where_left(client, link):
+    client.post(f"/s/{link.token}/")
+    client.post(f"/s/{link.token}/1/", {**full_page("oric"), "action": "next"})
+    half = dict(list(full_page("pibc", 2).items())[:5])
+    saved = client.post(f"/s/{link.token}/2/", {**half, "action": "save"})
+    assert b"saved on this device" in saved.content
+    resumed = client.post(f"/s/{link.token}/")
+    assert resumed["Location"].endswith(f"/s/{link.token}/2/")
+    page = client.get(f"/s/{link.token}/2/")
+    first_item = next(iter(half))
+    assert page.context["form"].initial[first_item] == "2"
+    assert not Response.objects.exists()
