@@ -171,6 +171,8 @@ def wave_print(request, slug, pk):
             "wave": wave,
             "rows": rows,
             "entry_url": request.build_absolute_uri(reverse("survey:enter_code")),
+            # Invitations are bilingual: each sheet says it in English and in French.
+            "print_languages": ["en", "fr-ca"],
         },
     )
 
@@ -597,6 +599,9 @@ def wave_results_csv(request, slug, pk):
 
 @requires("assessments.view_results", obj=_org)
 def wave_barriers(request, slug, pk):
+    from peerway.planning.library_views import LEVELS as LEVEL_LABELS
+    from peerway.planning.library_views import SUPPORT_TYPES as SUPPORT_LABELS
+
     from .analysis import ALL, BARRIER, DEFAULT_RULE, FACILITATOR
 
     org = request.permission_object
@@ -615,6 +620,8 @@ def wave_barriers(request, slug, pk):
         "audience_choices": [(ALL, _("All audiences"))]
         + [(a, dict(Audience.choices)[a]) for a in wave.audiences],
         "rule": DEFAULT_RULE,
+        "LEVELS": LEVEL_LABELS,
+        "SUPPORT_TYPES": SUPPORT_LABELS,
         "BARRIER": BARRIER,
         "FACILITATOR": FACILITATOR,
     }

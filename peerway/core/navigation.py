@@ -36,6 +36,12 @@ def navigation_for(user) -> list[NavItem]:
             items.append(NavItem(_("Readiness surveys"), reverse("assessments:waves", args=[slug])))
         items.append(NavItem(_("Questionnaires"), reverse("assessments:instruments", args=[slug])))
         items.append(NavItem(_("Evidence library"), reverse("knowledge:library", args=[slug])))
+        if roles - {Role.ADMIN}:
+            items.append(NavItem(_("Peer role"), reverse("planning:role_list", args=[slug])))
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.EVALUATOR}:
+            items.append(
+                NavItem(_("Capacity planner"), reverse("planning:capacity_scenarios", args=[slug]))
+            )
         if roles & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
         if org_wide & {Role.MANAGER, Role.ADMIN}:

@@ -1,0 +1,1 @@
+"""Peer role definitions: services, selectors, forms, views and version comparison."""
