@@ -57,6 +57,12 @@ def home(request):
         "memberships": memberships,
         "teams": list(selectors.teams_for(request.user, org)) if org else [],
     }
+    if org and request.user.has_perm("assessments.manage_waves", org):
+        from peerway.assessments.selectors import waves_for
+
+        today = timezone.localdate()
+        context["can_manage_waves"] = True
+        context["waves"] = [(w, w.status(today)) for w in waves_for(org)[:5]]
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"

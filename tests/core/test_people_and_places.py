@@ -145,3 +145,26 @@ def test_navigation_shows_only_what_the_role_can_use(world, login):
 def test_health_endpoint_reveals_nothing_but_status(client, db):
     response = client.get("/health")
     assert response.json() == {"status": "ok"}
+
+
+def test_manager_home_lists_survey_waves(world, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peerway.assessments import services as survey_services
+
+    today = timezone.localdate()
+    survey_services.create_wave(
+        actor=world.manager,
+        organization=world.org,
+        name="Spring wave",
+        instrument_codes=["oric"],
+        teams=[world.team_a],
+        audiences=["staff"],
+        opens_on=today,
+        closes_on=today + timedelta(days=7),
+        k=5,
+    )
+    assert b"Spring wave" in login(world.manager).get("/").content
+    assert b"Spring wave" not in login(world.peer_a).get("/").content
