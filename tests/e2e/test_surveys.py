@@ -84,10 +84,11 @@ def expect_thanks(page: Page, lang: str = "en") -> None:
         expect(page.get_by_role("main")).to_contain_text("Your answers were sent anonymously")
 
 
-def start_survey(page: Page) -> None:
-    """The start page's single button (its text depends on the language and progress)."""
+def start_survey(page: Page, step: int = 1) -> None:
+    """The start page's single button (its text depends on the language and progress);
+    it resumes at the first questionnaire not yet fully answered."""
     submit(page, page.get_by_role("main").get_by_role("button"))
-    assert path_of(page).endswith("/1/"), page.url
+    assert path_of(page).endswith(f"/{step}/"), page.url
 
 
 # --- Journeys --------------------------------------------------------------------------
@@ -237,7 +238,11 @@ def test_manager_runs_a_wave_and_respondents_answer_anonymously_in_both_language
     expect(third.get_by_role("main").get_by_role("button")).to_have_text(
         "Continue where I left off"
     )
-    start_survey(third)
+    # ORIC was fully answered before saving: the survey resumes at part 2, and going back
+    # shows the saved ORIC answers.
+    start_survey(third, step=2)
+    expect_part(third, 2, "pibc")
+    go_on(third, "back", "Back")
     expect(questions(third).locator("input:checked")).to_have_count(len(oric.items))
     go_on(third, "next", "Next")
     expect_part(third, 2, "pibc")
