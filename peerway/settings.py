@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "peerway.assessments",
     "peerway.planning",
     "peerway.support",
+    "peerway.workforce",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,11 @@ PEERWAY_INSTRUMENTS_DIR = env.path("PEERWAY_INSTRUMENTS_DIR", default=str(DATA_D
 PEERWAY_AUDIT_RECORD_IP = env.bool("PEERWAY_AUDIT_RECORD_IP", default=True)
 # Invitation links expire after this many hours.
 PEERWAY_INVITATION_HOURS = env.int("PEERWAY_INVITATION_HOURS", default=72)
+# Workforce defaults (docs/workforce.md): supervision cadence, wellbeing check-in interval
+# and the burnout score from which a worker's opted-in alert reaches their supervisor.
+PEERWAY_SUPERVISION_EVERY_DAYS = env.int("PEERWAY_SUPERVISION_EVERY_DAYS", default=30)
+PEERWAY_WELLBEING_CHECKIN_DAYS = env.int("PEERWAY_WELLBEING_CHECKIN_DAYS", default=90)
+PEERWAY_WELLBEING_ALERT_THRESHOLD = env.int("PEERWAY_WELLBEING_ALERT_THRESHOLD", default=50)
 
 LOGGING = {
     "version": 1,

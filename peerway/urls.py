@@ -76,5 +76,6 @@ urlpatterns = [
     path("", include("peerway.assessments.urls")),
     path("", include("peerway.planning.plan_urls")),
     path("", include("peerway.planning.library_urls")),
+    path("", include("peerway.workforce.urls")),
     path("", include("peerway.core.urls")),
 ]

@@ -1,0 +1,498 @@
+"""Workforce screens: profiles and disclosure, supervision, wellbeing, accommodations."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from peerway.assessments.forms import InstrumentPageForm, engine_language
+from peerway.core import selectors as core_selectors
+from peerway.core.access import requires
+from peerway.core.models import Membership, User
+from peerway.core.roles import Role
+from peerway.core.views import _add_errors
+from peerway.instruments.engine.model import text_in
+from peerway.instruments.library import current_library
+
+from . import selectors, services
+from .forms import (
+    AccommodationForm,
+    AccommodationRequestForm,
+    DisclosureForm,
+    EmploymentForm,
+    SatisfactionForm,
+    SupervisionForm,
+    SupervisorSettingsForm,
+    WellbeingChoicesForm,
+)
+from .models import Accommodation, SupervisorProfile, WorkerProfile
+
+
+def _data(request):
+    """The POST data of a submitted form (even when empty, e.g. every box unticked)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _org(request, slug, **kwargs):
+    return core_selectors.get_organization(request.user, slug)
+
+
+def _worker(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return selectors.get_worker(request.user, organization, pk)
+
+
+def _me(request, slug, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return selectors.own_worker(request.user, organization)
+
+
+def _session(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return selectors.get_session(request.user, organization, pk)
+
+
+def _team(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    team = core_selectors.get_team(request.user, pk)
+    if team.site.organization_id != organization.pk:
+        raise Http404
+    return team
+
+
+# --- Overview and profiles ---------------------------------------------------------------
+
+
+@requires("workforce.view_workforce", obj=_org)
+def overview(request, slug):
+    organization = request.permission_object
+    rows = selectors.workforce_overview(request.user, organization)
+    statuses = {}
+    for row in rows:
+        for w in row.workers:
+            if w.user.pk not in statuses:
+                statuses[w.user.pk] = selectors.supervision_status(w)
+    return render(
+        request,
+        "workforce/overview.html",
+        {
+            "organization": organization,
+            "rows": [(row, [(w, statuses[w.user.pk]) for w in row.workers]) for row in rows],
+            "lone_peer_ids": selectors.lone_peer_worker_ids(organization),
+        },
+    )
+
+
+@requires("workforce.own_pages", obj=_org)
+def my_profile(request, slug):
+    return redirect("workforce:profile", slug=slug, pk=request.user.pk)
+
+
+@requires("workforce.view_profile", obj=_worker)
+def profile(request, slug, pk):
+    worker = request.permission_object
+    user = request.user
+    services.record_profile_view(actor=user, worker=worker)
+    context = {
+        "organization": worker.organization,
+        "worker": worker,
+        "is_self": user.pk == worker.user.pk,
+        "attributes": selectors.visible_attributes(user, worker),
+        "can_view_employment": user.has_perm("workforce.view_employment", worker),
+        "can_manage_employment": user.has_perm("workforce.manage_employment", worker),
+        "can_log_supervision": user.has_perm("workforce.log_supervision", worker),
+        "lone_peer": worker.user.pk in selectors.lone_peer_worker_ids(worker.organization),
+    }
+    if context["can_view_employment"] and worker.profile:
+        context["supervisors"] = list(worker.profile.supervisors.order_by("display_name"))
+    if user.has_perm("workforce.view_supervision", worker):
+        context["sessions"] = list(selectors.sessions_of(worker)[:20])
+        context["supervision"] = selectors.supervision_status(worker)
+    if user.has_perm("workforce.view_wellbeing_status", worker):
+        context["wellbeing"] = _wellbeing_status(user, worker)
+    if user.has_perm("workforce.view_accommodations", worker):
+        context["accommodations"] = list(
+            Accommodation.objects.filter(organization=worker.organization, worker=worker.user)
+        )
+        context["can_manage_accommodations"] = user.has_perm(
+            "workforce.manage_accommodations", worker
+        )
+    return render(request, "workforce/profile.html", context)
+
+
+def _wellbeing_status(viewer, worker) -> dict:
+    """What a viewer may know of a worker's check-ins: completion always (the viewer is
+    the worker or their supervisor); results only for the worker or when shared; an alert
+    only when the worker opted in."""
+    checkins = list(selectors.checkins_of(worker)[:12])
+    is_self = viewer.pk == worker.user.pk
+    profile = worker.profile
+    show_results = is_self or bool(profile and profile.share_wellbeing)
+    show_alert = is_self or bool(profile and profile.wellbeing_alert)
+    last = checkins[0] if checkins else None
+    return {
+        "last": last.completed_on if last else None,
+        "due": selectors.checkin_due(worker),
+        "results": [(c, json.loads(c.results)) for c in checkins] if show_results else None,
+        "alert": bool(show_alert and last and last.alert_raised),
+        "shared": bool(profile and profile.share_wellbeing),
+    }
+
+
+def _supervisor_choices(organization):
+    ids = Membership.objects.filter(
+        organization=organization, role=Role.SUPERVISOR, user__is_active=True
+    ).values_list("user_id", flat=True)
+    return [
+        (str(u.pk), u.display_name)
+        for u in User.objects.filter(pk__in=ids).order_by("display_name")
+    ]
+
+
+@requires("workforce.manage_employment", obj=_worker)
+def employment(request, slug, pk):
+    worker = request.permission_object
+    organization = worker.organization
+    p = worker.profile or WorkerProfile(organization=organization, user=worker.user)
+    initial = {
+        "fte": p.fte,
+        "contract_type": p.contract_type,
+        "pay_band": p.pay_band,
+        "start_date": p.start_date,
+        "end_date": p.end_date,
+        "status": p.status,
+        "languages": p.languages,
+        "supervisors": [str(pk) for pk in worker.assigned_supervisor_ids],
+        "supervision_every_days": p.supervision_every_days,
+    }
+    form = EmploymentForm(
+        _data(request),
+        initial=initial,
+        supervisor_choices=_supervisor_choices(organization),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_employment(
+                actor=request.user,
+                worker=worker,
+                employment=services.Employment(
+                    fte=data["fte"],
+                    contract_type=data["contract_type"],
+                    pay_band=data["pay_band"],
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    status=data["status"],
+                    languages=data["languages"],
+                    supervisors=tuple(
+                        User.objects.filter(pk__in=[int(x) for x in data["supervisors"]])
+                    ),
+                    supervision_every_days=data["supervision_every_days"],
+                ),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Employment details were saved."))
+            return redirect("workforce:profile", slug=organization.slug, pk=worker.user.pk)
+    return render(
+        request,
+        "workforce/employment_form.html",
+        {"organization": organization, "worker": worker, "form": form},
+    )
+
+
+@requires("workforce.edit_disclosure", obj=_me)
+def disclosure(request, slug):
+    worker = request.permission_object
+    organization = worker.organization
+    form = DisclosureForm(
+        _data(request),
+        initial=DisclosureForm.initial_from(selectors.own_attributes(worker)),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_disclosure(actor=request.user, worker=worker, attributes=form.attributes())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your choices were saved. They apply at once."))
+            return redirect("workforce:profile", slug=organization.slug, pk=request.user.pk)
+    return render(
+        request,
+        "workforce/disclosure_form.html",
+        {"organization": organization, "worker": worker, "form": form},
+    )
+
+
+@requires("workforce.view_team_workforce", obj=_team)
+def team(request, slug, pk):
+    """One team's peer workers, with what each shares with the team."""
+    team = request.permission_object
+    organization = team.site.organization
+    workers = [
+        selectors.load_worker(u, organization)
+        for u in User.objects.filter(pk__in=selectors.team_peer_ids(team)).order_by("display_name")
+    ]
+    return render(
+        request,
+        "workforce/team.html",
+        {
+            "organization": organization,
+            "team": team,
+            "rows": [
+                (w, selectors.visible_attributes(request.user, w), selectors.supervision_status(w))
+                for w in workers
+            ],
+        },
+    )
+
+
+# --- Supervision -------------------------------------------------------------------------
+
+
+@requires("workforce.view_workforce", obj=_org)
+def supervision(request, slug):
+    organization = request.permission_object
+    workers = selectors.supervisees(request.user, organization)
+    statuses = [selectors.supervision_status(w) for w in workers]
+    return render(
+        request,
+        "workforce/supervision.html",
+        {
+            "organization": organization,
+            "statuses": statuses,
+            "overdue": [s for s in statuses if s.overdue],
+            "share": selectors.peer_experienced_share(workers),
+            "can_log": any(request.user.has_perm("workforce.log_supervision", w) for w in workers),
+            "is_supervisor": request.user.has_perm("workforce.supervisor_settings", organization),
+        },
+    )
+
+
+@requires("workforce.log_supervision", obj=_worker)
+def log_supervision(request, slug, pk):
+    worker = request.permission_object
+    organization = worker.organization
+    candidates = [
+        w
+        for w in selectors.supervisees(request.user, organization)
+        if request.user.has_perm("workforce.log_supervision", w)
+    ]
+    if worker.user.pk not in {w.user.pk for w in candidates}:
+        candidates.insert(0, worker)
+    by_pk = {str(w.user.pk): w for w in candidates}
+    form = SupervisionForm(
+        _data(request),
+        initial={"workers": [str(worker.user.pk)]},
+        worker_choices=[(k, w.user.display_name) for k, w in by_pk.items()],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.log_supervision(
+                actor=request.user,
+                workers=[by_pk[k] for k in data["workers"]],
+                session=services.SessionInput(
+                    session_type=data["session_type"],
+                    date=data["date"],
+                    duration_minutes=data["duration_minutes"],
+                    topics=data["topics"],
+                    notes=data["notes"],
+                ),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The supervision session was logged."))
+            return redirect("workforce:profile", slug=organization.slug, pk=worker.user.pk)
+    return render(
+        request,
+        "workforce/supervision_form.html",
+        {"organization": organization, "worker": worker, "form": form},
+    )
+
+
+@requires("workforce.read_supervision_notes", obj=_session)
+def supervision_session(request, slug, pk):
+    session = request.permission_object
+    return render(
+        request,
+        "workforce/supervision_session.html",
+        {"organization": session.organization, "session": session},
+    )
+
+
+@requires("workforce.supervisor_settings", obj=_org)
+def supervisor_settings(request, slug):
+    organization = request.permission_object
+    current = SupervisorProfile.objects.filter(organization=organization, user=request.user).first()
+    form = SupervisorSettingsForm(
+        _data(request),
+        initial={"has_peer_experience": bool(current and current.has_peer_experience)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_supervisor_experience(
+            actor=request.user,
+            organization=organization,
+            has_peer_experience=form.cleaned_data["has_peer_experience"],
+        )
+        messages.success(request, _("Your setting was saved."))
+        return redirect("workforce:supervision", slug=organization.slug)
+    return render(
+        request, "workforce/supervisor_settings.html", {"organization": organization, "form": form}
+    )
+
+
+# --- Wellbeing ---------------------------------------------------------------------------
+
+
+@requires("workforce.check_in", obj=_me)
+def wellbeing(request, slug):
+    worker = request.permission_object
+    organization = worker.organization
+    profile = worker.profile
+    threshold = services.alert_threshold()
+    form = WellbeingChoicesForm(
+        _data(request),
+        threshold=f"{threshold:g}",
+        initial={
+            "share": bool(profile and profile.share_wellbeing),
+            "alert": bool(profile and profile.wellbeing_alert),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_wellbeing_choices(
+            actor=request.user,
+            worker=worker,
+            share=form.cleaned_data["share"],
+            alert=form.cleaned_data["alert"],
+        )
+        messages.success(request, _("Your choices were saved. They apply at once."))
+        return redirect("workforce:wellbeing", slug=organization.slug)
+    status = _wellbeing_status(request.user, worker)
+    return render(
+        request,
+        "workforce/wellbeing.html",
+        {
+            "organization": organization,
+            "worker": worker,
+            "status": status,
+            "trend": list(reversed(status["results"] or [])),
+            "form": form,
+            "threshold": f"{threshold:g}",
+            "every_days": settings.PEERWAY_WELLBEING_CHECKIN_DAYS,
+        },
+    )
+
+
+@requires("workforce.check_in", obj=_me)
+def checkin(request, slug):
+    worker = request.permission_object
+    organization = worker.organization
+    instrument = current_library()[services.CHECKIN_INSTRUMENT]
+    language = engine_language(get_language())
+    data = _data(request)
+    form = InstrumentPageForm(data, instrument=instrument, language=language, audience="")
+    satisfaction = SatisfactionForm(data)
+    if request.method == "POST":
+        valid = [form.is_valid(), satisfaction.is_valid()]
+        if all(valid):
+            try:
+                services.record_checkin(
+                    actor=request.user,
+                    worker=worker,
+                    answers=form.answers(),
+                    satisfaction=satisfaction.cleaned_data["satisfaction"],
+                )
+            except ValidationError as exc:
+                _add_errors(satisfaction, exc)
+            else:
+                messages.success(request, _("Thank you. Your check-in was saved."))
+                return redirect("workforce:wellbeing", slug=organization.slug)
+    return render(
+        request,
+        "workforce/checkin.html",
+        {
+            "organization": organization,
+            "form": form,
+            "satisfaction": satisfaction,
+            "instrument_name": text_in(instrument.name, language),
+            "instructions": text_in(instrument.instructions, language),
+            "errors": [(f.name, f.errors[0]) for f in [*form, *satisfaction] if f.errors],
+        },
+    )
+
+
+# --- Accommodations ----------------------------------------------------------------------
+
+
+@requires("workforce.request_accommodation", obj=_me)
+def accommodation_request(request, slug):
+    worker = request.permission_object
+    organization = worker.organization
+    form = AccommodationRequestForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_accommodation(
+                actor=request.user, worker=worker, request=form.cleaned_data["request"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your request was sent to your supervisor."))
+            return redirect("workforce:profile", slug=organization.slug, pk=request.user.pk)
+    return render(
+        request,
+        "workforce/accommodation_request.html",
+        {"organization": organization, "form": form},
+    )
+
+
+@requires("workforce.manage_accommodations", obj=_worker)
+def accommodation_edit(request, slug, pk, accommodation_pk):
+    worker = request.permission_object
+    organization = worker.organization
+    accommodation = Accommodation.objects.filter(
+        organization=organization, worker=worker.user, pk=accommodation_pk
+    ).first()
+    if accommodation is None:
+        raise Http404
+    form = AccommodationForm(
+        _data(request),
+        initial={
+            "adjustments": accommodation.adjustments,
+            "review_date": accommodation.review_date,
+            "status": accommodation.status,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agree_accommodation(
+                actor=request.user,
+                worker=worker,
+                accommodation=accommodation,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The accommodation was saved."))
+            return redirect("workforce:profile", slug=organization.slug, pk=worker.user.pk)
+    return render(
+        request,
+        "workforce/accommodation_form.html",
+        {
+            "organization": organization,
+            "worker": worker,
+            "accommodation": accommodation,
+            "form": form,
+        },
+    )
