@@ -48,6 +48,7 @@ PEOPLE = [
     ("manager", "Morgan Tremblay", Role.MANAGER, "org", None),
     ("admin", "Alex Okafor", Role.ADMIN, "org", None),
     ("evaluator", "Eve Lindqvist", Role.EVALUATOR, "org", None),
+    ("hr", "Harper Wong", Role.HR, "org", None),
     ("supervisor1", "Sam Gagnon", Role.SUPERVISOR, "site", "harbourview"),
     ("supervisor2", "Riley Bouchard", Role.SUPERVISOR, "site", "riverbend"),
     ("peer1", "Jordan Lee", Role.PEER_WORKER, "team", "unit3b"),

@@ -42,6 +42,10 @@ def navigation_for(user) -> list[NavItem]:
             items.append(
                 NavItem(_("Capacity planner"), reverse("planning:capacity_scenarios", args=[slug]))
             )
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.HR}:
+            items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
+        if Role.PEER_WORKER in roles:
+            items.append(NavItem(_("My profile"), reverse("workforce:me", args=[slug])))
         if roles & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
         if org_wide & {Role.MANAGER, Role.ADMIN}:

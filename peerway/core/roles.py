@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     CLINICIAN = "clinician", _("Clinician")
     EVALUATOR = "evaluator", _("Evaluator")
     ADMIN = "admin", _("Administrator")
+    HR = "hr", _("Human resources")
 
 
 class TeamType(models.TextChoices):

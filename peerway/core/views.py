@@ -63,6 +63,10 @@ def home(request):
         today = timezone.localdate()
         context["can_manage_waves"] = True
         context["waves"] = [(w, w.status(today)) for w in waves_for(org)[:5]]
+    if org:
+        from peerway.workforce.homes import home_context
+
+        context.update(home_context(request.user, org))
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"

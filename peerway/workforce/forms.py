@@ -10,10 +10,13 @@ from .models import (
     AccommodationStatus,
     AgeBand,
     AttributeKind,
+    CompetencyArea,
     ContractType,
+    Credential,
     EmploymentStatus,
     ExperienceDomain,
     Gender,
+    RecordKind,
     SessionType,
     SupervisionTopic,
     Visibility,
@@ -216,7 +219,7 @@ class AccommodationRequestForm(BootstrapMixin, forms.Form):
     request = forms.CharField(
         label=_("What would help you at work?"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Seen only by you and your supervisor."),
+        help_text=_("Seen only by you, your supervisor and human resources."),
         error_messages={"required": _("Say what would help you at work.")},
     )
 
@@ -236,4 +239,54 @@ class AccommodationForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._style()
+
+
+class TrainingForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=RecordKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    credential = forms.ChoiceField(
+        label=_("Certification"),
+        required=False,
+        choices=[("", _("None")), *Credential.choices],
+        help_text=_("For certifications only."),
+    )
+    provider = forms.CharField(label=_("Provider"), max_length=200, required=False)
+    competency_areas = forms.MultipleChoiceField(
+        label=_("Competency areas"),
+        required=False,
+        choices=CompetencyArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"), required=False, min_value=0.5, max_value=2000, decimal_places=1
+    )
+    completed_on = forms.DateField(
+        label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty if it does not expire."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class NetworkEventForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    attendees = forms.MultipleChoiceField(
+        label=_("Peer workers who attended"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, peer_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].choices = peer_choices
         self._style()

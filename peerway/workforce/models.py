@@ -278,3 +278,114 @@ class Accommodation(models.Model):
 
     def __str__(self) -> str:
         return f"accommodation {self.pk}"
+
+
+class RecordKind(models.TextChoices):
+    COURSE = "course", _("Course")
+    CERTIFICATION = "certification", _("Certification")
+
+
+class Credential(models.TextChoices):
+    """Peer Support Canada certifications; "other" for any other certificate."""
+
+    PSC_PEER = "psc_peer", _("Peer Support Canada: Certified Peer Supporter")
+    PSC_FAMILY = "psc_family", _("Peer Support Canada: Certified Family Peer Supporter")
+    PSC_MENTOR = "psc_mentor", _("Peer Support Canada: Certified Peer Support Mentor")
+    OTHER = "other", _("Other certificate")
+
+
+class CompetencyArea(models.TextChoices):
+    """Training areas of the MHCC Guidelines for the Practice and Training of Peer Support
+    (Sunderland & Mishkin 2013), plus training on the peer role for other staff."""
+
+    RECOVERY = "recovery", _("Recovery concepts")
+    LIVED_EXPERIENCE = "lived_experience", _("Purposeful use of lived experience")
+    COMMUNICATION = "communication", _("Communication")
+    BOUNDARIES = "boundaries", _("Relationships and boundaries")
+    SELF_CARE = "self_care", _("Self-care")
+    DIVERSITY = "diversity", _("Diversity and cultural safety")
+    TRAUMA = "trauma", _("Trauma-informed practice")
+    CRISIS = "crisis", _("Crisis and suicide response")
+    ETHICS = "ethics", _("Ethics, confidentiality and documentation")
+    ADVOCACY = "advocacy", _("Advocacy and navigation")
+    TEAMWORK = "teamwork", _("Working in a team")
+    PEER_ROLE = "peer_role", _("The peer role (for other staff and supervisors)")
+
+
+class TrainingRecord(models.Model):
+    """A course or certification completed by a member of staff."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="training_records"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    credential = models.CharField(
+        _("certification"), max_length=20, choices=Credential.choices, blank=True
+    )
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    competency_areas = models.JSONField(_("competency areas"), default=list, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, null=True, blank=True)
+    completed_on = models.DateField(_("completed on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def area_labels(self) -> list[str]:
+        labels = dict(CompetencyArea.choices)
+        return [str(labels.get(a, a)) for a in self.competency_areas]
+
+
+class Notification(models.Model):
+    """An in-app message to one person. The text is rendered from ``kind`` and ``params``
+    in the reader's language; ``key`` makes each reminder unique."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class NetworkEvent(models.Model):
+    """A peer network (community of practice) gathering, with who attended."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="network_events"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(_("date"))
+    description = models.TextField(_("description"), blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="network_events"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -213,10 +213,10 @@ def own_attributes(worker: Worker) -> dict[str, tuple[str, str]]:
 
 
 def workforce_teams(viewer: User, organization: Organization) -> QuerySet[Team]:
-    """Teams whose workforce the viewer oversees (manager or supervisor over them)."""
+    """Teams whose workforce the viewer oversees (manager, supervisor or HR over them)."""
     return (
         Team.objects.filter(
-            team_filter_for(viewer, {Role.MANAGER, Role.SUPERVISOR}),
+            team_filter_for(viewer, {Role.MANAGER, Role.SUPERVISOR, Role.HR}),
             site__organization=organization,
         )
         .select_related("site")
@@ -248,10 +248,14 @@ class TeamWorkforce:
         return sum((w.profile.fte for w in self.workers if w.profile), start=0)
 
 
-def workforce_overview(viewer: User, organization: Organization) -> list[TeamWorkforce]:
+def workforce_overview(
+    viewer: User, organization: Organization, *, teams=None
+) -> list[TeamWorkforce]:
     rows = []
     cache: dict[int, Worker] = {}
-    for team in workforce_teams(viewer, organization):
+    if teams is None:
+        teams = workforce_teams(viewer, organization)
+    for team in teams.select_related("site").distinct().order_by("site__name", "name"):
         workers = []
         for user in User.objects.filter(pk__in=team_peer_ids(team)).order_by("display_name"):
             if user.pk not in cache:
@@ -321,7 +325,10 @@ def supervision_status(worker: Worker) -> SupervisionStatus:
 def supervisees(viewer: User, organization: Organization) -> list[Worker]:
     """Workers the viewer supervises or manages (overview of supervision)."""
     seen: dict[int, Worker] = {}
-    for row in workforce_overview(viewer, organization):
+    teams = Team.objects.filter(
+        team_filter_for(viewer, {Role.MANAGER, Role.SUPERVISOR}), site__organization=organization
+    )
+    for row in workforce_overview(viewer, organization, teams=teams):
         for w in row.workers:
             seen.setdefault(w.user.pk, w)
     for profile in WorkerProfile.objects.filter(organization=organization, supervisors=viewer):
@@ -388,3 +395,216 @@ def checkin_due(worker: Worker) -> date:
 
 def memberships_of(viewer) -> list[Membership]:
     return _memberships(viewer)
+
+
+# --- Staff, training and compliance ------------------------------------------------------
+
+
+@dataclass
+class StaffMember:
+    """Anyone holding a role in the organization, with the places of their roles."""
+
+    user: User
+    organization: Organization
+    places: list = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+
+    @property
+    def pk(self) -> int:
+        return self.user.pk
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def load_staff(user: User, organization: Organization) -> StaffMember:
+    member = StaffMember(user, organization)
+    for m in Membership.objects.filter(organization=organization, user=user).select_related(
+        "team__site", "site"
+    ):
+        member.places.append(m.team or m.site or organization)
+        member.roles.add(m.role)
+    return member
+
+
+def get_staff(viewer: User, organization: Organization, pk: int) -> StaffMember:
+    """A member of staff, found by themself or by anyone holding a role over one of their
+    places; 404 otherwise."""
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise Http404
+    member = load_staff(user, organization)
+    if not member.places:
+        raise Http404
+    if viewer.pk != user.pk and not any(roles_over(viewer, p) for p in member.places):
+        raise Http404
+    return member
+
+
+def training_of(user: User, organization: Organization):
+    from .models import TrainingRecord
+
+    return TrainingRecord.objects.filter(organization=organization, user=user)
+
+
+def expiry_warning_days() -> int:
+    return settings.PEERWAY_TRAINING_WARNING_DAYS
+
+
+@dataclass
+class TrainingStatus:
+    """Where one person stands: certifications in force, what expires soon or has lapsed."""
+
+    user: User
+    roles: set[str]
+    current_certifications: list
+    expiring: list
+    expired: list
+    peer_role_trained: bool
+    hours: float
+
+    @property
+    def needs_peer_certification(self) -> bool:
+        return Role.PEER_WORKER in self.roles
+
+    @property
+    def needs_peer_role_training(self) -> bool:
+        return bool(self.roles & {Role.SUPERVISOR, Role.CLINICIAN, Role.MANAGER})
+
+    @property
+    def compliant(self) -> bool:
+        if self.expired:
+            return False
+        if self.needs_peer_certification and not self.current_certifications:
+            return False
+        return not (self.needs_peer_role_training and not self.peer_role_trained)
+
+
+def _latest_by_title(records) -> list:
+    """Only the latest record of each title counts (a renewal replaces the lapsed one)."""
+    latest: dict[str, object] = {}
+    for r in sorted(records, key=lambda r: (r.completed_on, r.pk)):
+        latest[r.title.casefold().strip()] = r
+    return list(latest.values())
+
+
+def training_status(user: User, organization: Organization, roles: set[str]) -> TrainingStatus:
+    from .models import CompetencyArea, RecordKind
+
+    today = timezone.localdate()
+    soon = today + timedelta(days=expiry_warning_days())
+    records = list(training_of(user, organization))
+    latest = _latest_by_title(records)
+    expired = [r for r in latest if r.expires_on and r.expires_on < today]
+    expiring = [r for r in latest if r.expires_on and today <= r.expires_on <= soon]
+    current_certs = [
+        r
+        for r in latest
+        if r.kind == RecordKind.CERTIFICATION and not (r.expires_on and r.expires_on < today)
+    ]
+    return TrainingStatus(
+        user=user,
+        roles=roles,
+        current_certifications=current_certs,
+        expiring=sorted(expiring, key=lambda r: r.expires_on),
+        expired=expired,
+        peer_role_trained=any(CompetencyArea.PEER_ROLE in r.competency_areas for r in records),
+        hours=float(sum((r.hours or 0) for r in records)),
+    )
+
+
+def team_staff(team: Team) -> list[tuple[User, set[str]]]:
+    """People working with a team: team memberships, and supervisors over it (site or
+    organization). Organization-wide managers and other staff are not counted per team."""
+    by_user: dict[int, tuple[User, set[str]]] = {}
+    org = team.site.organization
+    for m in Membership.objects.filter(organization=org, user__is_active=True).select_related(
+        "user", "team__site"
+    ):
+        if m.team_id == team.pk or (m.role == Role.SUPERVISOR and m.covers_team(team)):
+            by_user.setdefault(m.user_id, (m.user, set()))[1].add(m.role)
+    return sorted(by_user.values(), key=lambda row: row[0].display_name)
+
+
+@dataclass
+class TeamCompliance:
+    team: Team
+    rows: list[TrainingStatus]
+
+    @property
+    def peers(self) -> list[TrainingStatus]:
+        return [r for r in self.rows if r.needs_peer_certification]
+
+    @property
+    def others(self) -> list[TrainingStatus]:
+        return [r for r in self.rows if r.needs_peer_role_training]
+
+    @property
+    def peers_certified(self) -> int:
+        return sum(1 for r in self.peers if r.current_certifications)
+
+    @property
+    def others_trained(self) -> int:
+        return sum(1 for r in self.others if r.peer_role_trained)
+
+    @property
+    def expiring(self) -> int:
+        return sum(len(r.expiring) for r in self.rows)
+
+    @property
+    def expired(self) -> int:
+        return sum(len(r.expired) for r in self.rows)
+
+
+def team_compliance(team: Team) -> TeamCompliance:
+    org = team.site.organization
+    return TeamCompliance(
+        team, [training_status(user, org, roles) for user, roles in team_staff(team)]
+    )
+
+
+def notifications_for(user: User, organization: Organization):
+    from .models import Notification
+
+    return Notification.objects.filter(organization=organization, user=user)
+
+
+# --- Peer network ------------------------------------------------------------------------
+
+
+def network_events(organization: Organization):
+    from .models import NetworkEvent
+
+    return NetworkEvent.objects.filter(organization=organization).prefetch_related("attendees")
+
+
+def get_network_event(organization: Organization, pk: int):
+    event = network_events(organization).filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def peer_workers_of(organization: Organization) -> list[User]:
+    ids = peer_memberships(organization).values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name"))
+
+
+@dataclass
+class NetworkReach:
+    user: User
+    lone_peer: bool
+    attended: int
+
+
+def network_reach(organization: Organization, *, days: int = 365) -> list[NetworkReach]:
+    """Each peer worker: alone on their teams or not, and events attended in ``days``."""
+    since = timezone.localdate() - timedelta(days=days)
+    lone = lone_peer_worker_ids(organization)
+    counts: dict[int, int] = {}
+    for event in network_events(organization).filter(date__gte=since):
+        for user in event.attendees.all():
+            counts[user.pk] = counts.get(user.pk, 0) + 1
+    return [
+        NetworkReach(u, u.pk in lone, counts.get(u.pk, 0)) for u in peer_workers_of(organization)
+    ]

@@ -8,8 +8,9 @@ notes or accommodation text: only what kind of change happened.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,21 +30,29 @@ from .models import (
     AccommodationStatus,
     AgeBand,
     AttributeKind,
+    CompetencyArea,
     ContractType,
+    Credential,
     DisclosedAttribute,
     EmploymentStatus,
     ExperienceDomain,
     Gender,
+    NetworkEvent,
+    Notification,
+    RecordKind,
     SessionType,
     SupervisionSession,
     SupervisionTopic,
     SupervisorProfile,
+    TrainingRecord,
     Visibility,
     WellbeingCheckIn,
     WorkerProfile,
     YesNo,
 )
-from .selectors import Worker, peer_experienced_supervisor_ids
+from .selectors import StaffMember, Worker, peer_experienced_supervisor_ids, peer_workers_of
+
+logger = logging.getLogger(__name__)
 
 CHECKIN_INSTRUMENT = "cbi"
 SATISFACTION_RANGE = (1, 5)
@@ -410,3 +419,226 @@ def agree_accommodation(
             details={"status": status},
         )
     return accommodation
+
+
+# --- Training and reminders --------------------------------------------------------------
+
+
+@dataclass
+class TrainingInput:
+    kind: str
+    title: str
+    completed_on: date
+    expires_on: date | None = None
+    credential: str = ""
+    provider: str = ""
+    competency_areas: tuple[str, ...] = ()
+    hours: Decimal | None = None
+
+
+def add_training(*, actor: User, member: StaffMember, record: TrainingInput) -> TrainingRecord:
+    _require(actor, "workforce.manage_training", member)
+    errors: dict[str, str] = {}
+    title = (record.title or "").strip()
+    if not title:
+        errors["title"] = _("Give the course or certification a title.")
+    if record.kind not in RecordKind.values:
+        errors["kind"] = _("Choose a kind from the list.")
+    if record.credential and record.credential not in Credential.values:
+        errors["credential"] = _("Choose a certification from the list.")
+    if record.credential and record.kind != RecordKind.CERTIFICATION:
+        errors["credential"] = _("Only a certification names a certifying body.")
+    if set(record.competency_areas) - set(CompetencyArea.values):
+        errors["competency_areas"] = _("Choose competency areas from the list.")
+    if record.completed_on is None:
+        errors["completed_on"] = _("Enter the completion date.")
+    elif record.completed_on > timezone.localdate():
+        errors["completed_on"] = _("The completion date cannot be in the future.")
+    elif record.expires_on and record.expires_on <= record.completed_on:
+        errors["expires_on"] = _("The expiry date must come after the completion date.")
+    if record.hours is not None and not Decimal("0") < Decimal(record.hours) <= Decimal("2000"):
+        errors["hours"] = _("Hours are a number between 0.5 and 2000.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = TrainingRecord.objects.create(
+            organization=member.organization,
+            user=member.user,
+            kind=record.kind,
+            title=title,
+            credential=record.credential,
+            provider=(record.provider or "").strip(),
+            competency_areas=[a for a in CompetencyArea.values if a in record.competency_areas],
+            hours=record.hours,
+            completed_on=record.completed_on,
+            expires_on=record.expires_on,
+        )
+        audit.record(
+            actor=actor,
+            action="workforce.training_recorded",
+            obj=row,
+            details={"user_id": member.pk, "kind": row.kind},
+        )
+    return row
+
+
+def delete_training(*, actor: User, member: StaffMember, record: TrainingRecord) -> None:
+    _require(actor, "workforce.manage_training", member)
+    if record.user_id != member.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="workforce.training_deleted",
+            obj=record,
+            details={"user_id": member.pk},
+        )
+        record.delete()
+
+
+# Reminder stages in days before expiry; 0 is "expired".
+REMINDER_STAGES = (60, 30, 7, 0)
+
+
+def _stage(days_left: int, warning_days: int) -> int | None:
+    if days_left < 0:
+        return 0
+    stages = [s for s in REMINDER_STAGES if s and s <= warning_days] or [warning_days]
+    fitting = [s for s in stages if days_left <= s]
+    return min(fitting) if fitting else None
+
+
+def send_training_reminders(*, today: date | None = None) -> int:
+    """Notify each person of their own training that expires soon or has lapsed.
+
+    Run by the ``send_training_reminders`` background task. One notification per record
+    and stage (60, 30 and 7 days before, and once expired), so running it again the same
+    day sends nothing new. An e-mail goes with each notification.
+    """
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    from .selectors import _latest_by_title
+
+    today = today or timezone.localdate()
+    warning = settings.PEERWAY_TRAINING_WARNING_DAYS
+    horizon = today + timedelta(days=warning)
+    candidates = TrainingRecord.objects.filter(
+        expires_on__isnull=False, expires_on__lte=horizon, user__is_active=True
+    ).select_related("user", "organization")
+    by_person: dict[tuple[int, int], list[TrainingRecord]] = {}
+    for r in TrainingRecord.objects.filter(user__in={c.user_id for c in candidates}).select_related(
+        "user", "organization"
+    ):
+        by_person.setdefault((r.organization_id, r.user_id), []).append(r)
+    sent = 0
+    for records in by_person.values():
+        for record in _latest_by_title(records):
+            if record.expires_on is None or record.expires_on > horizon:
+                continue
+            days_left = (record.expires_on - today).days
+            stage = _stage(days_left, warning)
+            if stage is None:
+                continue
+            key = f"training:{record.pk}:{stage}"
+            if Notification.objects.filter(key=key).exists():
+                continue
+            with transaction.atomic():
+                Notification.objects.create(
+                    organization=record.organization,
+                    user=record.user,
+                    kind="training_expired" if stage == 0 else "training_expiring",
+                    params={
+                        "title": record.title,
+                        "date": record.expires_on.isoformat(),
+                        "record_id": record.pk,
+                    },
+                    key=key,
+                )
+                audit.record(
+                    actor=None,
+                    action="workforce.training_reminder_sent",
+                    obj=record,
+                    details={"user_id": record.user_id, "stage": stage},
+                )
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = (
+                    _("Your training “%(title)s” has expired")
+                    if stage == 0
+                    else _("Your training “%(title)s” expires on %(date)s")
+                ) % {"title": record.title, "date": record.expires_on.isoformat()}
+                body = subject + "\n\n" + _("Peerway lists it under Training on your profile.")
+            try:
+                send_mail(
+                    subject,
+                    body,
+                    None,
+                    [record.user.email],
+                )
+            except Exception:  # noqa: BLE001 - the in-app notification stands on its own
+                logger.warning("Training reminder e-mail not sent (notification %s)", key)
+            sent += 1
+    return sent
+
+
+def mark_notifications_read(*, actor: User, organization: Organization) -> int:
+    with transaction.atomic():
+        count = Notification.objects.filter(
+            organization=organization, user=actor, read_at__isnull=True
+        ).update(read_at=timezone.now())
+        audit.record(
+            actor=actor,
+            action="workforce.notifications_read",
+            obj=organization,
+            details={"count": count},
+        )
+    return count
+
+
+# --- Peer network ------------------------------------------------------------------------
+
+
+def save_network_event(
+    *,
+    actor: User,
+    organization: Organization,
+    title: str,
+    date: date,
+    description: str = "",
+    attendees: list[User] | None = None,
+    event: NetworkEvent | None = None,
+) -> NetworkEvent:
+    """Create or update an event and its attendance (peer workers of the organization)."""
+    _require(actor, "workforce.manage_network", organization)
+    errors: dict[str, str] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = _("Give the event a title.")
+    if date is None:
+        errors["date"] = _("Enter the date of the event.")
+    peers = {u.pk for u in peer_workers_of(organization)}
+    strangers = [u for u in (attendees or []) if u.pk not in peers]
+    if strangers:
+        errors["attendees"] = _("%(name)s is not a peer worker of this organization.") % {
+            "name": strangers[0]
+        }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        created = event is None
+        if created:
+            event = NetworkEvent(organization=organization, created_by=actor)
+        event.title = title
+        event.date = date
+        event.description = (description or "").strip()
+        event.save()
+        event.attendees.set(attendees or [])
+        audit.record(
+            actor=actor,
+            action="workforce.network_event_created"
+            if created
+            else "workforce.network_event_updated",
+            obj=event,
+            details={"attendees": len(attendees or [])},
+        )
+    return event

@@ -45,4 +45,24 @@ urlpatterns = [
         views.supervisor_settings,
         name="supervisor_settings",
     ),
+    path("o/<slug:slug>/workforce/staff/<int:pk>/training/", views.training, name="training"),
+    path(
+        "o/<slug:slug>/workforce/staff/<int:pk>/training/new/",
+        views.training_add,
+        name="training_add",
+    ),
+    path(
+        "o/<slug:slug>/workforce/staff/<int:pk>/training/<int:record_pk>/delete/",
+        views.training_delete,
+        name="training_delete",
+    ),
+    path(
+        "o/<slug:slug>/workforce/teams/<int:pk>/compliance/",
+        views.compliance,
+        name="compliance",
+    ),
+    path("o/<slug:slug>/workforce/notifications/", views.notifications, name="notifications"),
+    path("o/<slug:slug>/workforce/network/", views.network, name="network"),
+    path("o/<slug:slug>/workforce/network/new/", views.network_event, name="network_new"),
+    path("o/<slug:slug>/workforce/network/<int:pk>/", views.network_event, name="network_event"),
 ]

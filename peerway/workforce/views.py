@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from peerway.assessments.forms import InstrumentPageForm, engine_language
 from peerway.core import selectors as core_selectors
@@ -27,9 +28,11 @@ from .forms import (
     AccommodationRequestForm,
     DisclosureForm,
     EmploymentForm,
+    NetworkEventForm,
     SatisfactionForm,
     SupervisionForm,
     SupervisorSettingsForm,
+    TrainingForm,
     WellbeingChoicesForm,
 )
 from .models import Accommodation, SupervisorProfile, WorkerProfile
@@ -86,6 +89,9 @@ def overview(request, slug):
             "organization": organization,
             "rows": [(row, [(w, statuses[w.user.pk]) for w in row.workers]) for row in rows],
             "lone_peer_ids": selectors.lone_peer_worker_ids(organization),
+            "show_supervision": request.user.has_perm(
+                "workforce.view_supervision_overview", organization
+            ),
         },
     )
 
@@ -107,6 +113,9 @@ def profile(request, slug, pk):
         "attributes": selectors.visible_attributes(user, worker),
         "can_view_employment": user.has_perm("workforce.view_employment", worker),
         "can_manage_employment": user.has_perm("workforce.manage_employment", worker),
+        "can_view_training": user.has_perm(
+            "workforce.view_training", selectors.load_staff(worker.user, worker.organization)
+        ),
         "can_log_supervision": user.has_perm("workforce.log_supervision", worker),
         "lone_peer": worker.user.pk in selectors.lone_peer_worker_ids(worker.organization),
     }
@@ -251,6 +260,9 @@ def team(request, slug, pk):
                 (w, selectors.visible_attributes(request.user, w), selectors.supervision_status(w))
                 for w in workers
             ],
+            "show_supervision": request.user.has_perm(
+                "workforce.view_supervision_overview", organization
+            ),
         },
     )
 
@@ -258,7 +270,7 @@ def team(request, slug, pk):
 # --- Supervision -------------------------------------------------------------------------
 
 
-@requires("workforce.view_workforce", obj=_org)
+@requires("workforce.view_supervision_overview", obj=_org)
 def supervision(request, slug):
     organization = request.permission_object
     workers = selectors.supervisees(request.user, organization)
@@ -495,4 +507,187 @@ def accommodation_edit(request, slug, pk, accommodation_pk):
             "accommodation": accommodation,
             "form": form,
         },
+    )
+
+
+# --- Training, compliance and notifications ----------------------------------------------
+
+
+def _staff(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return selectors.get_staff(request.user, organization, pk)
+
+
+@requires("workforce.view_training", obj=_staff)
+def training(request, slug, pk):
+    member = request.permission_object
+    organization = member.organization
+    status = selectors.training_status(member.user, organization, member.roles)
+    return render(
+        request,
+        "workforce/training.html",
+        {
+            "organization": organization,
+            "member": member,
+            "records": list(selectors.training_of(member.user, organization)),
+            "status": status,
+            "warning_days": selectors.expiry_warning_days(),
+            "can_manage": request.user.has_perm("workforce.manage_training", member),
+        },
+    )
+
+
+@requires("workforce.manage_training", obj=_staff)
+def training_add(request, slug, pk):
+    member = request.permission_object
+    organization = member.organization
+    form = TrainingForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_training(
+                actor=request.user,
+                member=member,
+                record=services.TrainingInput(
+                    kind=data["kind"],
+                    title=data["title"],
+                    credential=data["credential"],
+                    provider=data["provider"],
+                    competency_areas=tuple(data["competency_areas"]),
+                    hours=data["hours"],
+                    completed_on=data["completed_on"],
+                    expires_on=data["expires_on"],
+                ),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The training record was added."))
+            return redirect("workforce:training", slug=organization.slug, pk=member.pk)
+    return render(
+        request,
+        "workforce/training_form.html",
+        {"organization": organization, "member": member, "form": form},
+    )
+
+
+@requires("workforce.manage_training", obj=_staff)
+@require_POST
+def training_delete(request, slug, pk, record_pk):
+    member = request.permission_object
+    record = selectors.training_of(member.user, member.organization).filter(pk=record_pk).first()
+    if record is None:
+        raise Http404
+    services.delete_training(actor=request.user, member=member, record=record)
+    messages.success(request, _("The training record was deleted."))
+    return redirect("workforce:training", slug=member.organization.slug, pk=member.pk)
+
+
+@requires("workforce.view_compliance", obj=_team)
+def compliance(request, slug, pk):
+    team = request.permission_object
+    organization = team.site.organization
+    result = selectors.team_compliance(team)
+    return render(
+        request,
+        "workforce/compliance.html",
+        {
+            "organization": organization,
+            "team": team,
+            "compliance": result,
+            "warning_days": selectors.expiry_warning_days(),
+        },
+    )
+
+
+def notification_text(notification) -> str:
+    params = notification.params or {}
+    if notification.kind == "training_expired":
+        return _("Your training “%(title)s” has expired.") % params
+    if notification.kind == "training_expiring":
+        return _("Your training “%(title)s” expires on %(date)s.") % params
+    return notification.kind
+
+
+@requires("workforce.own_notifications", obj=_org)
+def notifications(request, slug):
+    organization = request.permission_object
+    if request.method == "POST":
+        services.mark_notifications_read(actor=request.user, organization=organization)
+        return redirect("workforce:notifications", slug=organization.slug)
+    rows = list(selectors.notifications_for(request.user, organization)[:100])
+    return render(
+        request,
+        "workforce/notifications.html",
+        {
+            "organization": organization,
+            "rows": [(n, notification_text(n)) for n in rows],
+            "unread": sum(1 for n in rows if n.read_at is None),
+        },
+    )
+
+
+# --- Peer network ------------------------------------------------------------------------
+
+
+@requires("workforce.view_network", obj=_org)
+def network(request, slug):
+    organization = request.permission_object
+    can_manage = request.user.has_perm("workforce.manage_network", organization)
+    events = list(selectors.network_events(organization)[:50])
+    return render(
+        request,
+        "workforce/network.html",
+        {
+            "organization": organization,
+            "events": [(e, request.user in e.attendees.all()) for e in events],
+            "can_manage": can_manage,
+            # Who attends is for the organizers; peer workers see their own attendance.
+            "reach": selectors.network_reach(organization) if can_manage else None,
+        },
+    )
+
+
+@requires("workforce.manage_network", obj=_org)
+def network_event(request, slug, pk=None):
+    organization = request.permission_object
+    event = selectors.get_network_event(organization, pk) if pk else None
+    peers = selectors.peer_workers_of(organization)
+    initial = (
+        {
+            "title": event.title,
+            "date": event.date,
+            "description": event.description,
+            "attendees": [str(u.pk) for u in event.attendees.all()],
+        }
+        if event
+        else {}
+    )
+    form = NetworkEventForm(
+        _data(request),
+        initial=initial,
+        peer_choices=[(str(u.pk), u.display_name) for u in peers],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_pk = {str(u.pk): u for u in peers}
+        try:
+            services.save_network_event(
+                actor=request.user,
+                organization=organization,
+                title=data["title"],
+                date=data["date"],
+                description=data["description"],
+                attendees=[by_pk[k] for k in data["attendees"]],
+                event=event,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The event was saved."))
+            return redirect("workforce:network", slug=organization.slug)
+    return render(
+        request,
+        "workforce/network_event.html",
+        {"organization": organization, "event": event, "form": form},
     )

@@ -36,6 +36,7 @@ def test_demo_region_has_the_promised_shape(db):
         "clinician": 6,
         "evaluator": 1,
         "admin": 1,
+        "hr": 1,
     }
     assert audit.verify().ok
 

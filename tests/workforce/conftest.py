@@ -58,3 +58,15 @@ def employed(world):
             ),
         )
     return world
+
+
+@pytest.fixture
+def hr(world):
+    """Harper, human resources for the whole region."""
+    from peerway.core.roles import Role
+
+    from ..conftest import grant, make_user
+
+    user = make_user("hr@northwind.test", "Harper HR")
+    grant(user, Role.HR, world.org)
+    return user

@@ -1,0 +1,87 @@
+"""Workforce pieces of the home page, per role (called by ``peerway.core.views.home``)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from peerway.core.models import Organization, User
+from peerway.core.permissions import roles_anywhere_in
+from peerway.core.roles import Role
+
+from . import selectors
+
+
+def _peer_piece(user: User, organization: Organization) -> dict:
+    worker = selectors.own_worker(user, organization)
+    training = selectors.training_status(user, organization, {Role.PEER_WORKER})
+    return {
+        "supervision": selectors.supervision_status(worker),
+        "sessions": list(selectors.sessions_of(worker)[:3]),
+        "training": training,
+        "checkin_due": selectors.checkin_due(worker),
+        "checkin_overdue": selectors.checkin_due(worker) <= timezone.localdate(),
+        "unread": selectors.notifications_for(user, organization)
+        .filter(read_at__isnull=True)
+        .count(),
+    }
+
+
+def _supervisor_piece(user: User, organization: Organization) -> dict:
+    workers = [
+        w
+        for w in selectors.supervisees(user, organization)
+        if user.has_perm("workforce.log_supervision", w)
+    ]
+    statuses = [selectors.supervision_status(w) for w in workers]
+    expiring = []
+    alerts = []
+    for w in workers:
+        status = selectors.training_status(w.user, organization, {Role.PEER_WORKER})
+        if status.expiring or status.expired:
+            expiring.append((w, status))
+        # An alert only when the worker opted in, and only that: never scores.
+        if w.profile and w.profile.wellbeing_alert:
+            last = selectors.checkins_of(w).first()
+            if last and last.alert_raised:
+                alerts.append((w, last.completed_on))
+    return {
+        "count": len(workers),
+        "overdue": [s for s in statuses if s.overdue],
+        "expiring": expiring,
+        "alerts": alerts,
+    }
+
+
+def _manager_piece(user: User, organization: Organization) -> dict:
+    rows = []
+    for row in selectors.workforce_overview(user, organization):
+        compliance = selectors.team_compliance(row.team)
+        contracts: dict[str, int] = {}
+        for w in row.workers:
+            if w.profile:
+                label = str(w.profile.get_contract_type_display())
+                contracts[label] = contracts.get(label, 0) + 1
+        rows.append(
+            {
+                "team": row.team,
+                "peers": len(row.workers),
+                "fte": row.total_fte,
+                "contracts": sorted(contracts.items()),
+                "lone": row.lone_peer,
+                "compliant": sum(1 for s in compliance.rows if s.compliant),
+                "staff": len(compliance.rows),
+            }
+        )
+    return {"rows": rows, "lone_teams": sum(1 for r in rows if r["lone"])}
+
+
+def home_context(user: User, organization: Organization) -> dict:
+    roles = roles_anywhere_in(user, organization)
+    context: dict = {}
+    if Role.PEER_WORKER in roles:
+        context["workforce_peer"] = _peer_piece(user, organization)
+    if Role.SUPERVISOR in roles:
+        context["workforce_supervisor"] = _supervisor_piece(user, organization)
+    if roles & {Role.MANAGER, Role.HR}:
+        context["workforce_manager"] = _manager_piece(user, organization)
+    return context
