@@ -42,6 +42,8 @@ def navigation_for(user) -> list[NavItem]:
             items.append(
                 NavItem(_("Capacity planner"), reverse("planning:capacity_scenarios", args=[slug]))
             )
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER, Role.EVALUATOR}:
+            items.append(NavItem(_("Implementation plan"), reverse("planning:plan", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.HR}:
             items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
         if Role.PEER_WORKER in roles:

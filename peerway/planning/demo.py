@@ -6,7 +6,7 @@ Called by ``peerway.core.demo.seed()``; running it again changes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -90,6 +90,7 @@ def _aware(year, month, day):
 def seed(region) -> None:
     _seed_role_definition(region)
     _seed_capacity(region)
+    _seed_plan(region)
 
 
 def _seed_role_definition(region) -> None:
@@ -181,3 +182,146 @@ def _seed_capacity(region) -> None:
             obj=scenario,
             details={"teams": len(rows)},
         )
+
+
+# The plan in progress. Actions done between the two survey waves carry fixed 2026 dates;
+# open actions are dated from the day the demo is built, so some are always overdue and
+# some at risk. (strategy, team key or "", status, completed on / due in days, owner key,
+# evidence of completion)
+PLAN_ACTIONS = [
+    (
+        "leadership_commitment_statement",
+        "",
+        "done",
+        date(2026, 4, 14),
+        "manager",
+        "Board motion 2026-14 adopted; the statement is on the intranet.",
+    ),
+    (
+        "coproduce_role_description",
+        "",
+        "done",
+        date(2026, 2, 16),
+        "manager",
+        "Peer role definition version 1 approved with two peer co-producers.",
+    ),
+    (
+        "educate_supervisors_on_peer_role",
+        "unit3b",
+        "done",
+        date(2026, 6, 30),
+        "supervisor1",
+        "All five Unit 3B charge nurses attended the two-session workshop.",
+    ),
+    ("peer_led_supervision", "unit3b", "in_progress", 40, "supervisor1", ""),
+    ("recurring_workforce_training", "crisis", "in_progress", -12, "supervisor2", ""),
+    ("agency_wide_recovery_orientation", "crisis", "not_started", -30, "manager", ""),
+    ("peer_community_of_practice", "cmh_east", "blocked", 20, "supervisor2", ""),
+    ("hire_in_cohorts", "cmh_east", "not_started", 9, "manager", ""),
+    ("monitor_role_drift", "transition", "not_started", 75, "supervisor1", ""),
+]
+MILESTONES = [
+    (
+        "prepare",
+        "Leadership commitment and role definition in place",
+        date(2026, 4, 30),
+        date(2026, 4, 14),
+    ),
+    ("recruit_train", "Every team with peers has a trained supervisor", -5, None),
+    ("sustain", "Peer network meets monthly across the region", 60, None),
+]
+
+
+def _seed_plan(region) -> None:
+    from peerway.assessments.models import Wave
+
+    from .knowledge import load_knowledge_base
+    from .models import (
+        ActionStatus,
+        DefaultPhase,
+        ImplementationPlan,
+        Milestone,
+        PlanAction,
+        PlanChange,
+        PlanPhase,
+    )
+
+    org = region.organization
+    if ImplementationPlan.objects.filter(organization=org).exists():
+        return
+    users = region.users
+    manager = users["manager"]
+    today = timezone.localdate()
+    baseline = Wave.objects.filter(organization=org, name="Baseline readiness survey").first()
+    current = CapacityScenario.objects.filter(organization=org, name="Current staffing").first()
+    plan = ImplementationPlan.objects.create(
+        organization=org,
+        title="Peer support implementation plan 2026–2027",
+        capacity_scenario=current,
+        leadership_commitment_on=date(2026, 4, 14),
+        leadership_commitment_note="Board motion 2026-14: peer support workers in every program.",
+        leadership_commitment_by=manager,
+        created_by=manager,
+        created_at=_aware(2026, 4, 1),
+    )
+    phases = {
+        code: PlanPhase.objects.create(plan=plan, code=code, order=i)
+        for i, code in enumerate(DefaultPhase.values)
+    }
+    kb = load_knowledge_base()
+    for code, team_key, status, when, owner_key, evidence in PLAN_ACTIONS:
+        strategy = kb.strategy(code)
+        team = region.teams[team_key] if team_key else None
+        factors = [lk.factor for lk in kb.links_for_strategy(code)][:3]
+        if status == ActionStatus.DONE:
+            due_on, completed_on = when, when
+        else:
+            due_on, completed_on = today + timedelta(days=when), None
+        action = PlanAction.objects.create(
+            plan=plan,
+            phase=phases[strategy.phase],
+            title=strategy.name.get("en"),
+            strategy=code,
+            description=strategy.description.get("en"),
+            factors=factors,
+            owner=users[owner_key],
+            team=team,
+            due_on=due_on,
+            status=status,
+            completion_evidence=evidence,
+            completed_on=completed_on,
+            source_wave=baseline,
+            created_by=manager,
+            created_at=_aware(2026, 4, 7),
+        )
+        PlanChange.objects.create(
+            plan=plan,
+            action=action,
+            kind="created",
+            changes={"title": [None, action.title], "status": [None, "not_started"]},
+            actor=manager,
+            at=_aware(2026, 4, 7),
+        )
+        if status != ActionStatus.NOT_STARTED:
+            PlanChange.objects.create(
+                plan=plan,
+                action=action,
+                kind="updated",
+                changes={"status": ["not_started", status]},
+                actor=users[owner_key],
+                at=_aware(2026, 5, 4),
+            )
+    for phase_code, title, due, achieved in MILESTONES:
+        Milestone.objects.create(
+            plan=plan,
+            phase=phases[phase_code],
+            title=title,
+            due_on=due if isinstance(due, date) else today + timedelta(days=due),
+            achieved_on=achieved,
+        )
+    audit.record(
+        actor=None,
+        action="demo.plan_seeded",
+        obj=plan,
+        details={"actions": len(PLAN_ACTIONS), "milestones": len(MILESTONES)},
+    )

@@ -203,7 +203,11 @@ def recommendations(request, slug, pk):
         kb = load_knowledge_base()
         names = reports.place_names(wave)
         audience_label = str(_("respondents"))
-        organization, teams = recommend(profile, kb=kb, in_plan=set())
+        from .plan import selectors as plan_selectors
+
+        plan = plan_selectors.plan_for(org)
+        in_plan, team_in_plan = plan_selectors.strategies_in_plan(plan)
+        organization, teams = recommend(profile, kb=kb, in_plan=in_plan, team_in_plan=team_in_plan)
         shown = [g for g in profile.teams() if any(f.shown for f in g.factors)]
 
         def rows(group, group_name, org_level=False):
@@ -234,6 +238,7 @@ def recommendations(request, slug, pk):
                             e.factor_name.get(lang) or e.factor_name["en"] for e in rec.evidence[1:]
                         ],
                         "phase": PHASES.get(rec.phase, rec.phase),
+                        "factors": [e.factor for e in rec.evidence],
                     }
                 )
             return result
@@ -245,9 +250,11 @@ def recommendations(request, slug, pk):
                     (
                         names.get(("team", g.place_id), str(g.place_id)),
                         rows(g, names.get(("team", g.place_id), "")),
+                        g.place_id,
                     )
                     for g in teams
                 ],
+                "can_plan": request.user.has_perm("planning.manage_plan", org),
                 "hidden_teams": [
                     names.get(("team", g.place_id), str(g.place_id))
                     for g in profile.teams()

@@ -52,3 +52,40 @@ rules.add_perm(
     "planning.view_capacity", has_role_in_org(Role.MANAGER, Role.SUPERVISOR, Role.EVALUATOR)
 )
 rules.add_perm("planning.manage_capacity", org_wide_manager)
+
+# Implementation plan (docs/implementation-plan.md). The object checked is the
+# organization, or an action (whose place is its team, else its site, else the plan's
+# organization).
+
+
+@rules.predicate
+def is_action_owner(user, action=None) -> bool:
+    from .models import PlanAction
+
+    return (
+        isinstance(action, PlanAction)
+        and user.is_authenticated
+        and action.owner_id is not None
+        and action.owner_id == user.pk
+        and user.is_active
+    )
+
+
+# Read the plan: managers, supervisors, peer workers and evaluators of the organization.
+rules.add_perm(
+    "planning.view_plan",
+    has_role_in_org(Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER, Role.EVALUATOR),
+)
+# Start the plan, add phases, actions and milestones, set the gate: organization-wide
+# managers.
+rules.add_perm("planning.manage_plan", org_wide_manager)
+# Change every field of an action: managers over the action's place (a site manager for
+# actions at their site or its teams).
+rules.add_perm("planning.change_action", has_role_over(Role.MANAGER))
+# Status, notes and evidence of completion: the action's owner too.
+rules.add_perm(
+    "planning.update_action_progress",
+    has_role_over(Role.MANAGER) | (has_role_in_org(*Role.values) & is_action_owner),
+)
+# The readiness gate shows survey figures: the same readers as survey results.
+rules.add_perm("planning.view_gate", has_role_over(Role.MANAGER, Role.EVALUATOR))

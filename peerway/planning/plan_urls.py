@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import capacity_views
+from .plan import views as plan_views
 from .roles import views as role_views
 
 app_name = "planning"
@@ -64,5 +65,46 @@ urlpatterns = [
         "o/<slug:slug>/capacity/<int:pk>/delete/",
         capacity_views.scenario_delete,
         name="capacity_delete",
+    ),
+    # Implementation plan and readiness gate
+    path("o/<slug:slug>/plan/", plan_views.plan_overview, name="plan"),
+    path("o/<slug:slug>/plan/start/", plan_views.plan_start, name="plan_start"),
+    path("o/<slug:slug>/plan/phases/new/", plan_views.phase_add, name="plan_phase_add"),
+    path("o/<slug:slug>/plan/actions/new/", plan_views.action_new, name="plan_action_new"),
+    path(
+        "o/<slug:slug>/plan/actions/recommended/",
+        plan_views.add_recommended,
+        name="plan_add_recommended",
+    ),
+    path("o/<slug:slug>/plan/actions/<int:pk>/", plan_views.action_detail, name="plan_action"),
+    path(
+        "o/<slug:slug>/plan/actions/<int:pk>/edit/",
+        plan_views.action_edit,
+        name="plan_action_edit",
+    ),
+    path(
+        "o/<slug:slug>/plan/actions/<int:pk>/progress/",
+        plan_views.action_progress,
+        name="plan_action_progress",
+    ),
+    path("o/<slug:slug>/plan/milestones/new/", plan_views.milestone_new, name="plan_milestone_new"),
+    path(
+        "o/<slug:slug>/plan/milestones/<int:pk>/",
+        plan_views.milestone_edit,
+        name="plan_milestone_edit",
+    ),
+    path("o/<slug:slug>/plan/history/", plan_views.plan_history, name="plan_history"),
+    path("o/<slug:slug>/plan/export.csv", plan_views.export_csv, name="plan_csv"),
+    path("o/<slug:slug>/plan/export.pdf", plan_views.export_pdf, name="plan_pdf"),
+    path("o/<slug:slug>/readiness-gate/", plan_views.readiness_gate, name="plan_gate"),
+    path(
+        "o/<slug:slug>/readiness-gate/criteria/",
+        plan_views.gate_settings,
+        name="plan_gate_settings",
+    ),
+    path(
+        "o/<slug:slug>/readiness-gate/leadership/",
+        plan_views.leadership,
+        name="plan_leadership",
     ),
 ]

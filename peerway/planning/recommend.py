@@ -147,11 +147,18 @@ def recommend(
     profile: BarrierProfile,
     *,
     in_plan: set[str] | None = None,
+    team_in_plan: Mapping[Hashable, set[str]] | None = None,
     audience: str = "all",
     kb: KnowledgeBase | None = None,
     limit: int = 5,
 ) -> tuple[GroupRecommendations, list[GroupRecommendations]]:
-    """Recommendations for the organization and for each team whose results are shown."""
+    """Recommendations for the organization and for each team whose results are shown.
+
+    ``in_plan``: strategies in the plan at any scope (lowers them in the organization's
+    list). ``team_in_plan``: per team, the strategies in the plan that apply to it (for the
+    organization, its site or the team itself); without it, ``in_plan`` applies to every
+    team too.
+    """
     kb = kb or load_knowledge_base()
     in_plan = in_plan or set()
     teams = profile.teams(audience)
@@ -180,7 +187,18 @@ def recommend(
     )
     per_team = [
         GroupRecommendations(
-            "team", g.place_id, tuple(rank(g.barriers(), kb=kb, in_plan=in_plan, limit=limit))
+            "team",
+            g.place_id,
+            tuple(
+                rank(
+                    g.barriers(),
+                    kb=kb,
+                    in_plan=in_plan
+                    if team_in_plan is None
+                    else team_in_plan.get(g.place_id, set()),
+                    limit=limit,
+                )
+            ),
         )
         for g in shown_teams
     ]

@@ -101,7 +101,7 @@ def test_recommendations_page_uses_only_shown_groups(world, login):
     )
     page = login(world.manager).get(f"/o/{world.org.slug}/surveys/{wave.pk}/recommendations/")
     assert page.status_code == 200
-    teams = [name for name, _rows in page.context["team_rows"]]
+    teams = [name for name, _rows, _team_id in page.context["team_rows"]]
     assert teams == ["Team C"]
     assert page.context["hidden_teams"] == ["Team A"]
     content = page.content.decode()

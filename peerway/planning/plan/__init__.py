@@ -1,0 +1,1 @@
+"""The implementation plan: phases, actions, milestones, history, readiness gate, exports."""
