@@ -186,11 +186,12 @@ def _seed_capacity(region) -> None:
 
 # The plan in progress. Actions done between the two survey waves carry fixed 2026 dates;
 # open actions are dated from the day the demo is built, so some are always overdue and
-# some at risk. (strategy, team key or "", status, completed on / due in days, owner key,
-# evidence of completion)
+# some at risk. (strategy, factors targeted, team key or "", status, completed on / due in
+# days, owner key, evidence of completion)
 PLAN_ACTIONS = [
     (
         "leadership_commitment_statement",
+        ["leadership_commitment", "recovery_oriented_culture"],
         "",
         "done",
         date(2026, 4, 14),
@@ -199,6 +200,7 @@ PLAN_ACTIONS = [
     ),
     (
         "coproduce_role_description",
+        ["role_clarity", "role_drift"],
         "",
         "done",
         date(2026, 2, 16),
@@ -207,18 +209,51 @@ PLAN_ACTIONS = [
     ),
     (
         "educate_supervisors_on_peer_role",
+        ["supervision_support", "role_clarity"],
         "unit3b",
         "done",
         date(2026, 6, 30),
         "supervisor1",
         "All five Unit 3B charge nurses attended the two-session workshop.",
     ),
-    ("peer_led_supervision", "unit3b", "in_progress", 40, "supervisor1", ""),
-    ("recurring_workforce_training", "crisis", "in_progress", -12, "supervisor2", ""),
-    ("agency_wide_recovery_orientation", "crisis", "not_started", -30, "manager", ""),
-    ("peer_community_of_practice", "cmh_east", "blocked", 20, "supervisor2", ""),
-    ("hire_in_cohorts", "cmh_east", "not_started", 9, "manager", ""),
-    ("monitor_role_drift", "transition", "not_started", 75, "supervisor1", ""),
+    (
+        "peer_led_supervision",
+        ["supervision_support"],
+        "unit3b",
+        "in_progress",
+        40,
+        "supervisor1",
+        "",
+    ),
+    (
+        "recurring_workforce_training",
+        ["recovery_oriented_culture", "staff_attitudes_toward_peers"],
+        "crisis",
+        "in_progress",
+        -12,
+        "supervisor2",
+        "",
+    ),
+    (
+        "agency_wide_recovery_orientation",
+        ["recovery_oriented_culture", "medical_model_dominance"],
+        "crisis",
+        "not_started",
+        -30,
+        "manager",
+        "",
+    ),
+    (
+        "peer_community_of_practice",
+        ["peer_isolation_network"],
+        "cmh_east",
+        "blocked",
+        20,
+        "supervisor2",
+        "",
+    ),
+    ("hire_in_cohorts", ["peer_isolation_network"], "cmh_east", "not_started", 9, "manager", ""),
+    ("monitor_role_drift", ["role_drift"], "transition", "not_started", 75, "supervisor1", ""),
 ]
 MILESTONES = [
     (
@@ -269,10 +304,9 @@ def _seed_plan(region) -> None:
         for i, code in enumerate(DefaultPhase.values)
     }
     kb = load_knowledge_base()
-    for code, team_key, status, when, owner_key, evidence in PLAN_ACTIONS:
+    for code, factors, team_key, status, when, owner_key, evidence in PLAN_ACTIONS:
         strategy = kb.strategy(code)
         team = region.teams[team_key] if team_key else None
-        factors = [lk.factor for lk in kb.links_for_strategy(code)][:3]
         if status == ActionStatus.DONE:
             due_on, completed_on = when, when
         else:
