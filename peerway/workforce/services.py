@@ -90,6 +90,16 @@ def record_profile_view(*, actor: User, worker: Worker) -> None:
     _user_event(actor=actor, action="workforce.profile_viewed", worker=worker)
 
 
+def record_team_view(*, actor: User, team, workers: list[Worker]) -> None:
+    """A team's peer worker page shows what each worker shares: audited like a profile."""
+    audit.record(
+        actor=actor,
+        action="workforce.team_profiles_viewed",
+        obj=team,
+        details={"worker_ids": sorted(w.user.pk for w in workers)},
+    )
+
+
 @dataclass
 class Employment:
     fte: Decimal
@@ -364,7 +374,6 @@ def set_wellbeing_choices(*, actor: User, worker: Worker, share: bool, alert: bo
             actor=actor,
             action="workforce.wellbeing_choices_updated",
             worker=worker,
-            details={"share": profile.share_wellbeing, "alert": profile.wellbeing_alert},
         )
     return profile
 

@@ -250,6 +250,7 @@ def team(request, slug, pk):
         selectors.load_worker(u, organization)
         for u in User.objects.filter(pk__in=selectors.team_peer_ids(team)).order_by("display_name")
     ]
+    services.record_team_view(actor=request.user, team=team, workers=workers)
     return render(
         request,
         "workforce/team.html",

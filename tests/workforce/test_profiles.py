@@ -270,3 +270,25 @@ def test_overview_is_for_managers_and_supervisors_scoped_to_their_teams(world, l
     team_a = reverse("workforce:team", args=[world.org.slug, world.team_a.pk])
     assert login(world.site_manager).get(team_a).status_code == 404
     assert login(world.clinician).get(team_a).status_code == 403
+
+
+def test_a_teams_peer_worker_page_is_audited_too(world, disclosed, login):
+    login(world.supervisor).get(reverse("workforce:team", args=[world.org.slug, world.team_a.pk]))
+    event = AuditEvent.objects.get(action="workforce.team_profiles_viewed")
+    assert event.actor_id == world.supervisor.pk
+    assert event.details == {"worker_ids": [world.peer_a.pk]}
+
+
+def test_sensitive_workforce_records_are_not_in_the_system_admin_site(world):
+    from django.contrib import admin
+
+    from peerway.workforce import models
+
+    for model in (
+        models.DisclosedAttribute,
+        models.WorkerProfile,
+        models.SupervisionSession,
+        models.WellbeingCheckIn,
+        models.Accommodation,
+    ):
+        assert not admin.site.is_registered(model), model
