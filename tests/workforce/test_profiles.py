@@ -45,6 +45,18 @@ def pages_seen_by_others(world):
         *[(who, "/") for who in ("manager", "supervisor", "clinician", "admin")],
         ("admin", f"/o/{slug}/audit/"),
         ("admin", f"/o/{slug}/audit/export.csv"),
+        *[
+            (who, reverse("workforce:compliance", args=[slug, world.team_a.pk]))
+            for who in ("manager", "supervisor", "hr")
+        ],
+        *[
+            (who, reverse("workforce:training", args=[slug, world.peer_a.pk]))
+            for who in ("manager", "supervisor", "hr")
+        ],
+        *[(who, f"/o/{slug}/workforce/network/") for who in ("manager", "peer_b", "hr")],
+        *[(who, profile_url(world)) for who in ("hr",)],
+        *[(who, f"/o/{slug}/workforce/") for who in ("hr",)],
+        *[(who, "/") for who in ("hr", "peer_b", "evaluator")],
     ]
 
 
@@ -56,12 +68,12 @@ def test_worker_sees_every_own_attribute_with_its_visibility(world, disclosed, l
 
 
 def test_private_and_matching_only_attributes_never_reach_anyone_else(
-    world, disclosed, employed, client, caplog
+    world, hr, disclosed, employed, client, caplog
 ):
     caplog.set_level(logging.DEBUG)
     seen = []
     for who, url in pages_seen_by_others(world):
-        client.force_login(getattr(world, who))
+        client.force_login(hr if who == "hr" else getattr(world, who))
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         text = body.decode()
@@ -72,6 +84,7 @@ def test_private_and_matching_only_attributes_never_reach_anyone_else(
     assert ("manager", profile_url(world), 200) in seen
     assert ("admin", f"/o/{world.org.slug}/audit/", 200) in seen
     assert ("admin", f"/o/{world.org.slug}/audit/export.csv", 200) in seen
+    assert ("hr", profile_url(world), 200) in seen
     # Nor in any log line or audit event detail.
     for secret in HIDDEN[:2]:
         assert secret not in caplog.text
