@@ -1,0 +1,98 @@
+"""Reads of the service, scoped to what each user may see. Anything outside is a 404."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from peerway.core.permissions import team_filter_for
+from peerway.core.roles import Role
+
+from .models import ConsentPurpose, ConsentRecord, Person, Referral
+
+STAFF_ROLES = {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN}
+
+
+def people_visible_q(user) -> Q:
+    """People the user may open (same rule as ``support.view_person``)."""
+    staff_teams = team_filter_for(user, STAFF_ROLES)
+    peer_teams = team_filter_for(user, {Role.PEER_WORKER})
+    from peerway.core.models import Team
+
+    staff_ids = Team.objects.filter(staff_teams).values("pk")
+    peer_ids = Team.objects.filter(peer_teams).values("pk")
+    own = Q(relationships__worker=user, relationships__ended_on__isnull=True) | Q(created_by=user)
+    return Q(team__in=staff_ids) | (Q(team__in=peer_ids) & own)
+
+
+def people_for(user, organization) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(people_visible_q(user), organization=organization)
+        .select_related("team__site")
+        .distinct()
+    )
+
+
+def get_person(user, organization, pk: int) -> Person:
+    person = people_for(user, organization).filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def find_by_name(user, organization, name: str) -> QuerySet[Person]:
+    """Exact (case- and accent-insensitive) name search through the blind index."""
+    return people_for(user, organization).filter(name_index=Person.name_lookup(name))
+
+
+def current_consents(person: Person) -> dict[str, ConsentRecord | None]:
+    """The latest decision per purpose (None: never asked)."""
+    latest: dict[str, ConsentRecord | None] = dict.fromkeys(ConsentPurpose.values)
+    for record in person.consents.order_by("purpose", "-decided_on", "-recorded_at", "-pk"):
+        if latest.get(record.purpose) is None:
+            latest[record.purpose] = record
+    return latest
+
+
+def has_consent(person: Person, purpose: str) -> bool:
+    record = (
+        person.consents.filter(purpose=purpose)
+        .order_by("-decided_on", "-recorded_at", "-pk")
+        .first()
+    )
+    return bool(record and record.given)
+
+
+def consenting_people_q(purpose: str) -> Q:
+    """People whose latest decision for ``purpose`` is 'given' (for statistics and exports)."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = (
+        ConsentRecord.objects.filter(person=OuterRef("pk"), purpose=purpose)
+        .order_by("-decided_on", "-recorded_at", "-pk")
+        .values("given")[:1]
+    )
+    return Q(pk__in=Person.objects.annotate(_c=Subquery(latest)).filter(_c=True).values("pk"))
+
+
+def referrals_for(user, organization) -> QuerySet[Referral]:
+    """Referrals the user may follow: leads over the team, the referring clinician's own,
+    and those of people in a peer worker's caseload."""
+    from peerway.core.models import Team
+
+    lead_ids = Team.objects.filter(team_filter_for(user, {Role.MANAGER, Role.SUPERVISOR}))
+    clinician_ids = Team.objects.filter(team_filter_for(user, {Role.CLINICIAN}))
+    q = Q(team__in=lead_ids.values("pk")) | Q(team__in=clinician_ids.values("pk"))
+    q |= Q(person__relationships__worker=user, person__relationships__ended_on__isnull=True)
+    return (
+        Referral.objects.filter(q, person__organization=organization)
+        .select_related("person", "team__site", "referred_by")
+        .distinct()
+    )
+
+
+def get_referral(user, organization, pk: int) -> Referral:
+    referral = referrals_for(user, organization).filter(pk=pk).first()
+    if referral is None:
+        raise Http404
+    return referral
