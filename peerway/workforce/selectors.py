@@ -267,10 +267,11 @@ def workforce_overview(
 
 def lone_peer_worker_ids(organization: Organization) -> set[int]:
     """Workers with no peer colleague on any of their teams."""
-    teams = Team.objects.filter(site__organization=organization).select_related("site")
+    teams = list(Team.objects.filter(site__organization=organization).select_related("site"))
+    memberships = list(peer_memberships(organization).select_related("team__site"))
     by_worker: dict[int, list[int]] = {}
     for team in teams:
-        ids = team_peer_ids(team)
+        ids = {m.user_id for m in memberships if m.covers_team(team)}
         for pk in ids:
             by_worker.setdefault(pk, []).append(len(ids))
     return {pk for pk, sizes in by_worker.items() if max(sizes) == 1}
