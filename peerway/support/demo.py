@@ -189,7 +189,7 @@ def seed(region) -> None:
         pending_events.append((referral, steps, created))
         worker = users[rng.choice(peers)]
         if outcome in ("active", "closed"):
-            accepted = created + timedelta(days={s: d for s, d in steps}[ReferralState.ACCEPTED])
+            accepted = created + timedelta(days=dict(steps)[ReferralState.ACCEPTED])
             ended = None
             if outcome == "closed":
                 ended = min(created + timedelta(days=steps[-1][1]), today)
