@@ -13,8 +13,13 @@ from peerway.assessments.models import Response
 from peerway.core.models import AuditEvent, Membership
 from peerway.core.roles import Role
 from peerway.instruments.library import current_library
-from peerway.planning.models import CapacityScenario, CapacityTeamInput, RoleDefinition
-from peerway.planning.models import RoleDefinitionVersion, VersionStatus
+from peerway.planning.models import (
+    CapacityScenario,
+    CapacityTeamInput,
+    RoleDefinition,
+    RoleDefinitionVersion,
+    VersionStatus,
+)
 from peerway.planning.plan import gate, services
 
 from ..assessments.test_waves import make_wave
