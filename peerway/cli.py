@@ -21,6 +21,11 @@ COMMANDS = {
     "score": ("score", "Score answers: score CODE --answers JSON (JSON out)."),
     "match": ("match", "Solve a batch of referrals offline: match --input FILE.json."),
     "worker": ("db_worker", "Run background tasks from the database queue."),
+    "rebuild-contact-rollups": (
+        "rebuild_contact_rollups",
+        "Rebuild the daily contact rollups from raw contacts.",
+    ),
+    "import": ("import_", "import KIND FILE.csv (KIND: hospital-events)"),
 }
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
 
@@ -48,8 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from django.core.management import execute_from_command_line
 
+    target = table[name][0]
+    if name == "import":
+        # "peerway import hospital-events FILE" runs "manage.py import_hospital_events FILE".
+        if not rest or rest[0].startswith("-"):
+            print("usage: peerway import KIND FILE.csv (KIND: hospital-events)", file=sys.stderr)
+            return 2
+        target, rest = "import_" + rest[0].replace("-", "_"), rest[1:]
     try:
-        execute_from_command_line(["peerway", table[name][0], *rest])
+        execute_from_command_line(["peerway", target, *rest])
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0

@@ -1,0 +1,126 @@
+"""Hospital events (admissions, discharges, emergency visits) imported from hospital
+systems, and each organization's eligibility trigger (docs/hospital-events.md).
+
+No raw hospital identifier is stored anywhere: rows name a person by their Peerway code
+or by a hospital identifier that is matched through ``Person.hospital_id_index``.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from peerway.core.models import Organization, User
+from peerway.support.models import Person
+
+
+class EventKind(models.TextChoices):
+    ADMISSION = "admission", _("Admission")
+    DISCHARGE = "discharge", _("Discharge")
+    EMERGENCY_VISIT = "emergency_visit", _("Emergency visit")
+
+
+class ImportSource(models.TextChoices):
+    UPLOAD = "upload", _("Upload screen")
+    COMMAND = "command", _("Command line")
+
+
+class HospitalImport(models.Model):
+    """One accepted file. Rejected files leave no row here (only an audit event)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="hospital_imports"
+    )
+    source = models.CharField(max_length=10, choices=ImportSource.choices)
+    imported_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.rows} rows)"
+
+
+class HospitalEvent(models.Model):
+    """One admission, discharge or emergency visit of one person.
+
+    The natural key (person, kind, date, facility) is unique, so importing the same rows
+    again adds nothing.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="hospital_events"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="hospital_events")
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
+    date = models.DateField(_("date"))
+    # For a discharge: the date of the admission it ends, when the hospital sends it.
+    admitted_on = models.DateField(_("admission date"), null=True, blank=True)
+    facility = models.CharField(_("facility"), max_length=120)
+    source_import = models.ForeignKey(
+        HospitalImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    # Row of the source file (header = row 1), to name an earlier duplicate in the same file.
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["person", "date", "pk"]
+        verbose_name = _("hospital event")
+        verbose_name_plural = _("hospital events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "date", "facility"], name="hospital_event_natural_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "kind", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.date}"
+
+    @property
+    def team(self):
+        return self.person.team
+
+
+class TriggerRule(models.Model):
+    """When hospital use suggests a referral (default after O'Connell et al. 2018: two or
+    more admissions, or more than three emergency visits, in 18 months)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="hospital_trigger"
+    )
+    enabled = models.BooleanField(_("suggest referrals from hospital events"), default=True)
+    min_admissions = models.PositiveSmallIntegerField(
+        _("admissions (at least)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    min_emergency_visits = models.PositiveSmallIntegerField(
+        _("emergency visits (at least)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    window_months = models.PositiveSmallIntegerField(
+        _("within the last (months)"),
+        default=18,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return (
+            f"≥{self.min_admissions} admissions or ≥{self.min_emergency_visits} "
+            f"emergency visits in {self.window_months} months"
+        )

@@ -1,0 +1,153 @@
+"""Screens: import a file of hospital events, set the eligibility trigger, see and act on
+the referrals it suggests, record a person's hospital identifier."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from peerway.core import audit
+from peerway.core import selectors as core_selectors
+from peerway.core.access import requires
+from peerway.support import selectors as support_selectors
+
+from . import selectors, services
+from .forms import HospitalIdForm, TriggerForm, UploadForm
+from .models import ImportSource
+
+
+def _org(request, slug, **kwargs):
+    return core_selectors.get_organization(request.user, slug)
+
+
+def _person(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return support_selectors.get_person(request.user, organization, pk)
+
+
+@requires("hospital.import_events", obj=_org)
+def upload(request, slug):
+    organization = request.permission_object
+    report = None
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        report = services.import_hospital_events(
+            actor=request.user,
+            organization=organization,
+            stream=form.cleaned_data["file"],
+            source=ImportSource.UPLOAD,
+        )
+        if report.ok:
+            messages.success(
+                request,
+                _("Imported %(rows)d rows: %(new)d new, %(present)d already present.")
+                % {"rows": report.rows, "new": report.created, "present": report.already_present},
+            )
+            return redirect("hospital:import", slug=slug)
+        form = UploadForm()
+    return render(
+        request,
+        "hospital/import.html",
+        {
+            "organization": organization,
+            "form": form,
+            "report": report,
+            "imports": selectors.recent_imports(organization),
+            "can_manage_trigger": request.user.has_perm("hospital.manage_trigger", organization),
+        },
+    )
+
+
+@requires("hospital.manage_trigger", obj=_org)
+def trigger_settings(request, slug):
+    organization = request.permission_object
+    rule = selectors.trigger_for(organization)
+    form = TriggerForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_trigger(
+                actor=request.user, organization=organization, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("The eligibility trigger was saved."))
+            return redirect("hospital:suggestions", slug=slug)
+    return render(request, "hospital/trigger.html", {"organization": organization, "form": form})
+
+
+@requires("hospital.view_suggestions", obj=_org)
+def suggestions(request, slug):
+    organization = request.permission_object
+    rule = selectors.trigger_for(organization)
+    people = list(selectors.suggestions_for(request.user, organization))
+    audit.record(
+        actor=request.user,
+        action="hospital.suggestions_viewed",
+        obj=organization,
+        details={"count": len(people)},
+    )
+    return render(
+        request,
+        "hospital/suggestions.html",
+        {
+            "organization": organization,
+            "rule": rule,
+            "window_start": selectors.window_start(timezone.localdate(), rule.window_months),
+            "people": people,
+            "can_import": request.user.has_perm("hospital.import_events", organization),
+            "can_manage_trigger": request.user.has_perm("hospital.manage_trigger", organization),
+        },
+    )
+
+
+@require_POST
+@requires("hospital.refer_from_trigger", obj=_person)
+def refer(request, slug, pk):
+    person = request.permission_object
+    try:
+        services.refer_from_trigger(actor=request.user, person=person)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(code)s was referred to %(team)s.") % {"code": person.code, "team": person.team},
+        )
+    return redirect("hospital:suggestions", slug=slug)
+
+
+@requires("hospital.set_hospital_id", obj=_person)
+def hospital_id(request, slug, pk):
+    person = request.permission_object
+    organization = person.organization
+    form = HospitalIdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_hospital_id(
+                actor=request.user, person=person, hospital_id=form.cleaned_data["hospital_id"]
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("The hospital identifier was saved."))
+            return redirect("hospital:hospital_id", slug=slug, pk=person.pk)
+    if request.method == "GET":
+        audit.record(actor=request.user, action="hospital.hospital_id_form_viewed", obj=person)
+    return render(
+        request,
+        "hospital/hospital_id.html",
+        {
+            "organization": organization,
+            "person": person,
+            "form": form,
+            "has_hospital_id": bool(person.hospital_id_index),
+        },
+    )
