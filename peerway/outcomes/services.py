@@ -1,0 +1,454 @@
+"""Writes for outcome measures and safety tasks: keyword-only, one transaction, audited.
+
+Audit details hold codes and ids only: never answers, scores, notes or protocol text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from peerway.core import audit
+from peerway.core.models import Membership, Organization, Team, User
+from peerway.core.roles import Role
+from peerway.instruments.engine import AnswerError
+from peerway.instruments.engine import score as engine_score
+from peerway.instruments.engine.model import Instrument, condition_holds
+from peerway.instruments.library import current_library
+from peerway.support.models import PeerRelationship, Person
+
+from .models import (
+    LINK_VALID_DAYS,
+    Administration,
+    AssignmentReason,
+    Mode,
+    OutcomeLink,
+    OutcomeSchedule,
+    OutcomeSettings,
+    SafetyAssignment,
+    SafetyOutcome,
+    SafetyStatus,
+    SafetyTask,
+    token_fingerprint,
+)
+from .selectors import OUTCOME_INSTRUMENTS, outcome_instruments
+
+logger = logging.getLogger(__name__)
+
+# Triggers Peerway always applies, whatever definition version an organization loads: a
+# PHQ-9 item 9 answer above 0 (thoughts of self-harm) must always reach a person.
+REQUIRED_TRIGGERS: dict[str, list[tuple[str, str, str, int]]] = {
+    "phq9": [("phq9_item9", "phq9_9", ">", 0)],
+}
+
+
+def _require(actor: User, perm: str, obj) -> None:
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def fired_triggers(instrument: Instrument, answers: dict, result_flags: list[dict]) -> list[dict]:
+    """Safety triggers that fired: the engine's flags plus Peerway's required ones."""
+    fired = [{"code": f.get("code") or f["item"], "item": f["item"]} for f in result_flags]
+    seen = {f["code"] for f in fired}
+    for code, item, op, value in REQUIRED_TRIGGERS.get(instrument.code, []):
+        answer = answers.get(item)
+        if code in seen or answer is None:
+            continue
+        if answer in instrument.response_set_for(item).excluded_values:
+            continue
+        if condition_holds(op, answer, value):
+            fired.append({"code": code, "item": item})
+    return fired
+
+
+def _check_time_point(person: Person, instrument: Instrument, time_point: int) -> None:
+    if instrument.code not in OUTCOME_INSTRUMENTS or not instrument.has_item_text:
+        raise ValidationError({"instrument": _("This questionnaire cannot be given here.")})
+    if time_point < 0 or time_point > 120:
+        raise ValidationError({"time_point": _("Choose a time point from the schedule.")})
+
+
+def _score(instrument: Instrument, answers: dict) -> dict:
+    try:
+        result = engine_score(instrument, answers).to_dict()
+    except AnswerError as exc:
+        raise ValidationError({"answers": str(exc)}) from exc
+    if not result["valid"]:
+        raise ValidationError({"answers": _("Answer every question.")})
+    return result
+
+
+def _create_administration(
+    *,
+    actor: User | None,
+    person: Person,
+    instrument: Instrument,
+    time_point: int,
+    answers: dict,
+    administered_on: date,
+    mode: str,
+    link: OutcomeLink | None = None,
+) -> Administration:
+    """Inside a transaction: store, score, audit and (when triggered) create the safety task."""
+    result = _score(instrument, answers)
+    triggers = fired_triggers(instrument, answers, result["flags"])
+    total = result.get("total") or {}
+    administration = Administration.objects.create(
+        organization=person.organization,
+        team=person.team,
+        person=person,
+        instrument=instrument.code,
+        version=instrument.version,
+        time_point=time_point,
+        administered_on=administered_on,
+        mode=mode,
+        recorded_by=actor,
+        answers_data=json.dumps(answers, sort_keys=True),
+        result_data=json.dumps(result, sort_keys=True),
+        total_score=total.get("score"),
+        band=((total.get("band") or {}).get("code") or "")[:40],
+        valid=bool(result["valid"]),
+        flagged=bool(triggers),
+    )
+    audit.record(
+        actor=actor,
+        action="outcomes.administration_recorded",
+        obj=person,
+        details={
+            "administration_id": administration.pk,
+            "instrument": instrument.code,
+            "version": instrument.version,
+            "time_point": time_point,
+            "mode": mode,
+            "link_id": link.pk if link else None,
+            "safety_trigger": bool(triggers),
+        },
+    )
+    if triggers:
+        _create_safety_task(actor=actor, administration=administration, triggers=triggers)
+    return administration
+
+
+def _supervisors_of_team(team: Team) -> set[int]:
+    ids = set()
+    for m in Membership.objects.filter(
+        organization=team.site.organization, role=Role.SUPERVISOR, user__is_active=True
+    ).select_related("team__site"):
+        if m.covers_team(team):
+            ids.add(m.user_id)
+    return ids
+
+
+def _managers_of_team(team: Team) -> set[int]:
+    ids = set()
+    for m in Membership.objects.filter(
+        organization=team.site.organization, role=Role.MANAGER, user__is_active=True
+    ).select_related("team__site"):
+        if m.covers_team(team):
+            ids.add(m.user_id)
+    return ids
+
+
+def safety_assignees(person: Person) -> dict[int, str]:
+    """user id -> reason. The person's peer worker(s) in open relationships and each
+    worker's supervisors (assigned on the profile, else supervisors over the worker's
+    teams); with no peer worker, the supervisors over the person's team; with none of
+    those either, the managers over the team, so a task always has someone."""
+    from peerway.workforce.selectors import load_worker, worker_supervisor_ids
+
+    organization = person.organization
+    assignees: dict[int, str] = {}
+    workers = User.objects.filter(
+        pk__in=PeerRelationship.objects.filter(person=person, ended_on__isnull=True).values(
+            "worker_id"
+        ),
+        is_active=True,
+    )
+    for worker in workers:
+        assignees[worker.pk] = AssignmentReason.WORKER
+    for worker in workers:
+        for supervisor_id in worker_supervisor_ids(load_worker(worker, organization)):
+            assignees.setdefault(supervisor_id, AssignmentReason.SUPERVISOR)
+    if not any(r == AssignmentReason.SUPERVISOR for r in assignees.values()):
+        for supervisor_id in _supervisors_of_team(person.team):
+            assignees.setdefault(supervisor_id, AssignmentReason.SUPERVISOR)
+    if not assignees:
+        for manager_id in _managers_of_team(person.team):
+            assignees.setdefault(manager_id, AssignmentReason.SUPERVISOR)
+    return assignees
+
+
+def _create_safety_task(
+    *, actor: User | None, administration: Administration, triggers: list[dict]
+) -> SafetyTask:
+    person = administration.person
+    task = SafetyTask.objects.create(
+        organization=administration.organization,
+        team=administration.team,
+        person=person,
+        administration=administration,
+        triggers=triggers,
+    )
+    assignees = safety_assignees(person)
+    SafetyAssignment.objects.bulk_create(
+        SafetyAssignment(task=task, user_id=uid, reason=reason)
+        for uid, reason in sorted(assignees.items())
+    )
+    audit.record(
+        actor=actor,
+        action="outcomes.safety_task_created",
+        obj=task,
+        details={
+            "person_id": person.pk,
+            "administration_id": administration.pk,
+            "triggers": [t["code"] for t in triggers],
+            "assignee_ids": sorted(assignees),
+        },
+    )
+    # Notifications go out after the commit; a failure is logged, never undoes the task.
+    transaction.on_commit(lambda: notify_safety_task(task.pk), robust=True)
+    return task
+
+
+def notify_safety_task(task_id: int) -> int:
+    """E-mail each assignee that a safety task waits (no person code or answers in it)."""
+    task = SafetyTask.objects.get(pk=task_id)
+    path = reverse("outcomes:safety_task", args=[task.organization.slug, task.pk])
+    sent = 0
+    for assignment in task.assignments.select_related("user"):
+        user = assignment.user
+        if not user.email:
+            continue
+        parts = []
+        for language in ("en", "fr-ca"):
+            with translation.override(language):
+                parts.append(
+                    _("A safety task needs your attention in Peerway: %(path)s") % {"path": path}
+                )
+        with translation.override("en"):
+            subject = _("Peerway: a safety task needs your attention")
+        try:
+            send_mail(subject, "\n\n".join(parts), None, [user.email])
+            sent += 1
+        except Exception:  # noqa: BLE001 - a mail failure must never hide the task
+            logger.exception("Safety task %s: notification to user %s failed", task.pk, user.pk)
+    return sent
+
+
+def record_administration(
+    *,
+    actor: User,
+    person: Person,
+    instrument_code: str,
+    time_point: int,
+    answers: dict,
+    administered_on: date,
+) -> Administration:
+    """A measure given in the app with the worker."""
+    _require(actor, "outcomes.administer", person)
+    instrument = _instrument(instrument_code)
+    _check_time_point(person, instrument, time_point)
+    if administered_on > timezone.localdate():
+        raise ValidationError({"administered_on": _("The date cannot be in the future.")})
+    with transaction.atomic():
+        return _create_administration(
+            actor=actor,
+            person=person,
+            instrument=instrument,
+            time_point=time_point,
+            answers=answers,
+            administered_on=administered_on,
+            mode=Mode.WITH_WORKER,
+        )
+
+
+def _instrument(code: str) -> Instrument:
+    for instrument in outcome_instruments():
+        if instrument.code == code:
+            return instrument
+    raise ValidationError({"instrument": _("This questionnaire cannot be given here.")})
+
+
+def create_link(
+    *, actor: User, person: Person, instrument_code: str, time_point: int
+) -> tuple[OutcomeLink, str]:
+    """A one-time link; the token is returned once and only its fingerprint is kept."""
+    _require(actor, "outcomes.administer", person)
+    instrument = _instrument(instrument_code)
+    _check_time_point(person, instrument, time_point)
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        link = OutcomeLink.objects.create(
+            organization=person.organization,
+            team=person.team,
+            person=person,
+            instrument=instrument.code,
+            version=instrument.version,
+            time_point=time_point,
+            token_hash=token_fingerprint(token),
+            created_by=actor,
+            expires_at=timezone.now() + timedelta(days=LINK_VALID_DAYS),
+        )
+        audit.record(
+            actor=actor,
+            action="outcomes.link_created",
+            obj=person,
+            details={"link_id": link.pk, "instrument": instrument.code, "time_point": time_point},
+        )
+    return link, token
+
+
+def find_link(token: str) -> OutcomeLink | None:
+    return (
+        OutcomeLink.objects.select_related("person__team__site", "organization")
+        .filter(token_hash=token_fingerprint(token))
+        .first()
+    )
+
+
+class LinkUnavailable(Exception):
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
+def link_instrument(link: OutcomeLink) -> Instrument:
+    return current_library().get_version(link.instrument, link.version)
+
+
+def complete_link(*, token: str, answers: dict) -> Administration:
+    """The person sends their answers. Works once, before expiry; the safety workflow runs
+    exactly as for a measure given with the worker."""
+    with transaction.atomic():
+        link = (
+            OutcomeLink.objects.select_for_update()
+            .select_related("person__team__site", "organization")
+            .filter(token_hash=token_fingerprint(token))
+            .first()
+        )
+        if link is None:
+            raise LinkUnavailable("unknown")
+        status = link.status()
+        if status != "open":
+            raise LinkUnavailable(status)
+        administration = _create_administration(
+            actor=None,
+            person=link.person,
+            instrument=link_instrument(link),
+            time_point=link.time_point,
+            answers=answers,
+            administered_on=timezone.localdate(),
+            mode=Mode.SELF_LINK,
+            link=link,
+        )
+        link.used_at = timezone.now()
+        link.administration = administration
+        link.save(update_fields=["used_at", "administration"])
+    return administration
+
+
+def acknowledge_task(*, actor: User, task: SafetyTask) -> SafetyTask:
+    _require(actor, "outcomes.act_on_safety_task", task)
+    if task.status != SafetyStatus.OPEN:
+        raise ValidationError(_("This task is already acknowledged or closed."))
+    with transaction.atomic():
+        task.status = SafetyStatus.ACKNOWLEDGED
+        task.acknowledged_by = actor
+        task.acknowledged_at = timezone.now()
+        task.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+        audit.record(actor=actor, action="outcomes.safety_task_acknowledged", obj=task)
+    return task
+
+
+def close_task(*, actor: User, task: SafetyTask, outcome: str, note: str = "") -> SafetyTask:
+    _require(actor, "outcomes.act_on_safety_task", task)
+    if task.status == SafetyStatus.CLOSED:
+        raise ValidationError(_("This task is already closed."))
+    if outcome not in SafetyOutcome.values:
+        raise ValidationError({"outcome": _("Choose what was done.")})
+    with transaction.atomic():
+        now = timezone.now()
+        if task.acknowledged_at is None:
+            task.acknowledged_by = actor
+            task.acknowledged_at = now
+        task.status = SafetyStatus.CLOSED
+        task.closed_by = actor
+        task.closed_at = now
+        task.outcome = outcome
+        task.outcome_note = note
+        task.save()
+        audit.record(
+            actor=actor,
+            action="outcomes.safety_task_closed",
+            obj=task,
+            details={"outcome": outcome},
+        )
+    return task
+
+
+def update_protocol(*, actor: User, organization: Organization, text: str) -> OutcomeSettings:
+    _require(actor, "outcomes.manage_settings", organization)
+    with transaction.atomic():
+        settings, _created = OutcomeSettings.objects.get_or_create(organization=organization)
+        settings.safety_protocol = text.strip()
+        settings.updated_by = actor
+        settings.updated_at = timezone.now()
+        settings.save()
+        audit.record(
+            actor=actor,
+            action="outcomes.protocol_updated",
+            obj=organization,
+            details={"uses_default": not settings.safety_protocol},
+        )
+    return settings
+
+
+def update_schedule(
+    *,
+    actor: User,
+    team: Team,
+    instruments: list[str],
+    time_points: list[int],
+    window_before_days: int,
+    window_after_days: int,
+) -> OutcomeSchedule:
+    _require(actor, "outcomes.manage_schedule", team)
+    available = {i.code for i in outcome_instruments()}
+    unknown = [c for c in instruments if c not in available]
+    if not instruments or unknown:
+        raise ValidationError({"instruments": _("Choose at least one questionnaire.")})
+    if not time_points or any(not 0 <= p <= 120 for p in time_points):
+        raise ValidationError(
+            {"time_points": _("Give months between 0 and 120, separated by commas.")}
+        )
+    with transaction.atomic():
+        schedule, _created = OutcomeSchedule.objects.get_or_create(team=team)
+        schedule.instruments = list(dict.fromkeys(instruments))
+        schedule.time_points = sorted(set(time_points))
+        schedule.window_before_days = window_before_days
+        schedule.window_after_days = window_after_days
+        schedule.updated_by = actor
+        schedule.updated_at = timezone.now()
+        schedule.save()
+        audit.record(
+            actor=actor,
+            action="outcomes.schedule_updated",
+            obj=team,
+            details={
+                "instruments": schedule.instruments,
+                "time_points": schedule.time_points,
+                "window_before_days": window_before_days,
+                "window_after_days": window_after_days,
+            },
+        )
+    return schedule

@@ -1,0 +1,536 @@
+"""Screens of outcome measures and safety tasks (namespace "outcomes"), and the public
+one-time link page (namespace "measure")."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from peerway.core import audit
+from peerway.core import selectors as core_selectors
+from peerway.core.access import public, requires
+from peerway.core.models import Team
+from peerway.instruments.engine.model import Instrument, text_in
+from peerway.instruments.library import current_library
+
+from . import selectors, services
+from .forms import CloseTaskForm, GivenOnForm, InstrumentPageForm, ProtocolForm, ScheduleForm
+from .models import Administration, OutcomeSettings, SafetyStatus
+
+
+def _lang() -> str:
+    return "fr" if (get_language() or "").startswith("fr") else "en"
+
+
+def _org(request, slug, **kwargs):
+    return core_selectors.get_organization(request.user, slug)
+
+
+def _person(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return selectors.get_person(request.user, organization, pk)
+
+
+def _task(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    return selectors.get_safety_task(request.user, organization, pk)
+
+
+def _administration(request, slug, pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    administration = (
+        Administration.objects.filter(pk=pk, organization=organization)
+        .select_related("person__team__site")
+        .first()
+    )
+    if administration is None:
+        raise Http404
+    selectors.get_person(request.user, organization, administration.person_id)
+    return administration
+
+
+def _team(request, slug, team_pk, **kwargs):
+    organization = core_selectors.get_organization(request.user, slug)
+    team = Team.objects.filter(pk=team_pk, site__organization=organization).first()
+    if team is None:
+        raise Http404
+    return team
+
+
+def time_point_label(point: int) -> str:
+    if point == 0:
+        return _("Intake")
+    return _("%(n)s months") % {"n": point}
+
+
+def _names(codes: list[str]) -> dict[str, str]:
+    lang = _lang()
+    return {i.code: i.name.get(lang) or i.code for i in selectors.outcome_instruments()} | {
+        c: c for c in codes if c not in {i.code for i in selectors.outcome_instruments()}
+    }
+
+
+def _instrument_context(instrument: Instrument) -> dict:
+    lang = _lang()
+    return {
+        "instrument": instrument,
+        "instrument_name": text_in(instrument.name, lang),
+        "instructions": text_in(instrument.instructions, lang) or "",
+        "notice": text_in(instrument.licence.notice, lang) or "",
+    }
+
+
+# --- Lists --------------------------------------------------------------------------------
+
+
+@requires("outcomes.use", obj=_org)
+def due(request, slug):
+    organization = request.permission_object
+    today = timezone.localdate()
+    rows = selectors.due_list(request.user, organization, today)
+    tasks = list(selectors.open_safety_tasks_for(request.user, organization)[:50])
+    names = _names([])
+    return render(
+        request,
+        "outcomes/due.html",
+        {
+            "organization": organization,
+            "rows": [
+                {
+                    "due": row,
+                    "label": time_point_label(row.window.time_point),
+                    "instruments": [names.get(c, c) for c in row.instruments],
+                }
+                for row in rows
+            ],
+            "tasks": tasks,
+            "today": today,
+            "can_settings": request.user.has_perm("outcomes.manage_settings", organization),
+        },
+    )
+
+
+@requires("outcomes.use", obj=_org)
+def safety_tasks(request, slug):
+    organization = request.permission_object
+    show = request.GET.get("show", "open")
+    tasks = selectors.safety_tasks_for(request.user, organization)
+    if show != "all":
+        tasks = tasks.exclude(status=SafetyStatus.CLOSED)
+    return render(
+        request,
+        "outcomes/safety_tasks.html",
+        {"organization": organization, "tasks": list(tasks[:200]), "show": show},
+    )
+
+
+# --- A person's measures -------------------------------------------------------------------
+
+
+@requires("outcomes.view_scores", obj=_person)
+def person(request, slug, pk):
+    person = request.permission_object
+    organization = person.organization
+    today = timezone.localdate()
+    can_give = request.user.has_perm("outcomes.administer", person)
+    can_answers = request.user.has_perm("outcomes.view_answers", person)
+    audit.record(actor=request.user, action="outcomes.person_viewed", obj=person)
+    names = _names([])
+    windows = []
+    if can_give:
+        available = set(names)
+        for row in selectors.windows_of(person, today):
+            windows.append(
+                {
+                    "due": row,
+                    "label": time_point_label(row.window.time_point),
+                    "missing": [(c, names.get(c, c)) for c in row.instruments if c in available],
+                }
+            )
+    administrations = [
+        {
+            "a": a,
+            "name": names.get(a.instrument, a.instrument),
+            "label": time_point_label(a.time_point),
+        }
+        for a in selectors.administrations_of(person)
+    ]
+    tasks = [
+        t
+        for t in person.safety_tasks.all()
+        if request.user.has_perm("outcomes.view_safety_task", t)
+    ]
+    return render(
+        request,
+        "outcomes/person.html",
+        {
+            "organization": organization,
+            "person": person,
+            "start": selectors.start_of_support(person),
+            "windows": windows,
+            "administrations": administrations,
+            "tasks": tasks,
+            "can_give": can_give,
+            "can_answers": can_answers,
+        },
+    )
+
+
+@requires("outcomes.view_answers", obj=_administration)
+def administration(request, slug, pk):
+    administration = request.permission_object
+    lang = _lang()
+    instrument = current_library().get_version(administration.instrument, administration.version)
+    answers = administration.answers
+    rows = []
+    for number, item in enumerate(instrument.items, start=1):
+        value = answers.get(item.id)
+        option = (
+            instrument.response_set_for(item.id).option_for(value) if value is not None else None
+        )
+        rows.append(
+            {
+                "number": number,
+                "text": item.text_for(lang) or item.id,
+                "answer": text_in(option.label, lang) if option else "—",
+            }
+        )
+    result = administration.result
+    scales = [
+        {
+            "name": text_in(s["name"], lang),
+            "score": s["score"],
+            "band": text_in((s.get("band") or {}).get("label"), lang) or "",
+            "valid": s["valid"],
+        }
+        for s in result.get("scales", {}).values()
+    ]
+    audit.record(
+        actor=request.user,
+        action="outcomes.administration_viewed",
+        obj=administration.person,
+        details={"administration_id": administration.pk},
+    )
+    return render(
+        request,
+        "outcomes/administration.html",
+        {
+            "organization": administration.organization,
+            "administration": administration,
+            "person": administration.person,
+            "rows": rows,
+            "scales": scales,
+            "label": time_point_label(administration.time_point),
+            **_instrument_context(instrument),
+        },
+    )
+
+
+def _schedule_entry(person, code: str, time_point: int) -> Instrument:
+    schedule = selectors.schedule_for(person.team)
+    if time_point not in schedule.time_points:
+        raise Http404
+    return selectors.outcome_instrument(code)
+
+
+@requires("outcomes.administer", obj=_person)
+def give(request, slug, pk, code, time_point):
+    person = request.permission_object
+    instrument = _schedule_entry(person, code, time_point)
+    lang = _lang()
+    form = InstrumentPageForm(
+        request.POST or None, instrument=instrument, language=lang, audience=None
+    )
+    meta = GivenOnForm(request.POST or None)
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        meta_ok = meta.is_valid()
+        if form_ok and meta_ok:
+            try:
+                administration = services.record_administration(
+                    actor=request.user,
+                    person=person,
+                    instrument_code=instrument.code,
+                    time_point=time_point,
+                    answers=form.answers(),
+                    administered_on=meta.cleaned_data["administered_on"],
+                )
+            except ValidationError as exc:
+                meta.add_error(None, exc.messages)
+            else:
+                task = (
+                    getattr(administration, "safety_task", None) if administration.flagged else None
+                )
+                if task is not None:
+                    messages.warning(
+                        request,
+                        _(
+                            "Saved. An answer needs a safety follow-up: a safety task was created "
+                            "for the peer worker and their supervisor."
+                        ),
+                    )
+                    return redirect("outcomes:safety_task", organization_slug(person), task.pk)
+                messages.success(request, _("The answers were saved and scored."))
+                return redirect("outcomes:person", organization_slug(person), person.pk)
+    return render(
+        request,
+        "outcomes/give.html",
+        {
+            "organization": person.organization,
+            "person": person,
+            "form": form,
+            "meta": meta,
+            "error_forms": [f for f in (form, meta) if f.errors],
+            "label": time_point_label(time_point),
+            "time_point": time_point,
+            **_instrument_context(instrument),
+        },
+    )
+
+
+def organization_slug(person) -> str:
+    return person.organization.slug
+
+
+@requires("outcomes.administer", obj=_person)
+@require_POST
+def create_link(request, slug, pk, code, time_point):
+    person = request.permission_object
+    instrument = _schedule_entry(person, code, time_point)
+    link, token = services.create_link(
+        actor=request.user, person=person, instrument_code=instrument.code, time_point=time_point
+    )
+    response = render(
+        request,
+        "outcomes/link_created.html",
+        {
+            "organization": person.organization,
+            "person": person,
+            "link": link,
+            "url": request.build_absolute_uri(reverse("measure:answer", args=[token])),
+            "label": time_point_label(time_point),
+            **_instrument_context(instrument),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Safety tasks -------------------------------------------------------------------------
+
+
+@requires("outcomes.view_safety_task", obj=_task)
+def safety_task(request, slug, pk):
+    task = request.permission_object
+    audit.record(actor=request.user, action="outcomes.safety_task_viewed", obj=task)
+    names = _names([])
+    lang = _lang()
+    library = current_library()
+    messages_by_trigger = []
+    instrument = library.get_version(task.administration.instrument, task.administration.version)
+    by_code = {t.code or t.item: t for t in instrument.safety_triggers}
+    for trigger in task.triggers:
+        found = by_code.get(trigger["code"])
+        messages_by_trigger.append(
+            text_in(found.message, lang)
+            if found
+            else _("An answer to question %(item)s needs a safety follow-up.")
+            % {"item": trigger["item"]}
+        )
+    return render(
+        request,
+        "outcomes/safety_task.html",
+        {
+            "organization": task.organization,
+            "task": task,
+            "person": task.person,
+            "protocol": selectors.protocol_text(task.organization),
+            "instrument_name": names.get(task.administration.instrument),
+            "label": time_point_label(task.administration.time_point),
+            "trigger_messages": messages_by_trigger,
+            "assignments": list(task.assignments.select_related("user")),
+            "can_act": request.user.has_perm("outcomes.act_on_safety_task", task),
+            "can_person": request.user.has_perm("outcomes.view_scores", task.person),
+            "close_form": CloseTaskForm(),
+        },
+    )
+
+
+@requires("outcomes.act_on_safety_task", obj=_task)
+@require_POST
+def acknowledge(request, slug, pk):
+    task = request.permission_object
+    try:
+        services.acknowledge_task(actor=request.user, task=task)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("You acknowledged the safety task."))
+    return redirect("outcomes:safety_task", slug, task.pk)
+
+
+@requires("outcomes.act_on_safety_task", obj=_task)
+def close(request, slug, pk):
+    task = request.permission_object
+    form = CloseTaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_task(
+                actor=request.user,
+                task=task,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The safety task is closed."))
+            return redirect("outcomes:safety_task", slug, task.pk)
+    return render(
+        request,
+        "outcomes/close_task.html",
+        {"organization": task.organization, "task": task, "form": form},
+    )
+
+
+# --- Settings and schedules ---------------------------------------------------------------
+
+
+@requires("outcomes.manage_settings", obj=_org)
+def protocol(request, slug):
+    organization = request.permission_object
+    current = OutcomeSettings.objects.filter(organization=organization).first()
+    form = ProtocolForm(
+        request.POST or None,
+        initial={"safety_protocol": current.safety_protocol if current else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_protocol(
+            actor=request.user,
+            organization=organization,
+            text=form.cleaned_data["safety_protocol"],
+        )
+        messages.success(request, _("The safety protocol was saved."))
+        return redirect("outcomes:protocol", slug)
+    return render(
+        request,
+        "outcomes/protocol.html",
+        {
+            "organization": organization,
+            "form": form,
+            "default_protocol": selectors.default_protocol(),
+        },
+    )
+
+
+@requires("outcomes.use", obj=_org)
+def schedules(request, slug):
+    organization = request.permission_object
+    names = _names([])
+    rows = []
+    for team in selectors.teams_for_schedules(request.user, organization):
+        schedule = selectors.schedule_for(team)
+        rows.append(
+            {
+                "team": team,
+                "schedule": schedule,
+                "instruments": [names.get(c, c) for c in schedule.instruments],
+                "points": [time_point_label(p) for p in schedule.time_points],
+                "can_edit": request.user.has_perm("outcomes.manage_schedule", team),
+            }
+        )
+    return render(
+        request,
+        "outcomes/schedules.html",
+        {
+            "organization": organization,
+            "rows": rows,
+            "can_settings": request.user.has_perm("outcomes.manage_settings", organization),
+        },
+    )
+
+
+@requires("outcomes.manage_schedule", obj=_team)
+def schedule_edit(request, slug, team_pk):
+    team = request.permission_object
+    schedule = selectors.schedule_for(team)
+    lang = _lang()
+    choices = [(i.code, text_in(i.name, lang)) for i in selectors.outcome_instruments()]
+    form = ScheduleForm(
+        request.POST or None,
+        instrument_choices=choices,
+        initial={
+            "instruments": schedule.instruments,
+            "time_points": ", ".join(str(p) for p in schedule.time_points),
+            "window_before_days": schedule.window_before_days,
+            "window_after_days": schedule.window_after_days,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_schedule(
+                actor=request.user,
+                team=team,
+                instruments=form.cleaned_data["instruments"],
+                time_points=form.cleaned_data["time_points"],
+                window_before_days=form.cleaned_data["window_before_days"],
+                window_after_days=form.cleaned_data["window_after_days"],
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("The schedule was saved."))
+            return redirect("outcomes:schedules", slug)
+    return render(
+        request,
+        "outcomes/schedule_form.html",
+        {"organization": team.site.organization, "team": team, "form": form},
+    )
+
+
+# --- The person's own device (no account) ------------------------------------------------
+
+
+@public("survey")
+@never_cache
+def answer(request, token):
+    """A one-time link: shows the questionnaire and nothing about the person."""
+    link = services.find_link(token)
+    if link is None:
+        return render(request, "outcomes/link_unavailable.html", {"status": "unknown"}, status=404)
+    status = link.status()
+    if status != "open":
+        return render(request, "outcomes/link_unavailable.html", {"status": status}, status=410)
+    instrument = services.link_instrument(link)
+    form = InstrumentPageForm(
+        request.POST or None, instrument=instrument, language=_lang(), audience=None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_link(token=token, answers=form.answers())
+        except services.LinkUnavailable as exc:
+            return render(
+                request, "outcomes/link_unavailable.html", {"status": exc.status}, status=410
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            return render(request, "outcomes/link_done.html")
+    return render(
+        request,
+        "outcomes/answer.html",
+        {
+            "form": form,
+            "error_forms": [form] if form.errors else [],
+            **_instrument_context(instrument),
+        },
+    )
