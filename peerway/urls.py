@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from peerway.assessments.urls import survey_patterns
 from peerway.core import views as core_views
 from peerway.core.access import mark
+from peerway.outcomes.urls import measure_patterns
 
 # The admin sign-in goes through the allauth form: same lockout and two-factor rules.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -73,10 +74,12 @@ urlpatterns = [
     path("i18n/setlang/", mark(set_language, public_reason="language"), name="set_language"),
     path("system-admin/", _admin_patterns()),
     path("s/", include(survey_patterns)),
+    path("m/", include(measure_patterns)),
     path("", include("peerway.assessments.urls")),
     path("", include("peerway.planning.plan_urls")),
     path("", include("peerway.planning.library_urls")),
     path("", include("peerway.workforce.urls")),
+    path("", include("peerway.outcomes.urls")),
     path("", include("peerway.hospital.urls")),
     path("", include("peerway.core.urls")),
 ]
