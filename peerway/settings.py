@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "peerway.planning",
     "peerway.support",
     "peerway.workforce",
+    "peerway.recovery",
     "peerway.outcomes",
     "peerway.hospital",
 ]
