@@ -87,9 +87,7 @@ def test_item9_creates_a_task_for_worker_and_supervisor_at_once(world, person):
     }
 
 
-def test_assigned_supervisor_is_used_when_the_profile_names_one(
-    world, person, assigned_supervisor
-):
+def test_assigned_supervisor_is_used_when_the_profile_names_one(world, person, assigned_supervisor):
     task = give(world, person, PHQ9_ITEM9).safety_task
     assert set(task.assignments.values_list("user_id", flat=True)) == {
         world.peer_a.pk,
@@ -143,9 +141,10 @@ def test_notifications_are_sent_after_commit(world, person, django_capture_on_co
 def test_task_exists_even_when_sending_notifications_fails(
     world, person, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(services, "send_mail", side_effect=OSError("mail server down")):
-        with django_capture_on_commit_callbacks(execute=True):
-            administration = give(world, person, PHQ9_ITEM9)
+    failing = mock.patch.object(services, "send_mail", side_effect=OSError("mail server down"))
+    with failing as send, django_capture_on_commit_callbacks(execute=True):
+        administration = give(world, person, PHQ9_ITEM9)
+    assert send.call_count == 2  # both tried, both failed
     task = SafetyTask.objects.get(administration=administration)
     assert task.assignments.count() == 2
 
@@ -194,9 +193,9 @@ def test_link_expires(world, person):
     _link, token = services.create_link(
         actor=world.peer_a, person=person, instrument_code="phq9", time_point=3
     )
-    with time_machine.travel(timezone.now() + timedelta(days=8)):
-        with pytest.raises(services.LinkUnavailable) as exc:
-            services.complete_link(token=token, answers=PHQ9_CALM)
+    later = time_machine.travel(timezone.now() + timedelta(days=8))
+    with later, pytest.raises(services.LinkUnavailable) as exc:
+        services.complete_link(token=token, answers=PHQ9_CALM)
     assert exc.value.status == "expired"
     assert not Administration.objects.exists()
 
