@@ -43,9 +43,11 @@ def test_public_views_are_few_and_named():
     )
     assert "health" in public
     assert "account_login" in public
-    # Nothing of the application itself is public besides the invitation link.
+    # Nothing of the application itself is public besides the invitation link, the
+    # readiness survey pages and the one-time outcome measure page ("answer").
     assert [n for n in public if not n.startswith(("account_", "mfa_"))] == [
         "accept_invitation",
+        "answer",
         "done",
         "enter_code",
         "health",
@@ -58,4 +60,12 @@ def test_public_views_are_few_and_named():
 def test_survey_pages_are_the_only_public_pages_under_s():
     for route, pattern in walk(get_resolver().url_patterns):
         if route.startswith("s/"):
+            assert getattr(pattern.callback, "peerway_public", None) == "survey", route
+
+
+def test_one_time_outcome_pages_are_the_only_public_pages_under_m():
+    routes = [route for route, _p in walk(get_resolver().url_patterns) if route.startswith("m/")]
+    assert routes
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("m/"):
             assert getattr(pattern.callback, "peerway_public", None) == "survey", route
