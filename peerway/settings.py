@@ -86,8 +86,9 @@ INSTALLED_APPS = [
     "peerway.planning",
     "peerway.support",
     "peerway.workforce",
-    "peerway.recovery",
     "peerway.outcomes",
+    "peerway.contacts",
+    "peerway.recovery",
     "peerway.hospital",
 ]
 
@@ -311,6 +312,9 @@ PEERWAY_WELLBEING_CHECKIN_DAYS = env.int("PEERWAY_WELLBEING_CHECKIN_DAYS", defau
 PEERWAY_WELLBEING_ALERT_THRESHOLD = env.int("PEERWAY_WELLBEING_ALERT_THRESHOLD", default=50)
 # Training and certifications are flagged (and reminders sent) this many days before expiry.
 PEERWAY_TRAINING_WARNING_DAYS = env.int("PEERWAY_TRAINING_WARNING_DAYS", default=60)
+# A peer worker may correct or delete a contact this many hours after logging it
+# (docs/contacts.md).
+PEERWAY_CONTACT_EDIT_HOURS = env.int("PEERWAY_CONTACT_EDIT_HOURS", default=72)
 
 LOGGING = {
     "version": 1,

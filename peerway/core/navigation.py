@@ -47,6 +47,8 @@ def navigation_for(user) -> list[NavItem]:
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.HR}:
             items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
         if Role.PEER_WORKER in roles:
+            items.append(NavItem(_("My caseload"), reverse("contacts:caseload", args=[slug])))
+        if Role.PEER_WORKER in roles:
             items.append(NavItem(_("My profile"), reverse("workforce:me", args=[slug])))
         if roles & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))

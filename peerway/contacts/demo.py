@@ -1,0 +1,223 @@
+"""Demo contacts: about six months of fictional contacts for the demo's peer
+relationships, with one team (the discharge transition team) drifting into tasks outside
+the peer role, and the rollups built in bulk.
+
+Runs after ``peerway.support.demo`` (INSTALLED_APPS order) and only when that has created
+peer relationships; it does nothing when contacts already exist. Deterministic (fixed
+seed) and fast: contacts, attendees and rollups are written with ``bulk_create``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from peerway.core import audit
+from peerway.planning import taxonomy
+from peerway.planning.roles.selectors import approved_version_for_team
+from peerway.support.models import (
+    ChimeDomain,
+    Contact,
+    ContactType,
+    Modality,
+    PeerRelationship,
+    Setting,
+)
+
+from . import rollups
+
+SEED = 20260601
+DRIFTING_TEAM = "transition"
+# Contacts per relationship per week (one-to-one, phone and text check-ins included), by
+# team key; default otherwise.
+WEEKLY = {"unit3b": 8.0, "transition": 8.0, "cmh_east": 6.0, "navigation": 7.0, "family": 5.0}
+# Usual activities per team (kept only if in scope for the team).
+FAVOURITES = {
+    "unit3b": ["hope_role_modelling", "sharing_recovery_story", "coping_skills", "team_liaison"],
+    "transition": ["recovery_planning", "navigation_accompaniment", "community_linking"],
+    "cmh_east": ["recovery_planning", "coping_skills", "community_linking", "advocacy"],
+    "navigation": ["navigation_accompaniment", "advocacy", "community_linking"],
+    "family": ["hope_role_modelling", "coping_skills", "sharing_recovery_story"],
+}
+SETTINGS = {
+    "unit3b": [Setting.HOSPITAL],
+    "transition": [Setting.HOME, Setting.COMMUNITY, Setting.REMOTE],
+    "cmh_east": [Setting.CLINIC, Setting.COMMUNITY, Setting.HOME],
+    "navigation": [Setting.COMMUNITY, Setting.CLINIC],
+    "family": [Setting.COMMUNITY, Setting.REMOTE],
+}
+NOTES = [
+    "Talked about the week; planning a walk to the library together next time.",
+    "Shared how I found a routine after discharge. Agreed on one small goal.",
+    "Went with them to the housing office; next step is the form due Friday.",
+    "Short check-in by phone. Feeling more settled, sleeping better.",
+    "Worked on the recovery plan: connecting with the community garden.",
+]
+
+
+def _aware(day, hour):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _activities(rng, favourites, out_codes, out_share) -> list[str]:
+    if out_codes and rng.random() < out_share:
+        codes = [rng.choice(out_codes)]
+        if rng.random() < 0.3:
+            codes.append(rng.choice(favourites))
+        return codes
+    return rng.sample(favourites, k=min(len(favourites), rng.choice((1, 1, 2, 2, 3))))
+
+
+@transaction.atomic
+def seed(region) -> None:
+    org = region.organization
+    if Contact.objects.filter(organization=org).exists():
+        return
+    relationships = list(
+        PeerRelationship.objects.filter(person__organization=org)
+        .select_related("person__team")
+        .order_by("pk")
+    )
+    if not relationships:
+        return  # no people supported in the demo yet: nothing to log contacts about
+    rng = random.Random(SEED)
+    today = timezone.localdate()
+    start = today - timedelta(days=182)
+    team_keys = {team.pk: key for key, team in region.teams.items()}
+    scopes = {}
+    for team in {r.person.team for r in relationships}:
+        version = approved_version_for_team(team)
+        in_codes, out_codes = (
+            (version.in_scope, version.out_of_scope) if version else taxonomy.default_scope()
+        )
+        key = team_keys.get(team.pk, "")
+        favourites = [c for c in FAVOURITES.get(key, []) if c in in_codes] or list(in_codes[:3])
+        tasks = [c for c in out_codes if taxonomy.get(c).kind == "task"] if out_codes else []
+        scopes[team.pk] = (key, favourites, tasks)
+
+    contacts: list[Contact] = []
+    attendees: list[list[int]] = []
+    chime_values = list(ChimeDomain.values)
+    for rel in relationships:
+        team = rel.person.team
+        key, favourites, tasks = scopes[team.pk]
+        rate = WEEKLY.get(key, 3.0) / 7
+        first = max(rel.started_on, start)
+        last = min(rel.ended_on or today, today)
+        day = first
+        while day <= last:
+            per_weekday = rate * 7 / 5
+            count = int(per_weekday) + (rng.random() < per_weekday - int(per_weekday))
+            for _n in range(count if day.weekday() < 5 else 0):
+                months_in = (day - start).days / 30.5
+                # The drifting team: from 5 % to about 40 % of contacts on tasks.
+                out_share = 0.05 + 0.06 * months_in if key == DRIFTING_TEAM else 0.03
+                modality = rng.choices(
+                    [Modality.IN_PERSON, Modality.PHONE, Modality.VIDEO, Modality.TEXT],
+                    weights=[6, 3, 1, 1],
+                )[0]
+                contact_type = (
+                    ContactType.PHONE_FOLLOW_UP
+                    if modality == Modality.PHONE
+                    else rng.choices(
+                        [
+                            ContactType.ONE_TO_ONE,
+                            ContactType.NAVIGATION,
+                            ContactType.POST_DISCHARGE,
+                        ],
+                        weights=[6, 2, 2 if key == "transition" else 0],
+                    )[0]
+                )
+                contacts.append(
+                    Contact(
+                        organization=org,
+                        team=team,
+                        worker_id=rel.worker_id,
+                        date=day,
+                        duration_minutes=rng.choice((15, 20, 30, 30, 30, 45, 60, 90)),
+                        modality=modality,
+                        setting=Setting.REMOTE
+                        if modality != Modality.IN_PERSON
+                        else rng.choice(SETTINGS.get(key, [Setting.COMMUNITY])),
+                        contact_type=contact_type,
+                        activities=sorted(set(_activities(rng, favourites, tasks, out_share))),
+                        chime=sorted(rng.sample(chime_values, k=rng.choice((0, 1, 1, 2)))),
+                        note=rng.choice(NOTES) if rng.random() < 0.2 else "",
+                        created_at=_aware(day, 16),
+                        updated_at=_aware(day, 16),
+                    )
+                )
+                attendees.append([rel.person_id])
+            day += timedelta(days=1)
+
+    # A weekly group session per worker and team, with the people supported that week.
+    by_worker_team: dict[tuple[int, int], list[PeerRelationship]] = {}
+    for rel in relationships:
+        by_worker_team.setdefault((rel.worker_id, rel.person.team_id), []).append(rel)
+    for (worker_id, team_id), rels in sorted(by_worker_team.items()):
+        team = rels[0].person.team
+        key, favourites, tasks = scopes[team_id]
+        day = start + timedelta(days=(2 - start.weekday()) % 7)  # Wednesdays
+        while day <= today:
+            present = [
+                r.person_id
+                for r in rels
+                if r.started_on <= day and (r.ended_on is None or r.ended_on >= day)
+            ]
+            if len(present) >= 3:
+                people = rng.sample(present, k=min(len(present), rng.randint(3, 6)))
+                contacts.append(
+                    Contact(
+                        organization=org,
+                        team=team,
+                        worker_id=worker_id,
+                        date=day,
+                        duration_minutes=90,
+                        modality=Modality.IN_PERSON,
+                        setting=Setting.COMMUNITY if key != "unit3b" else Setting.HOSPITAL,
+                        contact_type=ContactType.GROUP,
+                        activities=["group_facilitation"]
+                        if "group_facilitation" not in tasks
+                        else favourites[:1],
+                        chime=[ChimeDomain.CONNECTEDNESS, ChimeDomain.HOPE],
+                        note="",
+                        created_at=_aware(day, 15),
+                        updated_at=_aware(day, 15),
+                    )
+                )
+                attendees.append(sorted(people))
+            day += timedelta(days=7)
+
+    Contact.objects.bulk_create(contacts, batch_size=2000)
+    Through = Contact.people.through
+    Through.objects.bulk_create(
+        (
+            Through(contact_id=c.pk, person_id=pid)
+            for c, people in zip(contacts, attendees, strict=True)
+            for pid in people
+        ),
+        batch_size=5000,
+    )
+    rows = rollups.bulk_insert(
+        rollups.rows_for_contacts(
+            rollups.Snapshot(
+                day=c.date,
+                organization_id=org.pk,
+                team_id=c.team_id,
+                worker_id=c.worker_id,
+                duration=c.duration_minutes,
+                activities=tuple(c.activities),
+                attendances=len(people),
+            )
+            for c, people in zip(contacts, attendees, strict=True)
+        )
+    )
+    audit.record(
+        actor=None,
+        action="demo.contacts_seeded",
+        obj=org,
+        details={"contacts": len(contacts), "rollup_rows": rows},
+    )

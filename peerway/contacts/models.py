@@ -1,0 +1,44 @@
+"""Daily contact rollups: what dashboards read instead of raw contacts.
+
+The contacts themselves are ``peerway.support.models.Contact``. A rollup row holds, for one
+day, team, worker and activity code, how many contacts touched the activity and how many
+minutes are attributed to it (docs/contacts.md, "Rollups"). The row with activity
+``ALL_ACTIVITIES`` holds the day's totals for the worker on the team: every contact once,
+its whole duration, and its attendances (people present, summed over contacts).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from peerway.core.models import Organization, Team, User
+
+# Activity code of the totals row (never a taxonomy code: those are snake_case words).
+ALL_ACTIVITIES = "*"
+
+
+class ContactRollup(models.Model):
+    day = models.DateField()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    worker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    activity = models.CharField(max_length=60)
+    contacts = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+    attendances = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "team", "worker", "activity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team", "worker", "activity"], name="one_rollup_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "day"]),
+            models.Index(fields=["team", "day"]),
+            models.Index(fields=["worker", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} t{self.team_id} w{self.worker_id} {self.activity}: {self.minutes} min"

@@ -1,0 +1,198 @@
+"""Writes of contacts. Keyword-only, one transaction each, audited with field names and
+codes only (never the note), and the rollups updated in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerway.core import audit
+from peerway.core.models import Team, User
+from peerway.planning import taxonomy
+from peerway.support.models import (
+    ChimeDomain,
+    Contact,
+    ContactType,
+    Modality,
+    Person,
+    Setting,
+)
+
+from . import rollups
+from .selectors import caseload_people
+
+MAX_MINUTES = 720
+EDITABLE = (
+    "date",
+    "duration_minutes",
+    "modality",
+    "setting",
+    "contact_type",
+    "activities",
+    "chime",
+    "note",
+)
+
+
+def _validate(*, actor: User, team: Team, people: list[Person], values: dict) -> None:
+    """Name every bad field at once; raise before anything is written."""
+    errors: dict[str, list[str]] = {}
+    day = values.get("date")
+    if not isinstance(day, dt.date):
+        errors["date"] = [_("Enter a date.")]
+    elif day > timezone.localdate():
+        errors["date"] = [_("The date cannot be in the future.")]
+    minutes = values.get("duration_minutes")
+    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
+        errors["duration_minutes"] = [
+            _("Enter a duration from 1 to %(max)s minutes.") % {"max": MAX_MINUTES}
+        ]
+    for name, choices in (
+        ("modality", Modality.values),
+        ("setting", Setting.values),
+        ("contact_type", ContactType.values),
+    ):
+        if values.get(name) not in choices:
+            errors[name] = [_("Choose one of the options.")]
+    activities = list(values.get("activities") or [])
+    unknown = sorted(set(activities) - taxonomy.codes())
+    if not activities:
+        errors["activities"] = [_("Choose at least one activity.")]
+    elif unknown:
+        errors["activities"] = [_("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}]
+    if set(values.get("chime") or []) - set(ChimeDomain.values):
+        errors["chime"] = [_("Unknown CHIME domain.")]
+    if not people:
+        errors["people"] = [_("Choose at least one person.")]
+    else:
+        allowed = set(caseload_people(actor, team).values_list("pk", flat=True))
+        if any(p.pk not in allowed for p in people):
+            errors["people"] = [_("Only people in your caseload on this team can be chosen.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_lists(values: dict) -> dict:
+    values = dict(values)
+    for name in ("activities", "chime"):
+        if name in values:
+            values[name] = sorted(set(values[name] or []))
+    if "note" in values:
+        values["note"] = (values["note"] or "").strip()
+    return values
+
+
+def log_contact(
+    *,
+    actor: User,
+    team: Team,
+    people: Iterable[Person],
+    date: dt.date,
+    duration_minutes: int,
+    modality: str,
+    setting: str,
+    contact_type: str,
+    activities: Iterable[str],
+    chime: Iterable[str] = (),
+    note: str = "",
+) -> Contact:
+    if not actor.has_perm("contacts.log_contact", team):
+        raise PermissionDenied
+    people = list(people)
+    values = _clean_lists(
+        {
+            "date": date,
+            "duration_minutes": duration_minutes,
+            "modality": modality,
+            "setting": setting,
+            "contact_type": contact_type,
+            "activities": list(activities),
+            "chime": list(chime),
+            "note": note,
+        }
+    )
+    _validate(actor=actor, team=team, people=people, values=values)
+    now = timezone.now()
+    with transaction.atomic():
+        contact = Contact.objects.create(
+            organization=team.site.organization,
+            team=team,
+            worker=actor,
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
+        contact.people.set(people)
+        rollups.apply(rollups.Snapshot.of(contact, attendances=len(people)), +1)
+        audit.record(
+            actor=actor,
+            action="contacts.contact_logged",
+            obj=contact,
+            details={
+                "people": len(people),
+                "contact_type": contact.contact_type,
+                "activities": contact.activities,
+            },
+        )
+    return contact
+
+
+def update_contact(
+    *, actor: User, contact: Contact, people: Iterable[Person] | None = None, **changes
+) -> list[str]:
+    """Correct a contact within the edit window. Returns the names of the fields changed."""
+    if not actor.has_perm("contacts.change_contact", contact):
+        raise PermissionDenied
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    current_people = list(contact.people.all())
+    new_people = current_people if people is None else list(people)
+    values = {name: getattr(contact, name) for name in EDITABLE}
+    values.update(_clean_lists(changes))
+    _validate(actor=actor, team=contact.team, people=new_people, values=values)
+    changed = [name for name in EDITABLE if values[name] != getattr(contact, name)]
+    if {p.pk for p in new_people} != {p.pk for p in current_people}:
+        changed.append("people")
+    if not changed:
+        return []
+    with transaction.atomic():
+        before = rollups.Snapshot.of(contact, attendances=len(current_people))
+        for name in EDITABLE:
+            setattr(contact, name, values[name])
+        contact.updated_at = timezone.now()
+        contact.save()
+        if "people" in changed:
+            contact.people.set(new_people)
+        rollups.apply(before, -1)
+        rollups.apply(rollups.Snapshot.of(contact, attendances=len(new_people)), +1)
+        audit.record(
+            actor=actor,
+            action="contacts.contact_edited",
+            obj=contact,
+            details={"fields": changed},
+        )
+    return changed
+
+
+def delete_contact(*, actor: User, contact: Contact) -> None:
+    """Remove a contact logged by mistake (the author, within the edit window)."""
+    if not actor.has_perm("contacts.change_contact", contact):
+        raise PermissionDenied
+    with transaction.atomic():
+        snapshot = rollups.Snapshot.of(contact)
+        contact_id = contact.pk
+        audit.record(
+            actor=actor,
+            action="contacts.contact_deleted",
+            obj=contact,
+            details={"contact": contact_id},
+        )
+        contact.people.clear()
+        contact.delete()
+        rollups.apply(snapshot, -1)
