@@ -1,0 +1,33 @@
+"""Outcome pieces of the home page (called by ``peerway.core.views.home``): measures due
+and open safety tasks, for peer workers, supervisors and managers."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from peerway.core.models import Organization, User
+from peerway.core.permissions import roles_anywhere_in
+from peerway.core.roles import Role
+
+from . import selectors
+
+HOME_ROLES = {Role.PEER_WORKER, Role.SUPERVISOR, Role.MANAGER}
+
+
+def due_and_tasks(user: User, organization: Organization, *, limit: int = 5) -> dict:
+    """Measures due or overdue and open safety tasks this user follows."""
+    rows = selectors.due_list(user, organization, timezone.localdate())
+    tasks = list(selectors.open_safety_tasks_for(user, organization)[:limit])
+    return {
+        "due": rows[:limit],
+        "due_count": len(rows),
+        "overdue_count": sum(1 for r in rows if r.status == "overdue"),
+        "tasks": tasks,
+        "task_count": selectors.open_safety_tasks_for(user, organization).count(),
+    }
+
+
+def home_context(user: User, organization: Organization) -> dict:
+    if not roles_anywhere_in(user, organization) & HOME_ROLES:
+        return {}
+    return {"outcomes_home": due_and_tasks(user, organization)}
