@@ -52,6 +52,12 @@ def navigation_for(user) -> list[NavItem]:
             items.append(NavItem(_("My profile"), reverse("workforce:me", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER}:
             items.append(NavItem(_("Outcome measures"), reverse("outcomes:due", args=[slug])))
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER}:
+            items.append(NavItem(_("Recovery plans"), reverse("recovery:plans", args=[slug])))
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER}:
+            items.append(
+                NavItem(_("Boundary and risk events"), reverse("recovery:events", args=[slug]))
+            )
         if roles & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
         if org_wide & {Role.MANAGER, Role.ADMIN}:

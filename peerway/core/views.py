@@ -71,6 +71,10 @@ def home(request):
         from peerway.outcomes.homes import home_context as outcomes_home
 
         context.update(outcomes_home(request.user, org))
+    if org:
+        from peerway.recovery.homes import home_context as recovery_home
+
+        context.update(recovery_home(request.user, org))
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"

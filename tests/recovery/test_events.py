@@ -315,3 +315,13 @@ def test_boundary_events_per_100_active_relationships(world, caseload):
     )
     rate = selectors.boundary_events_per_100(world.team_a, start, end, evaluation_consent_only=True)
     assert rate.events == 0 and rate.relationships == 0
+
+
+def test_supervisor_home_lists_events_to_review(world, caseload, login):
+    event = boundary(world, caseload.robin)
+    page = login(world.supervisor).get("/").content.decode()
+    assert "To review in supervision" in page
+    assert reverse("recovery:event", args=[world.org.slug, event.pk]) in page
+    assert "To review in supervision" not in login(world.peer_a).get("/").content.decode()
+    services.mark_reviewed(actor=world.supervisor, event=event)
+    assert "To review in supervision" not in login(world.supervisor).get("/").content.decode()
