@@ -1,0 +1,29 @@
+"""The demo region's outcome measures."""
+
+from __future__ import annotations
+
+from peerway.core import demo
+from peerway.instruments.engine import score
+from peerway.instruments.library import current_library
+from peerway.outcomes.models import Administration, SafetyStatus, SafetyTask
+
+
+def test_demo_has_measures_at_three_time_points_and_two_safety_triggers(db):
+    region = demo.seed()
+    org = region.organization
+    count = Administration.objects.filter(organization=org).count()
+    assert count > 100
+    assert set(Administration.objects.values_list("time_point", flat=True)) == {0, 3, 6}
+    assert set(Administration.objects.values_list("instrument", flat=True)) == {"qpr15", "phq9"}
+    tasks = SafetyTask.objects.filter(organization=org)
+    assert sorted(t.status for t in tasks) == [SafetyStatus.CLOSED, SafetyStatus.OPEN]
+    for task in tasks:
+        assert task.administration.answers["phq9_9"] == 1
+        assert task.assignments.filter(reason="worker").exists()
+        assert task.assignments.filter(reason="supervisor").exists()
+    sample = Administration.objects.filter(instrument="phq9").first()
+    expected = score(current_library()["phq9"], sample.answers).to_dict()
+    assert sample.total_score == expected["total"]["score"]
+    demo.seed()  # idempotent
+    assert Administration.objects.filter(organization=org).count() == count
+    assert SafetyTask.objects.filter(organization=org).count() == 2
