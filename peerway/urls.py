@@ -79,6 +79,7 @@ urlpatterns = [
     path("", include("peerway.planning.plan_urls")),
     path("", include("peerway.planning.library_urls")),
     path("", include("peerway.workforce.urls")),
+    path("", include("peerway.support.urls")),
     path("", include("peerway.contacts.urls")),
     path("", include("peerway.recovery.urls")),
     path("", include("peerway.outcomes.urls")),

@@ -77,6 +77,43 @@ def set_preferences(*, actor: User, person: Person, preferences: dict[str, tuple
         )
 
 
+def update_person(
+    *,
+    actor: User,
+    person: Person,
+    name: str,
+    year_of_birth: int | None,
+    language: str,
+    preferences: dict[str, tuple[str, str]],
+) -> Person:
+    if not actor.has_perm("support.change_person", person):
+        raise PermissionDenied
+    if year_of_birth is not None and not (1900 <= year_of_birth <= timezone.localdate().year):
+        raise ValidationError({"year_of_birth": _("Enter a year between 1900 and this year.")})
+    with transaction.atomic():
+        changed = []
+        for field, value in (
+            ("name", name.strip()),
+            ("year_of_birth", year_of_birth),
+            ("language", language),
+        ):
+            if getattr(person, field) != value:
+                setattr(person, field, value)
+                changed.append(field)
+        if changed:
+            person.save()
+            audit.record(
+                actor=actor,
+                action="support.person_updated",
+                obj=person,
+                details={"fields": changed},
+            )
+        current = {p.attribute: (p.value, p.strength) for p in person.preferences.all()}
+        if current != preferences:
+            set_preferences(actor=actor, person=person, preferences=preferences)
+    return person
+
+
 def create_referral(
     *,
     actor: User,

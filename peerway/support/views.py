@@ -1,0 +1,500 @@
+"""Screens of the peer support service: people, consent, referrals, matching and offers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from peerway.core import audit
+from peerway.core import selectors as core_selectors
+from peerway.core.access import requires
+from peerway.core.models import Team, User
+from peerway.core.permissions import team_filter_for
+from peerway.core.roles import Role
+
+from . import matching, matching_service, selectors, services
+from .forms import ConsentForm, PersonForm, ReasonForm, ReferralForm
+from .models import (
+    OPEN_STATES,
+    TRANSITIONS,
+    Match,
+    MatchStatus,
+    PersonStatus,
+    ReferralSource,
+    ReferralState,
+)
+
+
+def _org(request, slug, **kwargs):
+    return core_selectors.get_organization(request.user, slug)
+
+
+def _person(request, slug, pk, **kwargs):
+    org = core_selectors.get_organization(request.user, slug)
+    return selectors.get_person(request.user, org, pk)
+
+
+def _referral(request, slug, pk, **kwargs):
+    org = core_selectors.get_organization(request.user, slug)
+    return selectors.get_referral(request.user, org, pk)
+
+
+def _match(request, slug, pk, **kwargs):
+    org = core_selectors.get_organization(request.user, slug)
+    match = (
+        Match.objects.select_related("referral__person", "referral__team__site", "worker")
+        .filter(pk=pk, referral__person__organization=org)
+        .first()
+    )
+    if match is None:
+        raise Http404
+    return match
+
+
+def _lang() -> str:
+    return "fr" if (get_language() or "").startswith("fr") else "en"
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+@requires("support.use_service", obj=_org)
+def people(request, slug):
+    org = request.permission_object
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    team_id = request.GET.get("team", "")
+    found = selectors.people_for(request.user, org)
+    if query:
+        if query.upper().startswith("P-"):
+            found = found.filter(code=query.upper())
+        else:
+            found = selectors.find_by_name(request.user, org, query)
+    if status in PersonStatus.values:
+        found = found.filter(status=status)
+    if team_id.isdigit():
+        found = found.filter(team_id=int(team_id))
+    rows = list(found.order_by("team__name", "code")[:500])
+    if query:
+        audit.record(
+            actor=request.user,
+            action="support.people_searched",
+            obj=org,
+            details={
+                "by": "code" if query.upper().startswith("P-") else "name",
+                "found": len(rows),
+            },
+        )
+    teams = Team.objects.filter(pk__in=found.values("team_id")).order_by("name")
+    return render(
+        request,
+        "support/people.html",
+        {
+            "organization": org,
+            "people": rows,
+            "query": query,
+            "status": status,
+            "team_id": team_id,
+            "statuses": PersonStatus.choices,
+            "teams": teams,
+            "can_refer": bool(referral_teams(request.user, org)),
+        },
+    )
+
+
+@requires("support.view_person", obj=_person)
+def person_detail(request, slug, pk):
+    person = request.permission_object
+    audit.record(actor=request.user, action="support.person_viewed", obj=person)
+    consents = selectors.current_consents(person)
+    referrals = list(
+        person.referrals.select_related("team", "referred_by").prefetch_related("events")
+    )
+    return render(
+        request,
+        "support/person.html",
+        {
+            "organization": person.organization,
+            "person": person,
+            "consents": [
+                (purpose, label, consents[purpose]) for purpose, label in _consent_choices()
+            ],
+            "consent_history": list(person.consents.select_related("recorded_by")),
+            "preferences": list(person.preferences.all()),
+            "referrals": referrals,
+            "relationships": list(person.relationships.select_related("worker")),
+            "can_change": request.user.has_perm("support.change_person", person),
+            "consent_form": ConsentForm(),
+        },
+    )
+
+
+def _consent_choices():
+    from .models import ConsentPurpose
+
+    return ConsentPurpose.choices
+
+
+@requires("support.change_person", obj=_person)
+def person_edit(request, slug, pk):
+    person = request.permission_object
+    initial = {
+        "name": person.name,
+        "year_of_birth": person.year_of_birth,
+        "language": person.language,
+        **PersonForm.preference_initial(person),
+    }
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_person(
+                actor=request.user,
+                person=person,
+                name=data["name"],
+                year_of_birth=data.get("year_of_birth"),
+                language=data["language"],
+                preferences=data["preferences"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The record was saved."))
+            return redirect("support:person", slug=slug, pk=person.pk)
+    return render(
+        request,
+        "support/person_form.html",
+        {"organization": person.organization, "person": person, "form": form},
+    )
+
+
+@require_POST
+@requires("support.change_person", obj=_person)
+def consent(request, slug, pk):
+    person = request.permission_object
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.record_consent(
+            actor=request.user,
+            person=person,
+            purpose=form.cleaned_data["purpose"],
+            given=form.cleaned_data["given"] == "yes",
+            decided_on=form.cleaned_data["decided_on"],
+        )
+        messages.success(request, _("The consent decision was recorded."))
+    else:
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for e in errors:
+                messages.error(request, f"{label}: {e}" if label else e)
+    return redirect("support:person", slug=slug, pk=person.pk)
+
+
+# --- referrals --------------------------------------------------------------------------
+
+
+def referral_teams(user, organization) -> list[Team]:
+    roles = {Role.CLINICIAN, Role.PEER_WORKER, Role.MANAGER, Role.SUPERVISOR}
+    return list(
+        Team.objects.filter(team_filter_for(user, roles), site__organization=organization)
+        .select_related("site")
+        .order_by("site__name", "name")
+    )
+
+
+def _sources_for(user, organization) -> list[str]:
+    held = core_selectors_roles(user, organization)
+    sources = []
+    if held & {Role.CLINICIAN, Role.MANAGER, Role.SUPERVISOR}:
+        sources.append(ReferralSource.CLINICIAN)
+    if held & {Role.PEER_WORKER, Role.MANAGER, Role.SUPERVISOR}:
+        sources += [ReferralSource.SELF, ReferralSource.FAMILY]
+    return sources
+
+
+def core_selectors_roles(user, organization) -> set[str]:
+    from peerway.core.permissions import roles_anywhere_in
+
+    return roles_anywhere_in(user, organization)
+
+
+@requires("support.use_service", obj=_org)
+def refer(request, slug):
+    """A clinician refers in under a minute; peer workers record self and family referrals."""
+    org = request.permission_object
+    teams = referral_teams(request.user, org)
+    sources = _sources_for(request.user, org)
+    if not teams or not sources:
+        raise PermissionDenied
+    form = ReferralForm(request.POST or None, teams=teams, sources=sources)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = next(t for t in teams if str(t.pk) == data["team"])
+        try:
+            referral = services.create_referral(
+                actor=request.user,
+                team=team,
+                source=data["source"],
+                reason=data["reason"],
+                urgency=data["urgency"],
+                name=data["name"],
+                year_of_birth=data.get("year_of_birth"),
+                language=data["language"],
+                preferences=data["preferences"],
+                consent_given=data["consent_given"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Referral sent for %(code)s to %(team)s.")
+                % {"code": referral.person.code, "team": team.name},
+            )
+            return redirect("support:referral", slug=slug, pk=referral.pk)
+    return render(request, "support/refer.html", {"organization": org, "form": form})
+
+
+@requires("support.use_service", obj=_org)
+def referrals(request, slug):
+    org = request.permission_object
+    found = selectors.referrals_for(request.user, org)
+    state = request.GET.get("state", "")
+    if state in ReferralState.values:
+        found = found.filter(state=state)
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        found = found.filter(referred_by=request.user)
+    return render(
+        request,
+        "support/referrals.html",
+        {
+            "organization": org,
+            "referrals": list(found.order_by("-created_at")[:300]),
+            "state": state,
+            "states": ReferralState.choices,
+            "mine": mine,
+        },
+    )
+
+
+@requires("support.view_referral", obj=_referral)
+def referral_detail(request, slug, pk):
+    referral = request.permission_object
+    can_manage = request.user.has_perm("support.manage_referrals", referral)
+    audit.record(actor=request.user, action="support.referral_viewed", obj=referral)
+    lang = _lang()
+    matches = []
+    for m in referral.matches.select_related("worker", "decided_by"):
+        matches.append((m, matching.explain_all(m.reasons, lang)))
+    return render(
+        request,
+        "support/referral.html",
+        {
+            "organization": referral.person.organization,
+            "referral": referral,
+            "events": list(referral.events.select_related("actor")),
+            "matches": matches,
+            "can_manage": can_manage,
+            "can_see_reason": can_manage or referral.referred_by_id == request.user.pk,
+            "moves": [
+                (s, ReferralState(s).label)
+                for s in TRANSITIONS.get(referral.state, ())
+                if s
+                not in (
+                    ReferralState.OFFERED,
+                    ReferralState.ACCEPTED,
+                    ReferralState.FIRST_CONTACT,
+                    ReferralState.ACTIVE,
+                )
+            ]
+            if can_manage
+            else [],
+            "reason_form": ReasonForm(),
+            "open": referral.state in OPEN_STATES,
+        },
+    )
+
+
+@require_POST
+@requires("support.manage_referrals", obj=_referral)
+def referral_move(request, slug, pk):
+    referral = request.permission_object
+    try:
+        services.move_referral(
+            actor=request.user,
+            referral=referral,
+            state=request.POST.get("state", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except (ValidationError, ValueError) as exc:
+        for errors in getattr(exc, "message_dict", {"": [str(exc)]}).values():
+            for e in errors:
+                messages.error(request, e)
+    else:
+        messages.success(request, _("The referral was updated."))
+    return redirect("support:referral", slug=slug, pk=referral.pk)
+
+
+# --- matching ---------------------------------------------------------------------------
+
+
+def _lead_teams(user, org):
+    return Team.objects.filter(
+        team_filter_for(user, {Role.MANAGER, Role.SUPERVISOR}), site__organization=org
+    )
+
+
+@requires("support.use_service", obj=_org)
+def matching_queue(request, slug):
+    """Open referrals of the teams the user leads, with proposals to decide."""
+    org = request.permission_object
+    teams = _lead_teams(request.user, org)
+    if not teams.exists():
+        raise PermissionDenied
+    open_referrals = list(
+        selectors.referrals_for(request.user, org)
+        .filter(state__in=OPEN_STATES, team__in=teams)
+        .order_by("created_at")
+    )
+    unassigned = {}
+    if request.method == "POST":
+        chosen = [r for r in open_referrals if str(r.pk) in request.POST.getlist("referral")]
+        if not chosen:
+            messages.error(request, _("Tick at least one referral to match."))
+        else:
+            try:
+                proposal = matching_service.propose(
+                    actor=request.user, organization=org, referrals=chosen
+                )
+            except ValidationError as exc:
+                for errors in exc.message_dict.values():
+                    for e in errors:
+                        messages.error(request, e)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s proposal to review.",
+                        "%(n)s proposals to review.",
+                        len(proposal.matches),
+                    )
+                    % {"n": len(proposal.matches)},
+                )
+                request.session["pw_unassigned"] = {
+                    str(r.pk): reasons for r, reasons in proposal.unassigned
+                }
+                return redirect("support:matching", slug=slug)
+    unassigned = request.session.pop("pw_unassigned", {}) if request.method == "GET" else {}
+    lang = _lang()
+    proposals = {
+        m.referral_id: m
+        for m in Match.objects.filter(
+            referral__in=open_referrals, status=MatchStatus.PROPOSED
+        ).select_related("worker")
+    }
+    rows = []
+    for r in open_referrals:
+        m = proposals.get(r.pk)
+        rows.append(
+            {
+                "referral": r,
+                "match": m,
+                "reasons": matching.explain_all(m.reasons, lang) if m else [],
+                "unassigned": matching.explain_all(unassigned.get(str(r.pk), []), lang),
+                "workers": matching_service.eligible_workers(r) if m else [],
+            }
+        )
+    return render(
+        request,
+        "support/matching.html",
+        {"organization": org, "rows": rows, "reason_form": ReasonForm()},
+    )
+
+
+@require_POST
+@requires("support.use_service", obj=_match)
+def match_decide(request, slug, pk):
+    match = request.permission_object
+    if not request.user.has_perm("support.manage_referrals", match.referral):
+        raise PermissionDenied
+    decision = request.POST.get("decision")
+    reason = request.POST.get("reason", "")
+    try:
+        if decision == "approve":
+            worker = None
+            if request.POST.get("worker"):
+                worker = User.objects.filter(pk=int(request.POST["worker"])).first()
+                if worker is None:
+                    raise ValidationError(
+                        {"worker": _("Choose a peer worker of this team or site.")}
+                    )
+            matching_service.approve(actor=request.user, match=match, worker=worker, reason=reason)
+            messages.success(
+                request, _("Match approved: the person can now be offered peer support.")
+            )
+        elif decision == "reject":
+            matching_service.reject(actor=request.user, match=match, reason=reason)
+            messages.success(request, _("Proposal rejected."))
+        else:
+            raise ValidationError({"decision": _("Choose approve or reject.")})
+    except (ValidationError, ValueError) as exc:
+        for errors in getattr(exc, "message_dict", {"": [str(exc)]}).values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("support:matching", slug=slug)
+
+
+@requires("support.use_service", obj=_org)
+def offers(request, slug):
+    org = request.permission_object
+    mine = [
+        m
+        for m in matching_service.offers_for(request.user)
+        if m.referral.person.organization_id == org.pk
+    ]
+    lang = _lang()
+    return render(
+        request,
+        "support/offers.html",
+        {
+            "organization": org,
+            "offers": [(m, matching.explain_all(m.reasons, lang)) for m in mine],
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@require_POST
+@requires("support.use_service", obj=_match)
+def offer_answer(request, slug, pk):
+    match = request.permission_object
+    if match.worker_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        if request.POST.get("answer") == "accept":
+            matching_service.accept(actor=request.user, match=match)
+            messages.success(
+                request,
+                _("%(code)s is now in your caseload.") % {"code": match.referral.person.code},
+            )
+        else:
+            matching_service.decline(
+                actor=request.user, match=match, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("The offer was declined."))
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("support:offers", slug=slug)
