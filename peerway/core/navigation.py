@@ -58,6 +58,11 @@ def navigation_for(user) -> list[NavItem]:
             items.append(
                 NavItem(_("Boundary and risk events"), reverse("recovery:events", args=[slug]))
             )
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER}:
+            items.append(NavItem(_("People supported"), reverse("support:people", args=[slug])))
+            items.append(NavItem(_("Referrals"), reverse("support:referrals", args=[slug])))
+        if roles & {Role.MANAGER, Role.SUPERVISOR}:
+            items.append(NavItem(_("Matching"), reverse("support:matching", args=[slug])))
         if roles & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
         if org_wide & {Role.MANAGER, Role.ADMIN}:
