@@ -33,7 +33,7 @@ def _person(request, slug, pk, **kwargs):
 def upload(request, slug):
     organization = request.permission_object
     report = None
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         report = services.import_hospital_events(
             actor=request.user,
@@ -66,7 +66,7 @@ def upload(request, slug):
 def trigger_settings(request, slug):
     organization = request.permission_object
     rule = selectors.trigger_for(organization)
-    form = TriggerForm(request.POST or None, instance=rule)
+    form = TriggerForm(request.POST if request.method == "POST" else None, instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_trigger(
@@ -127,7 +127,7 @@ def refer(request, slug, pk):
 def hospital_id(request, slug, pk):
     person = request.permission_object
     organization = person.organization
-    form = HospitalIdForm(request.POST or None)
+    form = HospitalIdForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.set_hospital_id(
