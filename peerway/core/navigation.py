@@ -46,6 +46,10 @@ def navigation_for(user) -> list[NavItem]:
             items.append(NavItem(_("Implementation plan"), reverse("planning:plan", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.HR}:
             items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
+        if roles & {Role.MANAGER, Role.SUPERVISOR}:
+            items.append(
+                NavItem(_("Hospital events"), reverse("hospital:suggestions", args=[slug]))
+            )
         if Role.PEER_WORKER in roles:
             items.append(NavItem(_("My caseload"), reverse("contacts:caseload", args=[slug])))
         if Role.PEER_WORKER in roles:
