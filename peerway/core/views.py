@@ -75,6 +75,14 @@ def home(request):
         from peerway.recovery.homes import home_context as recovery_home
 
         context.update(recovery_home(request.user, org))
+    if org:
+        from peerway.support.homes import home_context as service_home
+
+        context.update(service_home(request.user, org))
+    if org:
+        from peerway.planning.plan.homes import home_context as plan_home
+
+        context.update(plan_home(request.user, org))
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"

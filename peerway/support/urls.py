@@ -7,10 +7,10 @@ from . import views
 app_name = "support"
 
 urlpatterns = [
-    path("o/<slug:slug>/people/", views.people, name="people"),
-    path("o/<slug:slug>/people/<int:pk>/", views.person_detail, name="person"),
-    path("o/<slug:slug>/people/<int:pk>/edit/", views.person_edit, name="person_edit"),
-    path("o/<slug:slug>/people/<int:pk>/consent/", views.consent, name="consent"),
+    path("o/<slug:slug>/supported/", views.people, name="people"),
+    path("o/<slug:slug>/supported/<int:pk>/", views.person_detail, name="person"),
+    path("o/<slug:slug>/supported/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("o/<slug:slug>/supported/<int:pk>/consent/", views.consent, name="consent"),
     path("o/<slug:slug>/refer/", views.refer, name="refer"),
     path("o/<slug:slug>/referrals/", views.referrals, name="referrals"),
     path("o/<slug:slug>/referrals/<int:pk>/", views.referral_detail, name="referral"),

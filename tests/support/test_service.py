@@ -109,7 +109,7 @@ def test_peer_workers_record_self_and_family_referrals_only(world, login):
 @pytest.mark.parametrize("who", ["evaluator", "admin"])
 def test_evaluators_and_admins_have_no_service_screens(world, login, who):
     client = login(getattr(world, who))
-    for rest in ("refer/", "people/", "referrals/", "matching/"):
+    for rest in ("refer/", "supported/", "referrals/", "matching/"):
         assert client.get(url(world, rest)).status_code == 403
 
 
@@ -118,7 +118,7 @@ def test_evaluators_and_admins_have_no_service_screens(world, login, who):
 
 def test_who_opens_a_person_and_every_view_is_audited(world, login):
     person = refer(world).person
-    target = url(world, f"people/{person.pk}/")
+    target = url(world, f"supported/{person.pk}/")
     assert login(world.clinician).get(target).status_code == 200
     assert login(world.supervisor).get(target).status_code == 200
     assert login(world.manager).get(target).status_code == 200
@@ -139,7 +139,7 @@ def test_exact_name_search_goes_through_the_blind_index(world, login):
         Person.objects.get(name_index=Person.name_lookup("Élodie Martin"))
     ]
     assert not selectors.find_by_name(world.clinician, world.org, "Élodie").exists()
-    page = login(world.clinician).get(url(world, "people/?q=%C3%A9lodie+martin"))
+    page = login(world.clinician).get(url(world, "supported/?q=%C3%A9lodie+martin"))
     assert "1 person" in page.content.decode()
 
 
@@ -151,7 +151,7 @@ def test_withdrawing_consent_takes_effect_at_once(world, login):
     services.record_consent(actor=world.clinician, person=person, purpose="evaluation", given=True)
     assert person in Person.objects.filter(selectors.consenting_people_q("evaluation"))
     login(world.clinician).post(
-        url(world, f"people/{person.pk}/consent/"),
+        url(world, f"supported/{person.pk}/consent/"),
         {"purpose": "evaluation", "given": "no", "decided_on": timezone.localdate().isoformat()},
     )
     assert not selectors.has_consent(person, "evaluation")
@@ -167,7 +167,7 @@ def test_withdrawing_consent_takes_effect_at_once(world, login):
     )
     assert not selectors.has_consent(person, "evaluation")
     page = login(world.clinician).post(
-        url(world, f"people/{person.pk}/consent/"),
+        url(world, f"supported/{person.pk}/consent/"),
         {"purpose": "evaluation", "given": "yes", "decided_on": "2999-01-01"},
         follow=True,
     )
@@ -239,7 +239,7 @@ def test_matching_proposes_approves_and_the_worker_accepts(world, login):
     assert referral.state == "accepted"
     relationship = PeerRelationship.objects.get()
     assert (relationship.worker, relationship.person.status) == (world.peer_a, "active")
-    assert peer.get(url(world, f"people/{referral.person.pk}/")).status_code == 200
+    assert peer.get(url(world, f"supported/{referral.person.pk}/")).status_code == 200
     matching_service.record_first_contact(actor=world.peer_a, person=referral.person)
     referral.refresh_from_db()
     assert referral.state == ReferralState.ACTIVE
