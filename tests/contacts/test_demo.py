@@ -1,0 +1,47 @@
+"""The demo's contacts: six months, one team drifting, rollups equal to a rebuild."""
+
+from __future__ import annotations
+
+import pytest
+
+from peerway.contacts import drift, rollups
+from peerway.contacts.models import ContactRollup
+from peerway.core import demo
+from peerway.support.models import Contact
+
+
+@pytest.fixture
+def region(db):
+    return demo.seed()
+
+
+def rows():
+    return sorted(
+        ContactRollup.objects.values_list(
+            "day", "team_id", "worker_id", "activity", "contacts", "minutes", "attendances"
+        )
+    )
+
+
+def test_demo_has_tens_of_thousands_of_contacts_and_one_drifting_team(region):
+    org = region.organization
+    contacts = Contact.objects.filter(organization=org)
+    if not contacts.exists():
+        pytest.skip("the service demo created no peer relationships")
+    assert contacts.count() > 15_000
+    assert contacts.filter(contact_type="group").exists()
+    flagged = {r.team_id for r in drift.drift(org, by="team") if r.over_threshold}
+    assert flagged == {region.teams["transition"].pk}
+    latest = max(r.month for r in drift.drift(org, by="team"))
+    by_team = {r.team_id: r for r in drift.drift(org, by="team") if r.month == latest}
+    assert by_team[region.teams["transition"].pk].percent > 25
+    assert by_team[region.teams["unit3b"].pk].percent < 10
+
+
+def test_demo_rollups_equal_a_rebuild_and_seeding_again_adds_nothing(region):
+    bulk = rows()
+    count = Contact.objects.count()
+    rollups.rebuild()
+    assert rows() == bulk
+    demo.seed()
+    assert Contact.objects.count() == count
