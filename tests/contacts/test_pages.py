@@ -293,3 +293,26 @@ def test_french_caseload_and_form(world, service, login):
     html = client.get(log_url(world.team_a, service.ana)).content.decode()
     assert 'lang="fr-CA"' in html
     assert "Espoir et modèle de rétablissement" in html
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("peer_a", 200),
+        ("supervisor", 200),
+        ("manager", 200),
+        ("clinician", 200),
+        ("peer_b", 404),
+        ("evaluator", 404),
+        ("admin", 404),
+        ("outsider", 404),
+    ],
+)
+def test_who_opens_a_single_contact(world, service, login, who, status):
+    contact = log(world, [service.ana])
+    response = login(getattr(world, who)).get(contact_url(contact))
+    assert response.status_code == status
+    viewed = AuditEvent.objects.filter(action="contacts.contact_viewed")
+    assert viewed.count() == (1 if status == 200 else 0)
+    if status == 200:
+        assert "P-ANA2345" in response.content.decode()
