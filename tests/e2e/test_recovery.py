@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from peerway.core.models import User
@@ -96,3 +96,55 @@ def test_peer_worker_writes_and_prints_a_recovery_plan(demo, live_server, page):
     expect(page.get_by_role("heading", level=1)).to_have_text(french("My recovery plan"))
     expect(page.get_by_role("main")).to_contain_text(GOAL)
     expect(page.get_by_role("button", name=french("Print"))).to_be_visible()
+
+
+def test_worker_records_a_risk_concern_and_the_supervisor_reviews_it(demo, live_server, open_page):
+    from peerway.recovery import selectors
+    from peerway.recovery.models import SafetyEvent
+
+    base = live_server.url
+    slug = demo.organization.slug
+    worker = User.objects.get(email=PEER)
+    person = (
+        PeerRelationship.objects.filter(worker=worker, ended_on__isnull=True)
+        .select_related("person")
+        .first()
+        .person
+    )
+    supervisor = User.objects.filter(
+        pk__in=selectors.supervisor_ids_of(worker, demo.organization)
+    ).first()
+    assert supervisor is not None, "the demo gives peer1 a supervisor"
+
+    page = open_page()
+    sign_in(page, base, PEER)
+    nav = page.get_by_role("navigation", name="Main")
+    submit(page, nav.get_by_role("link", name="Boundary and risk events"))
+    submit(page, page.get_by_role("link", name=re.compile(rf"^risk concern\W+{person.code}$")))
+    page.get_by_label("Date").fill(timezone.localdate().isoformat())
+    page.get_by_label("Type of concern").select_option(label="Safety at home")
+    page.get_by_label("What happened").fill("Worried about going home tonight")
+    submit(page, page.get_by_role("button", name="Record"))
+    # the response path is required, and named
+    expect(page.get_by_role("alert")).to_contain_text("Response path")
+    page.get_by_label("Response path").select_option(label="Joint with a clinician")
+    submit(page, page.get_by_role("button", name="Record"))
+    expect(page.get_by_role("main")).to_contain_text("queued for your next supervision session")
+    event = SafetyEvent.objects.get(worker=worker, risk_type="safety_at_home")
+    assert event.response_path == "joint" and not event.reviewed
+
+    page = open_page()
+    sign_in(page, base, supervisor.email, two_factor=True)
+    queue = page.get_by_role("region", name="To review in supervision")
+    submit(page, queue.get_by_role("link", name=re.compile("Safety at home")))
+    expect(page.get_by_role("main")).to_contain_text("Worried about going home tonight")
+    submit(page, page.get_by_role("button", name="Mark as reviewed", exact=True))
+    expect(page.get_by_role("main")).to_contain_text("Marked as reviewed in supervision")
+    event.refresh_from_db()
+    assert event.reviewed_by == supervisor
+
+    switch_to_french(page)
+    visit(page, f"{base}/o/{slug}/recovery/events/{event.pk}/")
+    expect(page.get_by_role("main")).to_contain_text(french("Joint with a clinician"))
+    visit(page, f"{base}/o/{slug}/recovery/events/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(french("Boundary and risk events"))
