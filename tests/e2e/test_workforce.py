@@ -83,7 +83,7 @@ def test_peer_worker_sets_disclosure_and_completes_a_check_in(demo, live_server,
 def test_supervisor_logs_supervision_for_an_overdue_supervisee(demo, live_server, page):
     base = live_server.url
     sign_in(page, base, SUPERVISOR, two_factor=True)
-    supervision = page.get_by_role("region", name="Supervision")
+    supervision = page.get_by_role("region", name="Supervision", exact=True)
     expect(supervision).to_contain_text("1 supervisee is overdue for supervision.")
     submit(page, supervision.get_by_role("link", name="Robin Cote", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Log a supervision session")
