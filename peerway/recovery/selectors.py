@@ -137,13 +137,38 @@ def get_event(user, organization: Organization, pk: int) -> SafetyEvent:
     raise Http404
 
 
-def sessions_for_review(event: SafetyEvent):
-    """The worker's supervision sessions on or after the event, newest first (no notes)."""
+def worker_sessions_since(organization: Organization, worker: User, since: date):
+    """The worker's supervision sessions on or after a date, newest first (no notes)."""
     from peerway.workforce.models import SupervisionSession
 
     return SupervisionSession.objects.filter(
-        organization=event.organization, worker=event.worker, date__gte=event.occurred_on
+        organization=organization, worker=worker, date__gte=since
     ).select_related("supervisor")[:12]
+
+
+def sessions_for_review(event: SafetyEvent):
+    return worker_sessions_since(event.organization, event.worker, event.occurred_on)
+
+
+@dataclass
+class QueueGroup:
+    worker: User
+    events: list[SafetyEvent]
+    sessions: list
+    form: object = None
+
+
+def review_queue_by_worker(user, organization: Organization) -> list[QueueGroup]:
+    """The review queue, one group per worker, with the worker's sessions since the
+    earliest queued event (to say in which session the events were reviewed)."""
+    groups: dict[int, QueueGroup] = {}
+    for event in review_queue(user, organization):
+        group = groups.setdefault(event.worker_id, QueueGroup(event.worker, [], []))
+        group.events.append(event)
+    for group in groups.values():
+        since = min(e.occurred_on for e in group.events)
+        group.sessions = list(worker_sessions_since(organization, group.worker, since))
+    return list(groups.values())
 
 
 # --- Safety indicators -------------------------------------------------------------------

@@ -392,3 +392,16 @@ def mark_reviewed(*, actor: User, event: SafetyEvent, session=None) -> SafetyEve
             },
         )
     return event
+
+
+def mark_reviewed_many(*, actor: User, events: list[SafetyEvent], session=None) -> int:
+    """Mark several events of one worker reviewed at once (e.g. right after logging the
+    session); all or nothing."""
+    if not events:
+        raise ValidationError({"events": _("Choose at least one event.")})
+    if len({e.worker_id for e in events}) > 1:
+        raise ValidationError({"events": _("Choose events of one worker at a time.")})
+    with transaction.atomic():
+        for event in events:
+            mark_reviewed(actor=actor, event=event, session=session)
+    return len(events)

@@ -21,6 +21,7 @@ urlpatterns = [
     path(P + "plan/goals/<int:goal_pk>/progress/new/", views.progress_add, name="progress_add"),
     path(P + "events/new/<slug:kind>/", views.event_new, name="event_new"),
     path("o/<slug:slug>/recovery/events/", views.events, name="events"),
+    path("o/<slug:slug>/recovery/events/review/", views.events_review, name="events_review"),
     path("o/<slug:slug>/recovery/events/<int:pk>/", views.event_detail, name="event"),
     path(
         "o/<slug:slug>/recovery/events/<int:pk>/follow-up/",

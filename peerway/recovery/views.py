@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from peerway.core import selectors as core_selectors
@@ -206,13 +207,16 @@ def progress_add(request, slug, pk, goal_pk):
 def events(request, slug):
     organization = request.permission_object
     user = request.user
+    queue = selectors.review_queue_by_worker(user, organization)
+    for group in queue:
+        group.form = ReviewForm(sessions=group.sessions, prefix=f"w{group.worker.pk}")
     return render(
         request,
         "recovery/events.html",
         {
             "organization": organization,
             "own": list(selectors.own_events(user, organization)[:50]),
-            "queue": list(selectors.review_queue(user, organization)),
+            "queue": queue,
             "reviewed": list(selectors.reviewed_recently(user, organization)),
             "team_events": list(selectors.team_events(user, organization)[:100]),
             "caseload": list(selectors.people_for_events(user, organization)),
@@ -327,3 +331,46 @@ def event_review(request, slug, pk):
             messages.success(request, _("Marked as reviewed in supervision."))
             return redirect("recovery:events", slug=slug)
     return _event_page(request, event, review_form=form, status=400)
+
+
+@require_POST
+@requires("recovery.view_events", obj=_org)
+def events_review(request, slug):
+    """Mark chosen queued events of one worker reviewed, optionally in one session."""
+    organization = request.permission_object
+    worker_id = request.POST.get("worker", "")
+    ids = [int(x) for x in request.POST.getlist("event") if x.isdigit()]
+    group = next(
+        (
+            g
+            for g in selectors.review_queue_by_worker(request.user, organization)
+            if str(g.worker.pk) == worker_id
+        ),
+        None,
+    )
+    if group is None:
+        raise Http404
+    chosen = [e for e in group.events if e.pk in ids]
+    form = ReviewForm(request.POST, sessions=group.sessions, prefix=f"w{group.worker.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the sessions in the list, or none."))
+        return redirect("recovery:events", slug=slug)
+    try:
+        count = services.mark_reviewed_many(
+            actor=request.user, events=chosen, session=form.chosen_session()
+        )
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for e in errors:
+                messages.error(request, e)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s event marked as reviewed in supervision.",
+                "%(n)s events marked as reviewed in supervision.",
+                count,
+            )
+            % {"n": count},
+        )
+    return redirect("recovery:events", slug=slug)

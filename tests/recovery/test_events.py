@@ -325,3 +325,51 @@ def test_supervisor_home_lists_events_to_review(world, caseload, login):
     assert "To review in supervision" not in login(world.peer_a).get("/").content.decode()
     services.mark_reviewed(actor=world.supervisor, event=event)
     assert "To review in supervision" not in login(world.supervisor).get("/").content.decode()
+
+
+def test_supervisor_marks_a_workers_queued_events_reviewed_in_the_session_just_logged(
+    world, caseload, login
+):
+    first = boundary(world, caseload.robin)
+    second = risk(world, caseload.robin)
+    quinns = risk(world, caseload.blake, worker=world.peer_b)
+    session = session_for(world, world.peer_a, TODAY())
+    client = login(world.supervisor)
+    page = client.get(events_url(world)).content.decode()
+    assert f'name="w{world.peer_a.pk}-session"' in page and "Pat Peer" in page
+    review = reverse("recovery:events_review", args=[world.org.slug])
+    # nothing chosen: refused by name, nothing saved
+    response = client.post(review, {"worker": world.peer_a.pk}, follow=True)
+    assert "Choose at least one event." in response.content.decode()
+    # a session that is not one of Pat's: refused
+    other = session_for(world, world.peer_b, TODAY())
+    response = client.post(
+        review,
+        {"worker": world.peer_a.pk, "event": [first.pk], f"w{world.peer_a.pk}-session": other.pk},
+        follow=True,
+    )
+    assert "Choose one of the sessions in the list, or none." in response.content.decode()
+    assert not SafetyEvent.objects.filter(reviewed_at__isnull=False).exists()
+    response = client.post(
+        review,
+        {
+            "worker": world.peer_a.pk,
+            "event": [first.pk, second.pk, quinns.pk],  # Quinn's is not in Pat's group
+            f"w{world.peer_a.pk}-session": session.pk,
+        },
+        follow=True,
+    )
+    assert "2 events marked as reviewed in supervision." in response.content.decode()
+    assert set(SafetyEvent.objects.filter(supervision_session=session)) == {first, second}
+    assert list(selectors.review_queue(world.supervisor, world.org)) == [quinns]
+
+
+def test_bulk_review_is_for_the_workers_supervisors_only(world, caseload, login):
+    event = boundary(world, caseload.robin)
+    review = reverse("recovery:events_review", args=[world.org.slug])
+    data = {"worker": world.peer_a.pk, "event": [event.pk]}
+    assert login(world.peer_a).post(review, data).status_code == 404
+    assert login(world.manager).post(review, data).status_code == 404
+    assert login(world.clinician).post(review, data).status_code == 403
+    assert login(world.outsider).post(review, data).status_code == 404
+    assert not SafetyEvent.objects.get().reviewed
