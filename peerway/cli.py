@@ -26,6 +26,7 @@ COMMANDS = {
         "Rebuild the daily contact rollups from raw contacts.",
     ),
     "import": ("import_", "import KIND FILE.csv (KIND: hospital-events)"),
+    "export": ("export_", "export deidentified --out DIR --purpose TEXT"),
 }
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
 
@@ -60,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             print("usage: peerway import KIND FILE.csv (KIND: hospital-events)", file=sys.stderr)
             return 2
         target, rest = "import_" + rest[0].replace("-", "_"), rest[1:]
+    if name == "export":
+        # "peerway export deidentified ..." runs "manage.py export_deidentified ...".
+        if not rest or rest[0].startswith("-"):
+            print("usage: peerway export deidentified --out DIR --purpose TEXT", file=sys.stderr)
+            return 2
+        target, rest = "export_" + rest[0].replace("-", "_"), rest[1:]
     try:
         execute_from_command_line(["peerway", target, *rest])
     except SystemExit as exc:
