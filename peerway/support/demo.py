@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from peerway.core import audit
 from peerway.core.crypto import blind_index
+from peerway.workforce.demo import EMPLOYMENT
 
 from .models import (
     NAME_INDEX_PURPOSE,
     ConsentPurpose,
     ConsentRecord,
     Language,
+    Match,
+    MatchStatus,
     PeerRelationship,
     Person,
     PersonPreference,
@@ -143,10 +147,21 @@ def seed(region) -> None:
             else:
                 outcome = "active"
             people.append(person)
-            plan.append((person, team, peers, clinician, created, outcome))
+            plan.append([person, team, peers, clinician, created, outcome, rng.choice(peers)])
+    # Keep caseloads within capacity (15 people per full-time worker, a little room left):
+    # the oldest relationships beyond it have ended.
+    caps = {key: int(15 * Decimal(row[0])) - 2 for key, row in EMPLOYMENT.items()}
+    active: dict[str, int] = {}
+    for row in sorted(plan, key=lambda r: r[4], reverse=True):
+        if row[5] != "active":
+            continue
+        active[row[6]] = active.get(row[6], 0) + 1
+        if active[row[6]] > caps.get(row[6], 10):
+            row[5] = "closed"
     Person.objects.bulk_create(people)
+    matches = []
 
-    for person, team, peers, clinician, created, outcome in plan:
+    for person, team, _peers, clinician, created, outcome, worker_key in plan:
         if clinician and rng.random() < 0.65:
             source, referred_by = ReferralSource.CLINICIAN, users[clinician]
         else:
@@ -180,14 +195,19 @@ def seed(region) -> None:
             ],
         }
         path["closed"] = [*path["active"], ReferralState.CLOSED]
+        age = (today - created).days
         for state in path[outcome]:
             day += rng.randint(1, 4) if state != ReferralState.CLOSED else rng.randint(30, 90)
-            steps.append((state, day))
+            steps.append((state, min(day, age)))
         referral.state = steps[-1][0]
         referral.updated_at = _aware(created + timedelta(days=steps[-1][1]), 11)
         referrals.append(referral)
         pending_events.append((referral, steps, created))
-        worker = users[rng.choice(peers)]
+        worker = users[worker_key]
+        if ReferralState.OFFERED in path[outcome]:
+            matches.append(
+                (referral, worker, created + timedelta(days=dict(steps)[ReferralState.OFFERED]))
+            )
         if outcome in ("active", "closed"):
             accepted = created + timedelta(days=dict(steps)[ReferralState.ACCEPTED])
             ended = None
@@ -242,6 +262,18 @@ def seed(region) -> None:
                 )
             )
     Referral.objects.bulk_create(referrals)
+    Match.objects.bulk_create(
+        Match(
+            referral=referral,
+            worker=worker,
+            status=MatchStatus.APPROVED,
+            reasons=[{"code": "covers_team"}],
+            proposed_at=_aware(day, 10),
+            decided_by=users["supervisor1"],
+            decided_at=_aware(day, 10),
+        )
+        for referral, worker, day in matches
+    )
     ReferralEvent.objects.bulk_create(
         ReferralEvent(
             referral=referral,
