@@ -135,6 +135,14 @@ def person_detail(request, slug, pk):
             "relationships": list(person.relationships.select_related("worker")),
             "can_change": request.user.has_perm("support.change_person", person),
             "consent_form": ConsentForm(),
+            # The person's records kept by other parts of the service, where the reader
+            # may open them.
+            "links": {
+                "contacts": request.user.has_perm("contacts.view_history", person),
+                "outcomes": request.user.has_perm("outcomes.view_scores", person),
+                "recovery": request.user.has_perm("recovery.view_plan", person),
+                "hospital": request.user.has_perm("hospital.set_hospital_id", person),
+            },
         },
     )
 

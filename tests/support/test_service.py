@@ -325,3 +325,13 @@ def test_the_worker_declines_with_a_reason(world, login):
     )
     referral.refresh_from_db()
     assert referral.state == "declined"
+
+
+def test_the_person_page_links_to_the_records_the_reader_may_open(world, login):
+    person = refer(world).person
+    page = login(world.clinician).get(url(world, f"supported/{person.pk}/")).content.decode()
+    assert f"/hospital/people/{person.pk}/hospital-id/" in page
+    assert f"/outcomes/people/{person.pk}/" not in page  # clinicians see no scores
+    PeerRelationship.objects.create(person=person, worker=world.peer_a)
+    page = login(world.peer_a).get(url(world, f"supported/{person.pk}/")).content.decode()
+    assert f"/outcomes/people/{person.pk}/" in page and f"/contacts/people/{person.pk}/" in page
