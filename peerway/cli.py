@@ -27,6 +27,7 @@ COMMANDS = {
     ),
     "import": ("import_", "import KIND FILE.csv (KIND: hospital-events)"),
     "export": ("export_", "export deidentified --out DIR --purpose TEXT"),
+    "synth": ("synth", "Create a synthetic organization: synth --people N --contacts M."),
 }
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "peerway.recovery",
     "peerway.hospital",
     "peerway.research",
+    "peerway.synth",
 ]
 
 MIDDLEWARE = [
