@@ -1,6 +1,7 @@
 """Demo outcome measures: QPR-15 and PHQ-9 at intake, 3 and 6 months for the fictional
 people of ``peerway.support.demo`` (scored by the instruments engine, answers encrypted),
-recovery scores rising a little over time, and two PHQ-9 safety triggers: one task still
+recovery scores rising a little over time (people whose support has ended answer later
+time points by one-time link), and two PHQ-9 safety triggers: one task still
 open, one closed with its outcome.
 
 Runs after the service demo (INSTALLED_APPS order); without people supported it does
@@ -55,7 +56,9 @@ def _answers(rng: random.Random, instrument, level: float) -> dict:
     return answers
 
 
-def _administration(org, person, instrument, point, day, worker, answers) -> Administration:
+def _administration(
+    org, person, instrument, point, day, worker, answers, follow_up=False
+) -> Administration:
     result = score(instrument, answers).to_dict()
     total = result.get("total") or {}
     return Administration(
@@ -66,8 +69,8 @@ def _administration(org, person, instrument, point, day, worker, answers) -> Adm
         version=instrument.version,
         time_point=point,
         administered_on=day,
-        mode=Mode.WITH_WORKER,
-        recorded_by=worker,
+        mode=Mode.SELF_LINK if follow_up else Mode.WITH_WORKER,
+        recorded_by=None if follow_up else worker,
         recorded_at=timezone.make_aware(datetime.combine(day, time(14, 0))),
         answers_data=json.dumps(answers, sort_keys=True),
         result_data=json.dumps(result, sort_keys=True),
@@ -114,7 +117,10 @@ def seed(region) -> None:
             )
             day = window.due_on + timedelta(days=rng.randint(-10, 12))
             day = max(day, rel.started_on)
-            last = min(end, today)
+            # After support has ended, the person may still answer a follow-up measure
+            # by one-time link on their own device.
+            follow_up = rel.ended_on is not None and day > rel.ended_on and point > 0
+            last = today if follow_up else min(end, today)
             if day > last and window.opens_on <= last:
                 # Early in the window: given on an open day so far.
                 day = window.opens_on + timedelta(
@@ -126,7 +132,9 @@ def seed(region) -> None:
             for instrument in (qpr, phq):
                 answers = _answers(rng, instrument, now_level)
                 rows.append(
-                    _administration(org, person, instrument, point, day, rel.worker, answers)
+                    _administration(
+                        org, person, instrument, point, day, rel.worker, answers, follow_up
+                    )
                 )
     Administration.objects.bulk_create(rows)
 

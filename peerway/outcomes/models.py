@@ -150,6 +150,8 @@ class OutcomeLink(models.Model):
     version = models.CharField(max_length=20)
     time_point = models.PositiveSmallIntegerField()
     token_hash = models.CharField(max_length=64, unique=True)
+    # The page opens in the person's language (they can still switch).
+    language = models.CharField(max_length=10, default="en")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

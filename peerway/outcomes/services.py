@@ -296,6 +296,7 @@ def create_link(
             version=instrument.version,
             time_point=time_point,
             token_hash=token_fingerprint(token),
+            language="fr-ca" if person.language == "fr" else "en",
             created_by=actor,
             expires_at=timezone.now() + timedelta(days=LINK_VALID_DAYS),
         )

@@ -3,12 +3,13 @@ one-time link page (namespace "measure")."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -507,6 +508,10 @@ def answer(request, token):
     link = services.find_link(token)
     if link is None:
         return render(request, "outcomes/link_unavailable.html", {"status": "unknown"}, status=404)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # No choice made on this device yet: use the person's language.
+        translation.activate(link.language)
+        request.LANGUAGE_CODE = link.language
     status = link.status()
     if status != "open":
         return render(request, "outcomes/link_unavailable.html", {"status": status}, status=410)

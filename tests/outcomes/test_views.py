@@ -95,7 +95,14 @@ def test_unscheduled_time_point_or_instrument_is_404(world, person, login):
 
 @pytest.mark.parametrize(
     "who,status",
-    [("peer_b", 404), ("evaluator", 404), ("outsider", 404), ("clinician", 403)],
+    [
+        ("peer_b", 404),
+        ("site_manager", 404),
+        ("evaluator", 404),
+        ("outsider", 404),
+        ("clinician", 403),
+        ("admin", 404),
+    ],
 )
 def test_give_is_refused_outside_the_caseload_and_leads(world, person, login, who, status):
     response = login(getattr(world, who)).get(give_url(person))
@@ -154,6 +161,9 @@ def test_evaluator_never_reaches_individual_results(world, person, login):
     ):
         assert client.get(url).status_code == 404
     assert client.get(reverse("outcomes:due", args=["northwind"])).status_code == 403
+    assert (
+        login(world.clinician).get(reverse("outcomes:due", args=["northwind"])).status_code == 403
+    )
 
 
 def test_worker_sees_answers_item_by_item(world, person, login):
@@ -294,3 +304,17 @@ def test_creating_a_link_needs_the_caseload(world, person, login):
     assert login(world.peer_b).post(make_link(world, person)).status_code == 404
     assert login(world.clinician).post(make_link(world, person)).status_code == 403
     assert login(world.peer_a).get(make_link(world, person)).status_code == 405
+
+
+def test_link_page_opens_in_the_persons_language_unless_changed(world, person, client):
+    person.language = "fr"
+    person.save()
+    _link, token = services.create_link(
+        actor=world.peer_a, person=person, instrument_code="phq9", time_point=3
+    )
+    url = reverse("measure:answer", args=[token])
+    html = client.get(url).content.decode()
+    assert 'lang="fr-CA"' in html and "Plus de la moitié des jours" in html
+    client.cookies["django_language"] = "en"
+    html = client.get(url).content.decode()
+    assert 'lang="en-CA"' in html and "More than half the days" in html
