@@ -331,13 +331,23 @@ def create_link(request, slug, pk, code, time_point):
 @requires("outcomes.view_safety_task", obj=_task)
 def safety_task(request, slug, pk):
     task = request.permission_object
-    audit.record(actor=request.user, action="outcomes.safety_task_viewed", obj=task)
+    audit.record(
+        actor=request.user,
+        action="outcomes.safety_task_viewed",
+        obj=task,
+        details={"person_id": task.person_id},
+    )
     names = _names([])
     lang = _lang()
     library = current_library()
     messages_by_trigger = []
-    instrument = library.get_version(task.administration.instrument, task.administration.version)
-    by_code = {t.code or t.item: t for t in instrument.safety_triggers}
+    try:
+        instrument = library.get_version(
+            task.administration.instrument, task.administration.version
+        )
+        by_code = {t.code or t.item: t for t in instrument.safety_triggers}
+    except KeyError:  # the definition was removed: the task must still show
+        by_code = {}
     for trigger in task.triggers:
         found = by_code.get(trigger["code"])
         messages_by_trigger.append(
@@ -354,7 +364,9 @@ def safety_task(request, slug, pk):
             "task": task,
             "person": task.person,
             "protocol": selectors.protocol_text(task.organization),
-            "instrument_name": names.get(task.administration.instrument),
+            "instrument_name": names.get(
+                task.administration.instrument, task.administration.instrument
+            ),
             "label": time_point_label(task.administration.time_point),
             "trigger_messages": messages_by_trigger,
             "assignments": list(task.assignments.select_related("user")),
