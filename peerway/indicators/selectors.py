@@ -1,0 +1,837 @@
+"""Indicator computations for the dashboards (docs/indicators.md).
+
+Every function here reads aggregates and service records with a fixed number of queries,
+whatever the number of teams or months: contacts are read only through the daily
+``ContactRollup`` rows, never from the raw contact table. These are the functions the
+benchmark calls:
+
+- ``place_dashboard(organization, teams=, period=, k=None)``: everything on an
+  organization, site or team dashboard (``k`` set: aggregate-only with small cells
+  suppressed, as evaluators see it);
+- ``worker_dashboard(organization, worker_user, period=)``;
+- ``supervision_dashboard(organization, supervisor, period=)``;
+- and the single indicators they are built from: ``drift``, ``out_of_scope_tasks``,
+  ``referrals_by_source``, ``acceptance``, ``time_to_first_contact``,
+  ``contacts_per_person``, ``structure``, ``safety``, ``workforce``, ``readiness_trend``,
+  ``plan_progress``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from peerway.contacts.drift import DriftRow, Scope
+from peerway.contacts.models import ALL_ACTIVITIES, ContactRollup
+from peerway.core.models import Membership, Organization, Team, User
+from peerway.core.roles import Role
+from peerway.planning import taxonomy
+from peerway.planning.models import (
+    DEFAULT_DRIFT_THRESHOLD_PERCENT,
+    RoleDefinitionVersion,
+    VersionStatus,
+)
+
+DEFAULT_K = 5
+
+
+def k_for_evaluators() -> int:
+    return getattr(settings, "PEERWAY_INDICATORS_K", DEFAULT_K)
+
+
+# --- Periods -------------------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, n: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def months(self) -> list[dt.date]:
+        out, m = [], month_start(self.start)
+        while m <= self.end:
+            out.append(m)
+            m = add_months(m, 1)
+        return out
+
+    @classmethod
+    def last_months(cls, months: int, today: dt.date | None = None) -> Period:
+        """``months`` whole calendar months ending with the current one (up to today)."""
+        today = today or timezone.localdate()
+        return cls(add_months(month_start(today), -(months - 1)), today)
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _day_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+# --- Suppression ---------------------------------------------------------------------------
+
+
+def small(n: int | None, k: int | None) -> bool:
+    """A cell is small (suppressed for aggregate-only readers) when 0 < n < k."""
+    return k is not None and n is not None and 0 < n < k
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+    per: int = 100  # 100: a percentage
+
+    @property
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        return round(self.per * self.numerator / self.denominator, 1)
+
+
+# --- Drift ---------------------------------------------------------------------------------
+
+
+def scopes_for(organization: Organization, teams) -> dict[int, Scope]:
+    """Out-of-scope codes and threshold per team, from the approved role definitions (one
+    query; the same rule as ``peerway.contacts.drift.scope_for``)."""
+    versions = RoleDefinitionVersion.objects.filter(
+        definition__organization=organization, status=VersionStatus.APPROVED
+    ).select_related("definition")
+    by_type = {v.definition.team_type: v for v in versions}
+    _in, default_out = taxonomy.default_scope()
+    scopes = {}
+    for team in teams:
+        version = by_type.get(team.team_type) or by_type.get("")
+        if version is None:
+            scopes[team.pk] = Scope(frozenset(default_out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
+        else:
+            scopes[team.pk] = Scope(
+                frozenset(version.out_of_scope), version.drift_threshold_percent, True
+            )
+    return scopes
+
+
+def _rollups(organization: Organization, teams, period: Period):
+    return ContactRollup.objects.filter(
+        organization=organization,
+        team__in=[t.pk for t in teams],
+        day__gte=period.start,
+        day__lte=period.end,
+    )
+
+
+def drift(
+    organization: Organization, teams, period: Period, *, by: str = "team", worker=None
+) -> list[DriftRow]:
+    """Drift per month and team (``by="team"``) or per month, team and worker, as
+    ``peerway.contacts.drift.drift`` defines it, in two queries."""
+    if by not in ("worker", "team"):
+        raise ValueError(by)
+    teams = list(teams)
+    scopes = scopes_for(organization, teams)
+    rows = _rollups(organization, teams, period).exclude(activity=ALL_ACTIVITIES)
+    if worker is not None:
+        rows = rows.filter(worker=worker)
+    keys = ["team_id", "activity"] + (["worker_id"] if by == "worker" else [])
+    grouped = (
+        rows.annotate(month=TruncMonth("day"))
+        .values("month", *keys)
+        .annotate(total=Sum("minutes"))
+        .order_by()
+    )
+    sums: dict[tuple, list[int]] = {}
+    for row in grouped:
+        key = (_as_date(row["month"]), row["team_id"], row.get("worker_id"))
+        total = sums.setdefault(key, [0, 0])
+        total[0] += row["total"]
+        if row["activity"] in scopes[row["team_id"]].out_of_scope:
+            total[1] += row["total"]
+    result = [
+        DriftRow(
+            month=month,
+            team_id=team_id,
+            worker_id=worker_id,
+            minutes=minutes,
+            out_of_scope_minutes=out,
+            threshold_percent=scopes[team_id].threshold_percent,
+            approved=scopes[team_id].approved,
+        )
+        for (month, team_id, worker_id), (minutes, out) in sums.items()
+    ]
+    result.sort(key=lambda r: (r.month, r.team_id, r.worker_id or 0))
+    return result
+
+
+def out_of_scope_tasks(
+    organization: Organization, team: Team, period: Period, *, worker=None
+) -> list[tuple[str, int]]:
+    """The out-of-scope task codes logged on a team in the period, with their minutes,
+    largest first (what drove the drift)."""
+    scope = scopes_for(organization, [team])[team.pk]
+    rows = _rollups(organization, [team], period).filter(activity__in=scope.out_of_scope)
+    if worker is not None:
+        rows = rows.filter(worker=worker)
+    totals = rows.values("activity").annotate(total=Sum("minutes")).order_by()
+    return sorted(
+        ((r["activity"], r["total"]) for r in totals if r["total"]), key=lambda x: (-x[1], x[0])
+    )
+
+
+# --- Utilization ---------------------------------------------------------------------------
+
+
+def referrals_by_source(organization: Organization, teams, period: Period) -> dict:
+    """{(month, team_id, source): count} for referrals created in the period."""
+    from peerway.support.models import Referral
+
+    start, end = _day_bounds(period)
+    rows = (
+        Referral.objects.filter(
+            person__organization=organization,
+            team__in=[t.pk for t in teams],
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "team_id", "source")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(_as_date(r["month"]), r["team_id"], r["source"]): r["n"] for r in rows}
+
+
+def acceptance(organization: Organization, teams, period: Period) -> Rate:
+    """Referrals accepted ÷ referrals with an answer (accepted or declined) in the period."""
+    from peerway.support.models import ReferralEvent, ReferralState
+
+    start, end = _day_bounds(period)
+    rows = (
+        ReferralEvent.objects.filter(
+            referral__person__organization=organization,
+            referral__team__in=[t.pk for t in teams],
+            state__in=[ReferralState.ACCEPTED, ReferralState.DECLINED],
+            at__gte=start,
+            at__lt=end,
+        )
+        .values_list("referral_id", "state")
+        .distinct()
+    )
+    answered: set[int] = set()
+    accepted: set[int] = set()
+    for referral_id, state in rows:
+        answered.add(referral_id)
+        if state == ReferralState.ACCEPTED:
+            accepted.add(referral_id)
+    return Rate(len(accepted), len(answered))
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Wait:
+    n: int
+    median_days: float | None
+    p90_days: float | None
+
+
+def time_to_first_contact(organization: Organization, teams, period: Period) -> Wait:
+    """Days from each referral's creation to its first-contact step, for first contacts
+    recorded in the period."""
+    from peerway.support.models import ReferralEvent, ReferralState
+
+    start, end = _day_bounds(period)
+    rows = (
+        ReferralEvent.objects.filter(
+            referral__person__organization=organization,
+            referral__team__in=[t.pk for t in teams],
+            state=ReferralState.FIRST_CONTACT,
+            at__gte=start,
+            at__lt=end,
+        )
+        .values_list("referral_id", "referral__created_at", "at")
+        .order_by("referral_id", "at")
+    )
+    first: dict[int, float] = {}
+    for referral_id, created, at in rows:
+        if referral_id not in first:
+            first[referral_id] = max((at - created).total_seconds(), 0) / 86400
+    days = list(first.values())
+    median = statistics.median(days) if days else None
+    p90 = percentile(days, 0.9)
+    return Wait(
+        len(days),
+        round(median, 1) if median is not None else None,
+        round(p90, 1) if p90 is not None else None,
+    )
+
+
+def _open_relationships(organization: Organization, teams, period: Period) -> list[tuple]:
+    from peerway.support.models import PeerRelationship
+
+    return list(
+        PeerRelationship.objects.filter(
+            person__organization=organization,
+            person__team__in=[t.pk for t in teams],
+            started_on__lte=period.end,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=period.start))
+        .values_list("person__team_id", "person_id", "started_on", "ended_on")
+    )
+
+
+def contacts_per_person(
+    organization: Organization, teams, period: Period, *, relationships=None
+) -> dict[tuple[dt.date, int], Rate]:
+    """{(month, team_id): attendances ÷ people with a relationship open in the month}."""
+    attendances = (
+        _rollups(organization, teams, period)
+        .filter(activity=ALL_ACTIVITIES)
+        .annotate(month=TruncMonth("day"))
+        .values("month", "team_id")
+        .annotate(n=Sum("attendances"))
+        .order_by()
+    )
+    counts = {(_as_date(r["month"]), r["team_id"]): r["n"] for r in attendances}
+    if relationships is None:
+        relationships = _open_relationships(organization, teams, period)
+    people: dict[tuple[dt.date, int], set[int]] = defaultdict(set)
+    for month in period.months:
+        month_end = add_months(month, 1) - dt.timedelta(days=1)
+        for team_id, person_id, started, ended in relationships:
+            if started <= month_end and (ended is None or ended >= month):
+                people[(month, team_id)].add(person_id)
+    result = {}
+    for key in set(counts) | set(people):
+        denominator = len(people.get(key, ()))
+        if denominator:
+            result[key] = Rate(counts.get(key, 0), denominator, per=1)
+    return result
+
+
+# --- Structure and workforce ---------------------------------------------------------------
+
+
+@dataclass
+class WorkerInfo:
+    user: User
+    team_ids: set[int]
+    fte: Decimal | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    status: str
+    every_days: int
+    last_session: dt.date | None = None
+    compliant: bool = False
+    checked_in: bool = False
+    supervisor_ids: set[int] = field(default_factory=set)
+
+    @property
+    def active(self) -> bool:
+        from peerway.workforce.models import EmploymentStatus
+
+        return self.status != EmploymentStatus.ENDED
+
+    def cadence_met(self, on: dt.date) -> bool:
+        return self.last_session is not None and (on - self.last_session).days <= self.every_days
+
+
+def workers(
+    organization: Organization, teams, period: Period, *, include_leavers: bool = False
+) -> dict[int, WorkerInfo]:
+    """Peer workers placed on the teams, with employment, supervision, training and
+    check-in facts as of the end of the period (six queries in all). ``include_leavers``
+    (organization-wide figures): also workers whose profile shows an end of employment,
+    even without a placement any more (for turnover)."""
+    from peerway.workforce.models import (
+        RecordKind,
+        SupervisionSession,
+        TrainingRecord,
+        WellbeingCheckIn,
+        WorkerProfile,
+    )
+    from peerway.workforce.selectors import _latest_by_title
+
+    teams = list(teams)
+    memberships = list(
+        Membership.objects.filter(
+            organization=organization, role=Role.PEER_WORKER, user__is_active=True
+        ).select_related("user", "team__site")
+    )
+    placed: dict[int, tuple[User, set[int]]] = {}
+    for m in memberships:
+        for team in teams:
+            if m.covers_team(team):
+                placed.setdefault(m.user_id, (m.user, set()))[1].add(team.pk)
+    profile_q = Q(user__in=list(placed))
+    if include_leavers:
+        profile_q |= Q(end_date__isnull=False)
+    profiles = {
+        p.user_id: p
+        for p in WorkerProfile.objects.filter(profile_q, organization=organization)
+        .select_related("user")
+        .prefetch_related("supervisors")
+        .order_by()
+    }
+    for pk, p in profiles.items():
+        placed.setdefault(pk, (p.user, set()))
+    ids = list(placed)
+    default_every = settings.PEERWAY_SUPERVISION_EVERY_DAYS
+    info: dict[int, WorkerInfo] = {}
+    for pk, (user, team_ids) in placed.items():
+        p = profiles.get(pk)
+        info[pk] = WorkerInfo(
+            user=user,
+            team_ids=team_ids,
+            fte=p.fte if p else None,
+            start_date=p.start_date if p else None,
+            end_date=p.end_date if p else None,
+            status=p.status if p else "active",
+            every_days=(p.supervision_every_days if p and p.supervision_every_days else None)
+            or default_every,
+            supervisor_ids={s.pk for s in p.supervisors.all()} if p else set(),
+        )
+    for row in (
+        SupervisionSession.objects.filter(
+            organization=organization, worker__in=ids, date__lte=period.end
+        )
+        .values("worker_id")
+        .annotate(last=Max("date"))
+        .order_by()
+    ):
+        info[row["worker_id"]].last_session = row["last"]
+    records: dict[int, list] = defaultdict(list)
+    for r in TrainingRecord.objects.filter(organization=organization, user__in=ids).order_by():
+        records[r.user_id].append(r)
+    for pk, w in info.items():
+        latest = [r for r in _latest_by_title(records.get(pk, [])) if r.completed_on <= period.end]
+        lapsed = any(r.expires_on and r.expires_on < period.end for r in latest)
+        certified = any(
+            r.kind == RecordKind.CERTIFICATION and not (r.expires_on and r.expires_on < period.end)
+            for r in latest
+        )
+        w.compliant = certified and not lapsed
+    for pk in (
+        WellbeingCheckIn.objects.filter(
+            organization=organization,
+            worker__in=ids,
+            completed_on__gte=period.start,
+            completed_on__lte=period.end,
+        )
+        .values_list("worker_id", flat=True)
+        .distinct()
+    ):
+        info[pk].checked_in = True
+    return info
+
+
+@dataclass
+class TeamStructure:
+    team: Team
+    workers: list[WorkerInfo]
+
+    @property
+    def active(self) -> list[WorkerInfo]:
+        return [w for w in self.workers if w.active]
+
+    @property
+    def headcount(self) -> int:
+        return len(self.active)
+
+    @property
+    def fte(self) -> Decimal:
+        return sum((w.fte or Decimal(0) for w in self.active), start=Decimal(0))
+
+    @property
+    def lone_peer(self) -> bool:
+        return self.headcount == 1
+
+    def training(self) -> Rate:
+        return Rate(sum(1 for w in self.active if w.compliant), self.headcount)
+
+    def supervision(self, on: dt.date) -> Rate:
+        return Rate(sum(1 for w in self.active if w.cadence_met(on)), self.headcount)
+
+
+def structure(teams, info: dict[int, WorkerInfo]) -> list[TeamStructure]:
+    return [
+        TeamStructure(
+            team,
+            sorted(
+                (w for w in info.values() if team.pk in w.team_ids),
+                key=lambda w: w.user.display_name,
+            ),
+        )
+        for team in teams
+    ]
+
+
+@dataclass(frozen=True)
+class WorkforceFigures:
+    checkins: Rate
+    employed_at_start: int
+    leavers: int
+    retained: int
+
+    @property
+    def turnover(self) -> Rate:
+        return Rate(self.leavers, self.employed_at_start)
+
+    @property
+    def retention(self) -> Rate:
+        return Rate(self.retained, self.employed_at_start)
+
+
+def workforce(info: dict[int, WorkerInfo], period: Period) -> WorkforceFigures:
+    def employed_on(w: WorkerInfo, day: dt.date) -> bool:
+        started = w.start_date is None or w.start_date <= day
+        ended = w.end_date is not None and w.end_date < day
+        return started and not ended and (w.active or w.end_date is not None)
+
+    active = [w for w in info.values() if w.active]
+    at_start = [w for w in info.values() if employed_on(w, period.start)]
+    leavers = [w for w in info.values() if w.end_date and period.start <= w.end_date <= period.end]
+    return WorkforceFigures(
+        checkins=Rate(sum(1 for w in active if w.checked_in), len(active)),
+        employed_at_start=len(at_start),
+        leavers=len(leavers),
+        retained=sum(1 for w in at_start if employed_on(w, period.end)),
+    )
+
+
+# --- Safety --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamSafety:
+    team_id: int
+    boundary: Rate  # per 100 relationships
+    risk_by_path: dict[str, int]
+
+
+def safety(
+    organization: Organization, teams, period: Period, *, relationships=None
+) -> dict[int, TeamSafety]:
+    from peerway.recovery.models import EventKind, ResponsePath, SafetyEvent
+
+    teams = list(teams)
+    if relationships is None:
+        relationships = _open_relationships(organization, teams, period)
+    active: dict[int, int] = defaultdict(int)
+    for team_id, _person, _s, _e in relationships:
+        active[team_id] += 1
+    boundary: dict[int, int] = defaultdict(int)
+    risk: dict[int, dict[str, int]] = {t.pk: dict.fromkeys(ResponsePath.values, 0) for t in teams}
+    for row in (
+        SafetyEvent.objects.filter(
+            organization=organization,
+            team__in=[t.pk for t in teams],
+            occurred_on__gte=period.start,
+            occurred_on__lte=period.end,
+        )
+        .values("team_id", "kind", "response_path")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if row["kind"] == EventKind.BOUNDARY:
+            boundary[row["team_id"]] += row["n"]
+        elif row["kind"] == EventKind.RISK and row["response_path"]:
+            risk[row["team_id"]][row["response_path"]] += row["n"]
+    return {
+        t.pk: TeamSafety(t.pk, Rate(boundary[t.pk], active[t.pk], per=100), risk[t.pk])
+        for t in teams
+    }
+
+
+# --- Readiness and plan --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadinessPoint:
+    wave: str
+    closes_on: dt.date
+    scale: str
+    mean: float
+
+
+def readiness_trend(organization: Organization, lang: str = "en") -> list[ReadinessPoint]:
+    """Organization-level means of each closed wave's first questionnaire, per scale, for
+    every audience together; a suppressed cell is left out (never shown)."""
+    from peerway.assessments import reports
+    from peerway.assessments.analysis import ALL
+    from peerway.assessments.models import Wave
+
+    today = timezone.localdate()
+    points = []
+    waves = Wave.objects.filter(organization=organization, closes_on__lt=today).order_by(
+        "closes_on", "pk"
+    )
+    for wave in waves:
+        results = reports.wave_results(wave)
+        if not results.instruments:
+            continue
+        instrument = results.instruments[0]
+        for scale in results.scales.get(instrument, ()):
+            cell = results.cell(instrument, scale, "organization", None, ALL)
+            if cell.shown and cell.mean is not None:
+                points.append(
+                    ReadinessPoint(
+                        wave.name,
+                        wave.closes_on,
+                        results.scale_name(instrument, scale, lang),
+                        round(cell.mean, 2),
+                    )
+                )
+    return points
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    phase: str
+    done: int
+    total: int
+    overdue: int
+
+    @property
+    def rate(self) -> Rate:
+        return Rate(self.done, self.total)
+
+
+def plan_progress(organization: Organization) -> list[PlanProgress]:
+    from peerway.planning.plan import selectors as plan_selectors
+
+    plan = plan_selectors.plan_for(organization)
+    if plan is None:
+        return []
+    actions = list(plan_selectors.actions_for(plan))
+    today = plan_selectors.today()
+    return [
+        PlanProgress(str(p.phase.name), p.done, p.total, p.overdue)
+        for p in plan_selectors.progress_by_phase(plan, actions, today)
+    ]
+
+
+# --- Dashboards ----------------------------------------------------------------------------
+
+
+@dataclass
+class Flag:
+    kind: str  # "drift" | "lone_peer"
+    team: Team
+    month: dt.date | None = None
+    row: DriftRow | None = None
+    tasks: list[tuple[str, int]] = field(default_factory=list)
+    worker: User | None = None
+
+
+@dataclass
+class PlaceDashboard:
+    period: Period
+    teams: list[Team]
+    k: int | None
+    drift_by_team: list[DriftRow]
+    drift_by_worker: list[DriftRow]
+    drift_workers: dict[tuple[dt.date, int], int]  # (month, team) → workers who logged
+    referrals: dict
+    acceptance: Rate
+    wait: Wait
+    contacts_per_person: dict
+    structure: list[TeamStructure]
+    workforce: WorkforceFigures
+    safety: dict[int, TeamSafety]
+    readiness: list[ReadinessPoint]
+    plan: list[PlanProgress]
+    flags: list[Flag]
+    workers_by_id: dict[int, User]
+
+    @property
+    def aggregate_only(self) -> bool:
+        return self.k is not None
+
+
+def flags(
+    organization: Organization,
+    teams,
+    period: Period,
+    drift_rows: list[DriftRow],
+    team_structure: list[TeamStructure],
+) -> list[Flag]:
+    """Teams over their drift threshold in the latest month they logged, and teams with a
+    lone peer worker, with what explains each (one more query per drifting team, bounded
+    by the teams flagged)."""
+    by_team = {t.pk: t for t in teams}
+    latest: dict[int, DriftRow] = {}
+    for row in drift_rows:
+        if row.worker_id is None:
+            latest[row.team_id] = row  # rows are sorted by month
+    out = []
+    for team_id, row in latest.items():
+        if row.over_threshold:
+            month_end = add_months(row.month, 1) - dt.timedelta(days=1)
+            tasks = out_of_scope_tasks(
+                organization, by_team[team_id], Period(row.month, min(month_end, period.end))
+            )
+            out.append(Flag("drift", by_team[team_id], row.month, row, tasks))
+    for ts in team_structure:
+        if ts.lone_peer:
+            out.append(Flag("lone_peer", ts.team, worker=ts.active[0].user))
+    return out
+
+
+def place_dashboard(
+    organization: Organization, *, teams, period: Period, k: int | None = None, lang="en"
+) -> PlaceDashboard:
+    """All the figures of an organization, site or team dashboard. With ``k`` (aggregate
+    readers), per-worker rows are left out; the template suppresses small cells."""
+    teams = list(teams)
+    relationships = _open_relationships(organization, teams, period)
+    whole = (
+        not Team.objects.filter(site__organization=organization)
+        .exclude(pk__in=[t.pk for t in teams])
+        .exists()
+    )
+    info = workers(organization, teams, period, include_leavers=whole)
+    team_structure = structure(teams, info)
+    drift_by_team = drift(organization, teams, period, by="team")
+    drift_by_worker = drift(organization, teams, period, by="worker")
+    drift_workers: dict[tuple[dt.date, int], int] = defaultdict(int)
+    for row in drift_by_worker:
+        drift_workers[(row.month, row.team_id)] += 1
+    return PlaceDashboard(
+        period=period,
+        teams=teams,
+        k=k,
+        drift_by_team=drift_by_team,
+        drift_by_worker=[] if k is not None else drift_by_worker,
+        drift_workers=dict(drift_workers),
+        referrals=referrals_by_source(organization, teams, period),
+        acceptance=acceptance(organization, teams, period),
+        wait=time_to_first_contact(organization, teams, period),
+        contacts_per_person=contacts_per_person(
+            organization, teams, period, relationships=relationships
+        ),
+        structure=team_structure,
+        workforce=workforce(info, period),
+        safety=safety(organization, teams, period, relationships=relationships),
+        readiness=readiness_trend(organization, lang),
+        plan=plan_progress(organization),
+        flags=flags(organization, teams, period, drift_by_team, team_structure),
+        workers_by_id={pk: w.user for pk, w in info.items()},
+    )
+
+
+@dataclass
+class WorkerDashboard:
+    period: Period
+    user: User
+    teams: list[Team]
+    drift: list[DriftRow]
+    tasks: list[tuple[str, int]]
+    activity: dict[dt.date, tuple[int, int]]  # month → (contacts, minutes)
+    info: WorkerInfo | None
+
+
+def worker_dashboard(organization: Organization, worker, *, period: Period) -> WorkerDashboard:
+    """A worker's own figures: drift per team and month, the out-of-scope tasks behind it,
+    contacts and minutes per month, supervision and training (``worker``: a workforce
+    ``Worker``)."""
+    teams = list(worker.teams)
+    rows = drift(organization, teams, period, by="worker", worker=worker.user)
+    tasks: dict[str, int] = defaultdict(int)
+    for team in teams:
+        for code, minutes in out_of_scope_tasks(organization, team, period, worker=worker.user):
+            tasks[code] += minutes
+    activity = {
+        _as_date(r["month"]): (r["c"], r["m"])
+        for r in _rollups(organization, teams, period)
+        .filter(activity=ALL_ACTIVITIES, worker=worker.user)
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(c=Sum("contacts"), m=Sum("minutes"))
+        .order_by()
+    }
+    info = workers(organization, teams, period).get(worker.user.pk)
+    return WorkerDashboard(
+        period,
+        worker.user,
+        teams,
+        rows,
+        sorted(tasks.items(), key=lambda x: (-x[1], x[0])),
+        activity,
+        info,
+    )
+
+
+@dataclass
+class SupervisionRow:
+    worker: WorkerInfo
+    latest_drift: DriftRow | None
+    cadence_met: bool
+
+
+def supervision_dashboard(
+    organization: Organization, supervisor: User, *, period: Period
+) -> list[SupervisionRow]:
+    """The supervisor's workers (assigned on the profile, else peer workers on teams the
+    supervisor covers), with their latest drift and whether supervision is on cadence."""
+    from peerway.core.permissions import team_filter_for
+
+    covered = list(
+        Team.objects.filter(
+            team_filter_for(supervisor, {Role.SUPERVISOR, Role.MANAGER}),
+            site__organization=organization,
+        ).select_related("site")
+    )
+    all_teams = list(Team.objects.filter(site__organization=organization).select_related("site"))
+    info = workers(organization, all_teams, period)
+    covered_ids = {t.pk for t in covered}
+    mine = [
+        w
+        for w in info.values()
+        if supervisor.pk in w.supervisor_ids or (not w.supervisor_ids and w.team_ids & covered_ids)
+    ]
+    rows = drift(organization, all_teams, period, by="worker")
+    mine_ids = {w.user.pk for w in mine}
+    latest: dict[int, DriftRow] = {}
+    for r in rows:
+        if r.worker_id in mine_ids:
+            current = latest.get(r.worker_id)
+            if current is None or (r.month, r.percent) >= (current.month, current.percent):
+                latest[r.worker_id] = r
+    return [
+        SupervisionRow(w, latest.get(w.user.pk), w.cadence_met(period.end))
+        for w in sorted(mine, key=lambda w: w.user.display_name)
+    ]

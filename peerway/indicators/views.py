@@ -1,0 +1,706 @@
+"""Dashboards (namespace "indicators"): organization, site, team, supervision and worker
+views, and the indicator definitions. Figures come from ``selectors``; this module turns
+them into tables and charts, suppressing small cells for aggregate-only readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from peerway.core import audit
+from peerway.core import selectors as core_selectors
+from peerway.core.access import requires
+from peerway.core.models import Site, Team
+from peerway.planning import taxonomy
+
+from . import registry, selectors, services
+from .models import DriftAlert
+
+PERIOD_CHOICES = (1, 3, 6, 12)
+DEFAULT_MONTHS = 6
+
+
+def _lang() -> str:
+    return "fr" if (get_language() or "").startswith("fr") else "en"
+
+
+def _org(request, slug, **kwargs):
+    return core_selectors.get_organization(request.user, slug)
+
+
+def _site(request, slug, pk, **kwargs):
+    org = core_selectors.get_organization(request.user, slug)
+    site = Site.objects.filter(organization=org, pk=pk).select_related("organization").first()
+    if site is None:
+        raise Http404
+    return site
+
+
+def _team(request, slug, pk, **kwargs):
+    org = core_selectors.get_organization(request.user, slug)
+    team = Team.objects.filter(site__organization=org, pk=pk).select_related("site").first()
+    if team is None:
+        raise Http404
+    return team
+
+
+def _worker(request, slug, pk, **kwargs):
+    from peerway.workforce.selectors import get_worker
+
+    org = core_selectors.get_organization(request.user, slug)
+    return get_worker(request.user, org, pk)
+
+
+def _months(request) -> int:
+    try:
+        months = int(request.GET.get("months", DEFAULT_MONTHS))
+    except ValueError:
+        months = DEFAULT_MONTHS
+    return months if months in PERIOD_CHOICES else DEFAULT_MONTHS
+
+
+def _month_label(month: dt.date) -> str:
+    return date_format(month, "M Y")
+
+
+# --- Cells and definitions -----------------------------------------------------------------
+
+
+def cell(value, n=None, k=None) -> dict:
+    """A figure for a template: suppressed when ``0 < n < k`` (aggregate-only readers)."""
+    if selectors.small(n if n is not None else value, k):
+        return {"value": None, "suppressed": True}
+    return {"value": value, "suppressed": False}
+
+
+def definition(request, organization, code: str, query: str = "") -> dict:
+    ind = registry.get(code)
+    link = None
+    if ind.records and request.user.has_perm(ind.records.perm, organization):
+        link = reverse(ind.records.url_name, args=[organization.slug])
+        q = "&".join(x for x in (ind.records.query, query) if x)
+        if q:
+            link += "?" + q
+    return {"indicator": ind, "link": link}
+
+
+# --- Charts --------------------------------------------------------------------------------
+
+
+def _bar(rows, *, category, value, title, value_label, category_label, lang, decimals=1):
+    from peerway.insights.charts import bar_chart_with_ci
+
+    if not rows:
+        return None
+    return bar_chart_with_ci(
+        rows,
+        category=category,
+        value=value,
+        title=title,
+        value_label=value_label,
+        category_label=category_label,
+        decimals=decimals,
+        lang=lang,
+    )
+
+
+def _line(rows, *, x, y, series, title, x_label, y_label, series_label, lang, decimals=1):
+    from peerway.insights.charts import line_chart
+
+    if not rows:
+        return None
+    return line_chart(
+        rows,
+        x=x,
+        y=y,
+        series=series,
+        title=title,
+        x_label=x_label,
+        y_label=y_label,
+        series_label=series_label,
+        decimals=decimals,
+        lang=lang,
+    )
+
+
+# --- Place dashboards ----------------------------------------------------------------------
+
+
+def _place_context(request, organization, place, teams, *, level: str) -> dict:
+    lang = _lang()
+    months = _months(request)
+    period = selectors.Period.last_months(months)
+    people = request.user.has_perm("indicators.view_people", place)
+    k = None if people else selectors.k_for_evaluators()
+    data = selectors.place_dashboard(organization, teams=teams, period=period, k=k, lang=lang)
+    names = {t.pk: t.name for t in teams}
+    month_labels = {m: _month_label(m) for m in period.months}
+    not_shown = _("not shown")
+
+    # Drift: per team and month (suppressed below k workers for aggregate readers).
+    drift_rows = []
+    for r in data.drift_by_team:
+        contributors = data.drift_workers.get((r.month, r.team_id), 0)
+        c = cell(r.percent, contributors, k)
+        drift_rows.append(
+            {
+                "team": names[r.team_id],
+                "month": month_labels.get(r.month, r.month),
+                "percent": c,
+                "threshold": r.threshold_percent,
+                "over": r.over_threshold and not c["suppressed"],
+                "approved": r.approved,
+            }
+        )
+    last_month = period.months[-1]
+    latest = {r.team_id: r for r in data.drift_by_team if r.month == last_month}
+    drift_chart_rows = []
+    for t in teams:
+        r = latest.get(t.pk)
+        if r is None:
+            continue
+        c = cell(r.percent, data.drift_workers.get((r.month, t.pk), 0), k)
+        drift_chart_rows.append(
+            {"team": t.name, "percent": c["value"], "note": not_shown if c["suppressed"] else None}
+        )
+    if level == "team" and data.drift_by_team:
+        drift_chart = _line(
+            [
+                {"month": month_labels.get(d.month, str(d.month)), "percent": d.percent}
+                for d in data.drift_by_team
+                if not selectors.small(data.drift_workers.get((d.month, d.team_id), 0), k)
+            ],
+            x="month",
+            y="percent",
+            series=None,
+            title=_("Share of minutes on out-of-scope tasks, by month"),
+            x_label=_("Month"),
+            y_label=_("Percent of minutes"),
+            series_label=None,
+            lang=lang,
+        )
+    else:
+        drift_chart = _bar(
+            drift_chart_rows,
+            category="team",
+            value="percent",
+            title=_("Share of minutes on out-of-scope tasks in %(month)s")
+            % {"month": month_labels[last_month]},
+            value_label=_("Percent of minutes"),
+            category_label=_("Team"),
+            lang=lang,
+        )
+    worker_rows = [
+        {
+            "worker": data.workers_by_id.get(r.worker_id),
+            "team": names[r.team_id],
+            "month": month_labels.get(r.month, r.month),
+            "percent": r.percent,
+            "threshold": r.threshold_percent,
+            "over": r.over_threshold,
+        }
+        for r in data.drift_by_worker
+    ]
+
+    # Referrals by source and month.
+    from peerway.support.models import ReferralSource
+
+    source_labels = dict(ReferralSource.choices)
+    by_month_source: dict[tuple, int] = {}
+    by_team_source: dict[tuple, int] = {}
+    for (month, team_id, source), n in data.referrals.items():
+        by_month_source[(month, source)] = by_month_source.get((month, source), 0) + n
+        by_team_source[(team_id, source)] = by_team_source.get((team_id, source), 0) + n
+    sources = list(ReferralSource.values)
+    referral_table = [
+        {
+            "month": month_labels[m],
+            "cells": [cell(by_month_source.get((m, s), 0), k=k) for s in sources],
+        }
+        for m in period.months
+    ]
+    referral_team_table = [
+        {
+            "team": t.name,
+            "cells": [cell(by_team_source.get((t.pk, s), 0), k=k) for s in sources],
+        }
+        for t in teams
+    ]
+    referral_chart_rows = []
+    if data.referrals:
+        for s in sources:
+            for m in period.months:
+                n = by_month_source.get((m, s), 0)
+                referral_chart_rows.append(
+                    {
+                        "month": month_labels[m],
+                        "source": str(source_labels[s]),
+                        "referrals": None if selectors.small(n, k) else n,
+                    }
+                )
+    referral_chart = _line(
+        referral_chart_rows,
+        x="month",
+        y="referrals",
+        series="source",
+        title=_("Referrals by source and month"),
+        x_label=_("Month"),
+        y_label=_("Referrals"),
+        series_label=_("Source"),
+        lang=lang,
+        decimals=0,
+    )
+
+    # Contacts per person per month.
+    cpp_table = []
+    for t in teams:
+        row = []
+        for m in period.months:
+            rate = data.contacts_per_person.get((m, t.pk))
+            if rate is None:
+                row.append({"value": None, "suppressed": False, "empty": True})
+            else:
+                row.append(cell(rate.value, rate.denominator, k))
+        cpp_table.append({"team": t.name, "cells": row})
+
+    # Structure.
+    structure_rows = []
+    fte_chart_rows = []
+    for ts in data.structure:
+        n = ts.headcount
+        fte = cell(float(ts.fte), n, k)
+        structure_rows.append(
+            {
+                "team": ts.team,
+                "headcount": cell(n, k=k),
+                "fte": fte,
+                "lone": ts.lone_peer,
+                "training": cell(ts.training().value, n, k),
+                "supervision": cell(ts.supervision(period.end).value, n, k),
+                "workers": [] if k is not None else ts.active,
+            }
+        )
+        fte_chart_rows.append(
+            {
+                "team": ts.team.name,
+                "fte": fte["value"],
+                "note": not_shown if fte["suppressed"] else None,
+            }
+        )
+    fte_chart = _bar(
+        fte_chart_rows,
+        category="team",
+        value="fte",
+        title=_("Peer worker FTE per team"),
+        value_label=_("FTE"),
+        category_label=_("Team"),
+        lang=lang,
+        decimals=2,
+    )
+
+    # Safety.
+    from peerway.recovery.models import ResponsePath
+
+    paths = list(ResponsePath.choices)
+    safety_rows = []
+    for t in teams:
+        s = data.safety[t.pk]
+        safety_rows.append(
+            {
+                "team": t.name,
+                "events": cell(s.boundary.numerator, k=k),
+                "relationships": cell(s.boundary.denominator, k=k),
+                "rate": cell(s.boundary.value, s.boundary.denominator, k),
+                "paths": [cell(s.risk_by_path.get(p, 0), k=k) for p, _label in paths],
+            }
+        )
+
+    # Workforce.
+    wf = data.workforce
+    workforce_figures = {
+        "checkins": cell(wf.checkins.value, wf.checkins.denominator, k),
+        "checkins_rate": wf.checkins,
+        "turnover": cell(wf.turnover.value, wf.turnover.denominator, k),
+        "retention": cell(wf.retention.value, wf.retention.denominator, k),
+        "leavers": cell(wf.leavers, k=k),
+        "employed_at_start": cell(wf.employed_at_start, k=k),
+    }
+
+    # Readiness and plan.
+    readiness_rows = [{"wave": p.wave, "scale": p.scale, "mean": p.mean} for p in data.readiness]
+    scales = list(dict.fromkeys(p.scale for p in data.readiness))[:5]
+    readiness_chart = _line(
+        [r for r in readiness_rows if r["scale"] in scales],
+        x="wave",
+        y="mean",
+        series="scale",
+        title=_("Readiness by survey wave (organization, all respondents)"),
+        x_label=_("Survey wave"),
+        y_label=_("Mean score"),
+        series_label=_("Scale"),
+        lang=lang,
+        decimals=2,
+    )
+
+    # Flags with explanations.
+    flag_rows = []
+    for f in data.flags:
+        if f.kind == "drift":
+            flag_rows.append(
+                {
+                    "kind": "drift",
+                    "team": f.team,
+                    "text": _(
+                        "%(team)s: %(percent)s %% of logged minutes went to tasks outside the"
+                        " peer role in %(month)s, above the role definition's threshold of"
+                        " %(threshold)s %%."
+                    )
+                    % {
+                        "team": f.team.name,
+                        "percent": _number(f.row.percent),
+                        "month": month_labels.get(f.month, str(f.month)),
+                        "threshold": f.row.threshold_percent,
+                    },
+                    "tasks": [
+                        {"label": taxonomy.label(code, lang), "minutes": minutes}
+                        for code, minutes in f.tasks
+                    ],
+                    "factor": _(
+                        "Raises the role drift and role clarity factors in the recommendations."
+                    ),
+                }
+            )
+        else:
+            flag_rows.append(
+                {
+                    "kind": "lone_peer",
+                    "team": f.team,
+                    "text": _(
+                        "%(team)s has a lone peer worker: no peer colleague on the team to turn"
+                        " to for support and advice."
+                    )
+                    % {"team": f.team.name},
+                    "tasks": [],
+                    "factor": _(
+                        "Raises the peer network and isolation factor in the recommendations."
+                    ),
+                }
+            )
+    if k is not None:
+        # Aggregate readers see drift flags only where the team's figure is shown.
+        shown = {
+            (r.team_id, r.month)
+            for r in data.drift_by_team
+            if not selectors.small(data.drift_workers.get((r.month, r.team_id), 0), k)
+        }
+        flag_rows = [
+            f
+            for f, raw in zip(flag_rows, data.flags, strict=True)
+            if raw.kind != "drift" or (raw.team.pk, raw.month) in shown
+        ]
+
+    sites = list(Site.objects.filter(organization=organization).order_by("name"))
+    all_teams = list(
+        Team.objects.filter(site__organization=organization)
+        .select_related("site")
+        .order_by("site__name", "name")
+    )
+    return {
+        "organization": organization,
+        "level": level,
+        "place": place,
+        "period": period,
+        "months": months,
+        "period_choices": PERIOD_CHOICES,
+        "k": k,
+        "aggregate_only": k is not None,
+        "flags": flag_rows,
+        "drift_rows": drift_rows,
+        "drift_chart": drift_chart,
+        "worker_rows": worker_rows,
+        "referral_sources": [source_labels[s] for s in sources],
+        "referral_table": referral_table,
+        "referral_team_table": referral_team_table,
+        "referral_chart": referral_chart,
+        "acceptance": cell(data.acceptance.value, data.acceptance.denominator, k),
+        "acceptance_rate": data.acceptance,
+        "wait": data.wait,
+        "wait_cell": cell(data.wait.median_days, data.wait.n, k),
+        "wait_p90": cell(data.wait.p90_days, data.wait.n, k),
+        "month_labels": [month_labels[m] for m in period.months],
+        "cpp_table": cpp_table,
+        "structure_rows": structure_rows,
+        "fte_chart": fte_chart,
+        "lone_teams": sum(1 for ts in data.structure if ts.lone_peer),
+        "teams_with_peers": sum(1 for ts in data.structure if ts.headcount),
+        "safety_rows": safety_rows,
+        "paths": [label for _p, label in paths],
+        "workforce": workforce_figures,
+        "readiness_rows": readiness_rows,
+        "readiness_chart": readiness_chart,
+        "plan": data.plan,
+        "defs": {code: definition(request, organization, code) for code in registry.BY_CODE},
+        "sites": sites,
+        "all_teams": all_teams,
+        "selected_site": place.pk if level == "site" else None,
+        "selected_team": place.pk if level == "team" else None,
+    }
+
+
+def _number(value) -> str:
+    from django.utils.formats import number_format
+
+    return number_format(value, 1)
+
+
+def _render_place(request, organization, place, teams, level):
+    context = _place_context(request, organization, place, teams, level=level)
+    audit.record(
+        actor=request.user,
+        action="indicators.dashboard_viewed",
+        obj=place,
+        details={"level": level, "months": context["months"]},
+    )
+    return render(request, "indicators/dashboard.html", context)
+
+
+def _filters_redirect(request, organization):
+    """The filter form sends site and team: go to the matching dashboard."""
+    months = _months(request)
+    team = request.GET.get("team", "")
+    site = request.GET.get("site", "")
+    if team.isdigit():
+        url = reverse("indicators:team", args=[organization.slug, int(team)])
+    elif site.isdigit():
+        url = reverse("indicators:site", args=[organization.slug, int(site)])
+    else:
+        return None
+    return redirect(f"{url}?months={months}")
+
+
+@requires("indicators.view_dashboard", obj=_org)
+def organization_dashboard(request, slug):
+    organization = request.permission_object
+    moved = _filters_redirect(request, organization)
+    if moved is not None:
+        return moved
+    teams = Team.objects.filter(site__organization=organization).select_related("site")
+    teams = teams.order_by("site__name", "name")
+    return _render_place(request, organization, organization, teams, "organization")
+
+
+@requires("indicators.view_dashboard", obj=_site)
+def site_dashboard(request, slug, pk):
+    site = request.permission_object
+    organization = site.organization
+    if "site" in request.GET or "team" in request.GET:
+        moved = _filters_redirect(request, organization)
+        if moved is not None and moved.url.split("?")[0] != request.path:
+            return moved
+        if moved is None:
+            url = reverse("indicators:organization", args=[organization.slug])
+            return redirect(f"{url}?months={_months(request)}")
+    teams = Team.objects.filter(site=site).select_related("site").order_by("name")
+    return _render_place(request, organization, site, teams, "site")
+
+
+@requires("indicators.view_dashboard", obj=_team)
+def team_dashboard(request, slug, pk):
+    team = request.permission_object
+    organization = team.site.organization
+    if "site" in request.GET or "team" in request.GET:
+        moved = _filters_redirect(request, organization)
+        if moved is not None and moved.url.split("?")[0] != request.path:
+            return moved
+        if moved is None:
+            url = reverse("indicators:organization", args=[organization.slug])
+            return redirect(f"{url}?months={_months(request)}")
+    return _render_place(request, organization, team, [team], "team")
+
+
+# --- Index, worker and supervision ---------------------------------------------------------
+
+
+@requires("indicators.use_dashboards", obj=_org)
+def index(request, slug):
+    organization = request.permission_object
+    user = request.user
+    sites = [
+        s
+        for s in Site.objects.filter(organization=organization).order_by("name")
+        if user.has_perm("indicators.view_dashboard", s)
+    ]
+    teams = [
+        t
+        for t in Team.objects.filter(site__organization=organization)
+        .select_related("site")
+        .order_by("site__name", "name")
+        if user.has_perm("indicators.view_dashboard", t)
+    ]
+    return render(
+        request,
+        "indicators/index.html",
+        {
+            "organization": organization,
+            "can_org": user.has_perm("indicators.view_dashboard", organization),
+            "sites": sites,
+            "teams": teams,
+            "can_supervise": user.has_perm("indicators.view_supervision", organization),
+            "can_own": user.has_perm("indicators.view_own", organization),
+        },
+    )
+
+
+@requires("indicators.view_own", obj=_org)
+def my_dashboard(request, slug):
+    return redirect("indicators:worker", slug=slug, pk=request.user.pk)
+
+
+@requires("indicators.view_worker", obj=_worker)
+def worker_dashboard(request, slug, pk):
+    worker = request.permission_object
+    organization = worker.organization
+    lang = _lang()
+    months = _months(request)
+    period = selectors.Period.last_months(months)
+    data = selectors.worker_dashboard(organization, worker, period=period)
+    names = {t.pk: t.name for t in data.teams}
+    drift_rows = [
+        {
+            "team": names.get(r.team_id, ""),
+            "month": _month_label(r.month),
+            "percent": r.percent,
+            "minutes": r.minutes,
+            "out": r.out_of_scope_minutes,
+            "threshold": r.threshold_percent,
+            "over": r.over_threshold,
+        }
+        for r in data.drift
+    ]
+    activity_rows = [
+        {
+            "month": _month_label(m),
+            "contacts": data.activity.get(m, (0, 0))[0],
+            "minutes": data.activity.get(m, (0, 0))[1],
+        }
+        for m in period.months
+    ]
+    chart = None
+    if len(data.teams) <= 5 and data.drift:
+        chart = _line(
+            [{"month": r["month"], "team": r["team"], "percent": r["percent"]} for r in drift_rows],
+            x="month",
+            y="percent",
+            series="team",
+            title=_("Share of my minutes on out-of-scope tasks, by month"),
+            x_label=_("Month"),
+            y_label=_("Percent of minutes"),
+            series_label=_("Team"),
+            lang=lang,
+        )
+    audit.record(
+        actor=request.user,
+        action="indicators.worker_dashboard_viewed",
+        obj=organization,
+        details={"worker_id": worker.user.pk, "months": months},
+    )
+    return render(
+        request,
+        "indicators/worker.html",
+        {
+            "organization": organization,
+            "worker": worker,
+            "own": worker.user.pk == request.user.pk,
+            "months": months,
+            "period_choices": PERIOD_CHOICES,
+            "drift_rows": drift_rows,
+            "chart": chart,
+            "tasks": [
+                {"label": taxonomy.label(code, lang), "minutes": minutes}
+                for code, minutes in data.tasks
+            ],
+            "activity_rows": activity_rows,
+            "info": data.info,
+            "cadence_met": data.info.cadence_met(period.end) if data.info else False,
+            "defs": {c: definition(request, organization, c) for c in ("drift", "supervision")},
+        },
+    )
+
+
+@requires("indicators.view_supervision", obj=_org)
+def supervision(request, slug):
+    organization = request.permission_object
+    if request.method == "POST":
+        services.mark_alerts_read(actor=request.user, organization=organization)
+        return redirect("indicators:supervision", slug=organization.slug)
+    lang = _lang()
+    months = _months(request)
+    period = selectors.Period.last_months(months)
+    rows = selectors.supervision_dashboard(organization, request.user, period=period)
+    alerts = list(
+        DriftAlert.objects.filter(organization=organization, recipient=request.user).select_related(
+            "worker", "team"
+        )[:50]
+    )
+    team_names = dict(
+        Team.objects.filter(site__organization=organization).values_list("pk", "name")
+    )
+    return render(
+        request,
+        "indicators/supervision.html",
+        {
+            "organization": organization,
+            "months": months,
+            "period_choices": PERIOD_CHOICES,
+            "rows": [
+                {
+                    "worker": r.worker,
+                    "drift": r.latest_drift,
+                    "drift_team": team_names.get(r.latest_drift.team_id) if r.latest_drift else "",
+                    "drift_month": _month_label(r.latest_drift.month) if r.latest_drift else "",
+                    "cadence_met": r.cadence_met,
+                }
+                for r in rows
+            ],
+            "alerts": [
+                {
+                    "alert": a,
+                    "month": _month_label(a.month),
+                    "tasks": [
+                        {"label": taxonomy.label(code, lang), "minutes": minutes}
+                        for code, minutes in a.tasks
+                    ],
+                }
+                for a in alerts
+            ],
+            "unread": sum(1 for a in alerts if a.read_at is None),
+            "defs": {c: definition(request, organization, c) for c in ("drift", "supervision")},
+        },
+    )
+
+
+@requires("indicators.view_definitions", obj=_org)
+def definitions(request, slug):
+    organization = request.permission_object
+    groups = [
+        (
+            label,
+            [
+                definition(request, organization, i.code)
+                for i in registry.INDICATORS
+                if i.group == key
+            ],
+        )
+        for key, label in registry.GROUPS.items()
+    ]
+    return render(
+        request,
+        "indicators/definitions.html",
+        {"organization": organization, "groups": groups},
+    )
