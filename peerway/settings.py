@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "peerway.contacts",
     "peerway.recovery",
     "peerway.hospital",
+    "peerway.indicators",
     "peerway.research",
     "peerway.synth",
 ]
