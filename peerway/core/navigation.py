@@ -71,6 +71,10 @@ def navigation_for(user) -> list[NavItem]:
             items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
         if org_wide & {Role.MANAGER, Role.ADMIN}:
             items.append(NavItem(_("Security settings"), reverse("core:security", args=[slug])))
+        if org_wide & {Role.EVALUATOR, Role.MANAGER, Role.ADMIN}:
+            items.append(
+                NavItem(_("De-identified exports"), reverse("research:exports", args=[slug]))
+            )
         if Role.ADMIN in org_wide:
             items.append(NavItem(_("Audit trail"), reverse("core:audit", args=[slug])))
         break  # one organization at a time in the menu; others are reached from home

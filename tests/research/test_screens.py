@@ -184,3 +184,14 @@ def test_an_export_of_another_organization_is_not_found(world, crowd, login):
 def test_signed_out_visitors_are_sent_to_sign_in(world, client):
     response = client.get(url("exports"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_menu_entry_for_evaluators_managers_and_admins_of_the_organization(world):
+    from peerway.core.navigation import navigation_for
+
+    def has_entry(user):
+        return any(str(i.label) == "De-identified exports" for i in navigation_for(user))
+
+    assert has_entry(world.evaluator) and has_entry(world.manager) and has_entry(world.admin)
+    for user in (world.site_manager, world.supervisor, world.peer_a, world.clinician):
+        assert not has_entry(user)
