@@ -835,3 +835,44 @@ def supervision_dashboard(
         SupervisionRow(w, latest.get(w.user.pk), w.cadence_met(period.end))
         for w in sorted(mine, key=lambda w: w.user.display_name)
     ]
+
+
+# --- Recommendations -----------------------------------------------------------------------
+
+
+def operational_signals(organization: Organization, *, today: dt.date | None = None) -> dict:
+    """Per team id, the knowledge-base factors raised by operational indicators (a team
+    over its drift threshold in the latest month it logged, over this month and the last;
+    a team with a lone peer worker), for ``peerway.planning.recommend`` (docs/indicators.md,
+    docs/recommendations.md). Texts are given in English and French."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from peerway.planning.recommend import signals
+
+    today = today or timezone.localdate()
+    period = Period.last_months(2, today)
+    teams = list(Team.objects.filter(site__organization=organization).select_related("site"))
+    team_structure = structure(teams, workers(organization, teams, period))
+    found = flags(organization, teams, period, drift(organization, teams, period), team_structure)
+    result: dict[int, dict] = {}
+    for flag in found:
+        detail = {}
+        for lang, code in (("en", "en"), ("fr", "fr-ca")):
+            with translation.override(code):
+                if flag.kind == "drift":
+                    detail[lang] = _(
+                        "%(percent)s %% of logged minutes on out-of-scope tasks in %(month)s"
+                        " (threshold %(threshold)s %%)"
+                    ) % {
+                        "percent": f"{flag.row.percent:.1f}".replace(
+                            ".", "," if lang == "fr" else "."
+                        ),
+                        "month": flag.month.strftime("%Y-%m"),
+                        "threshold": flag.row.threshold_percent,
+                    }
+                else:
+                    detail[lang] = _("a lone peer worker on the team")
+        indicator = "drift_above_threshold" if flag.kind == "drift" else "lone_peer_on_team"
+        result.setdefault(flag.team.pk, {}).update(signals(indicator, detail))
+    return result

@@ -207,7 +207,17 @@ def recommendations(request, slug, pk):
 
         plan = plan_selectors.plan_for(org)
         in_plan, team_in_plan = plan_selectors.strategies_in_plan(plan)
-        organization, teams = recommend(profile, kb=kb, in_plan=in_plan, team_in_plan=team_in_plan)
+        # Operational indicators (a drifting team, a lone peer) raise a team's factors.
+        from peerway.indicators.selectors import operational_signals
+
+        operational = {
+            team_id: found
+            for team_id, found in operational_signals(org).items()
+            if ("team", team_id) in names
+        }
+        organization, teams = recommend(
+            profile, kb=kb, in_plan=in_plan, team_in_plan=team_in_plan, operational=operational
+        )
         shown = [g for g in profile.teams() if any(f.shown for f in g.factors)]
 
         def rows(group, group_name, org_level=False):

@@ -15,6 +15,12 @@ Framework-free. The rule (docs/recommendations.md):
 A strategy linked to several barriers of the same group takes its best-scoring barrier
 and lists the others in its explanation. Ties break by strategy code, so the ranking is
 deterministic. Suppressed groups never appear: the profile holds no figures for them.
+
+Operational indicators (``operational=``, computed by ``peerway.indicators``) raise a
+team's factor: its severity becomes max(OPERATIONAL_FLOOR, severity + OPERATIONAL_BOOST),
+capped at 1, whether or not the survey found it a barrier (a drifting team raises role
+drift and role clarity; a lone peer raises peer isolation). A team flagged only by an
+indicator gets a list of its own, built from the indicator alone.
 """
 
 from __future__ import annotations
@@ -27,6 +33,35 @@ from peerway.assessments.analysis import BARRIER, BarrierProfile, FactorResult
 from .knowledge import KnowledgeBase, load_knowledge_base
 
 IN_PLAN_FACTOR = 0.5
+OPERATIONAL_BOOST = 0.25
+OPERATIONAL_FLOOR = 0.5
+# Indicator code (as in the knowledge base's factors.yaml) → the factors it raises.
+OPERATIONAL_FACTORS = {
+    "drift_above_threshold": ("role_drift", "role_clarity"),
+    "lone_peer_on_team": ("peer_isolation_network",),
+}
+
+
+@dataclass(frozen=True)
+class OperationalSignal:
+    """A factor raised on a team by an operational indicator, with what was observed
+    (``detail``: text per language, e.g. "40 % of minutes out of scope in 2026-11")."""
+
+    indicator: str
+    factor: str
+    detail: Mapping[str, str]
+
+
+def raised(severity_value: float) -> float:
+    return round(min(1.0, max(OPERATIONAL_FLOOR, severity_value + OPERATIONAL_BOOST)), 6)
+
+
+def signals(indicator: str, detail: Mapping[str, str]) -> dict[str, OperationalSignal]:
+    """The factor → signal entries one indicator raises."""
+    return {
+        factor: OperationalSignal(indicator, factor, dict(detail))
+        for factor in OPERATIONAL_FACTORS[indicator]
+    }
 
 
 def severity(result: FactorResult) -> float:
@@ -47,6 +82,8 @@ class Evidence:
     strength: int
     rationale: Mapping[str, str]
     citations: tuple[str, ...]
+    indicator: str | None = None  # an operational indicator raised this factor
+    indicator_detail: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +103,14 @@ class Recommendation:
         top = self.evidence[0]
         name = self.strategy_name.get(lang) or self.strategy_name["en"]
         factor = top.factor_name.get(lang) or top.factor_name["en"]
+        if top.indicator and not top.n:
+            detail = top.indicator_detail.get(lang) or top.indicator_detail.get("en", "")
+            if lang == "fr":
+                return (
+                    f"{group_name} : {detail} → « {factor} » → {name} "
+                    f"(force du lien {top.strength}/3)."
+                )
+            return f"{group_name}: {detail} → “{factor}” → {name} (link strength {top.strength}/3)."
         mean = f"{top.mean:.1f}".replace(".", ",") if lang == "fr" else f"{top.mean:.1f}"
         if lang == "fr":
             return (
@@ -79,8 +124,26 @@ class Recommendation:
         )
 
 
-def _evidence(kb: KnowledgeBase, result: FactorResult, strategy: str) -> Evidence:
+def _evidence(
+    kb: KnowledgeBase,
+    result: FactorResult | OperationalSignal,
+    strategy: str,
+    signal: OperationalSignal | None = None,
+) -> Evidence:
     link = kb.link(result.factor, strategy)
+    if isinstance(result, OperationalSignal):
+        return Evidence(
+            factor=result.factor,
+            factor_name=kb.factor(result.factor).name.as_dict(),
+            mean=0.0,
+            n=0,
+            n_unfavourable=0,
+            strength=link.strength,
+            rationale=link.rationale.as_dict(),
+            citations=tuple(link.citations),
+            indicator=result.indicator,
+            indicator_detail=dict(result.detail),
+        )
     return Evidence(
         factor=result.factor,
         factor_name=dict(result.name),
@@ -90,6 +153,8 @@ def _evidence(kb: KnowledgeBase, result: FactorResult, strategy: str) -> Evidenc
         strength=link.strength,
         rationale=link.rationale.as_dict(),
         citations=tuple(link.citations),
+        indicator=signal.indicator if signal else None,
+        indicator_detail=dict(signal.detail) if signal else {},
     )
 
 
@@ -100,11 +165,23 @@ def rank(
     in_plan: set[str],
     reach: Mapping[str, float] | None = None,
     limit: int | None = None,
+    operational: Mapping[str, OperationalSignal] | None = None,
 ) -> list[Recommendation]:
-    """Rank strategies for one group's barriers (``reach`` per factor, default 1)."""
-    best: dict[str, tuple[float, list[tuple[float, FactorResult]]]] = {}
+    """Rank strategies for one group's barriers (``reach`` per factor, default 1), with
+    the factors raised by operational indicators (``operational``: factor → signal)."""
+    operational = operational or {}
+    best: dict[str, tuple[float, list[tuple[float, FactorResult | OperationalSignal]]]] = {}
+    scored: list[tuple[float, FactorResult | OperationalSignal]] = []
+    surveyed = set()
     for result in barriers:
         sev = severity(result)
+        if result.factor in operational:
+            sev = raised(sev)
+            surveyed.add(result.factor)
+        scored.append((sev, result))
+    for factor in sorted(set(operational) - surveyed):
+        scored.append((raised(0.0), operational[factor]))
+    for sev, result in scored:
         if sev <= 0:
             continue
         factor_reach = (reach or {}).get(result.factor, 1.0)
@@ -129,7 +206,9 @@ def rank(
                 priority=round(score, 6),
                 in_plan=code in in_plan,
                 reach=round((reach or {}).get(top_factor, 1.0), 6),
-                evidence=tuple(_evidence(kb, r, code) for _s, r in entries),
+                evidence=tuple(
+                    _evidence(kb, r, code, operational.get(r.factor)) for _s, r in entries
+                ),
             )
         )
     recommendations.sort(key=lambda r: (-r.priority, r.strategy))
@@ -151,13 +230,15 @@ def recommend(
     audience: str = "all",
     kb: KnowledgeBase | None = None,
     limit: int = 5,
+    operational: Mapping[Hashable, Mapping[str, OperationalSignal]] | None = None,
 ) -> tuple[GroupRecommendations, list[GroupRecommendations]]:
     """Recommendations for the organization and for each team whose results are shown.
 
     ``in_plan``: strategies in the plan at any scope (lowers them in the organization's
     list). ``team_in_plan``: per team, the strategies in the plan that apply to it (for the
     organization, its site or the team itself); without it, ``in_plan`` applies to every
-    team too.
+    team too. ``operational``: per team id, factor → ``OperationalSignal`` (the
+    organization's list does not use them).
     """
     kb = kb or load_knowledge_base()
     in_plan = in_plan or set()
@@ -197,9 +278,31 @@ def recommend(
                     if team_in_plan is None
                     else team_in_plan.get(g.place_id, set()),
                     limit=limit,
+                    operational=(operational or {}).get(g.place_id),
                 )
             ),
         )
         for g in shown_teams
     ]
+    shown_ids = {g.place_id for g in shown_teams}
+    for team_id, team_signals in sorted((operational or {}).items(), key=lambda x: str(x[0])):
+        if team_id in shown_ids or not team_signals:
+            continue
+        per_team.append(
+            GroupRecommendations(
+                "team",
+                team_id,
+                tuple(
+                    rank(
+                        (),
+                        kb=kb,
+                        in_plan=in_plan
+                        if team_in_plan is None
+                        else team_in_plan.get(team_id, set()),
+                        limit=limit,
+                        operational=team_signals,
+                    )
+                ),
+            )
+        )
     return organization, per_team
