@@ -34,7 +34,7 @@ SEED = 20260601
 DRIFTING_TEAM = "transition"
 # Contacts per relationship per week (one-to-one, phone and text check-ins included), by
 # team key; default otherwise.
-WEEKLY = {"unit3b": 8.0, "transition": 8.0, "cmh_east": 6.0, "navigation": 7.0, "family": 5.0}
+WEEKLY = {"unit3b": 11.0, "transition": 11.0, "cmh_east": 9.0, "navigation": 10.0, "family": 7.0}
 # Usual activities per team (kept only if in scope for the team).
 FAVOURITES = {
     "unit3b": ["hope_role_modelling", "sharing_recovery_story", "coping_skills", "team_liaison"],

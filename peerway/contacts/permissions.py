@@ -28,7 +28,9 @@ DEFAULT_EDIT_WINDOW_HOURS = 72
 
 
 def edit_window() -> timedelta:
-    return timedelta(hours=getattr(settings, "PEERWAY_CONTACT_EDIT_HOURS", 72))
+    return timedelta(
+        hours=getattr(settings, "PEERWAY_CONTACT_EDIT_HOURS", DEFAULT_EDIT_WINDOW_HOURS)
+    )
 
 
 def _is_contact(obj) -> bool:

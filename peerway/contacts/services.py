@@ -39,7 +39,9 @@ EDITABLE = (
 )
 
 
-def _validate(*, actor: User, team: Team, people: list[Person], values: dict) -> None:
+def _validate(
+    *, actor: User, team: Team, people: list[Person], values: dict, kept: frozenset = frozenset()
+) -> None:
     """Name every bad field at once; raise before anything is written."""
     errors: dict[str, list[str]] = {}
     day = values.get("date")
@@ -70,7 +72,9 @@ def _validate(*, actor: User, team: Team, people: list[Person], values: dict) ->
     if not people:
         errors["people"] = [_("Choose at least one person.")]
     else:
-        allowed = set(caseload_people(actor, team).values_list("pk", flat=True))
+        # ``kept``: people already on a contact being corrected stay allowed after they
+        # leave the caseload.
+        allowed = set(caseload_people(actor, team).values_list("pk", flat=True)) | kept
         if any(p.pk not in allowed for p in people):
             errors["people"] = [_("Only people in your caseload on this team can be chosen.")]
     if errors:
@@ -129,6 +133,11 @@ def log_contact(
         )
         contact.people.set(people)
         rollups.apply(rollups.Snapshot.of(contact, attendances=len(people)), +1)
+        # A first contact moves the person's accepted referral on (docs/service.md).
+        from peerway.support.matching_service import record_first_contact
+
+        for person in people:
+            record_first_contact(actor=actor, person=person)
         audit.record(
             actor=actor,
             action="contacts.contact_logged",
@@ -155,7 +164,13 @@ def update_contact(
     new_people = current_people if people is None else list(people)
     values = {name: getattr(contact, name) for name in EDITABLE}
     values.update(_clean_lists(changes))
-    _validate(actor=actor, team=contact.team, people=new_people, values=values)
+    _validate(
+        actor=actor,
+        team=contact.team,
+        people=new_people,
+        values=values,
+        kept=frozenset(p.pk for p in current_people),
+    )
     changed = [name for name in EDITABLE if values[name] != getattr(contact, name)]
     if {p.pk for p in new_people} != {p.pk for p in current_people}:
         changed.append("people")

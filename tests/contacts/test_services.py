@@ -126,3 +126,15 @@ def test_deleting_removes_the_contact_and_its_rollups(world, service):
     assert not Contact.objects.exists()
     assert not ContactRollup.objects.exists()
     assert AuditEvent.objects.filter(action="contacts.contact_deleted").exists()
+
+
+def test_a_person_who_left_the_caseload_stays_on_a_corrected_contact(world, service):
+    from peerway.support.models import PeerRelationship
+
+    contact = log(world, [service.ana])
+    PeerRelationship.objects.filter(person=service.ana).update(ended_on=timezone.localdate())
+    assert services.update_contact(actor=world.peer_a, contact=contact, duration_minutes=50) == [
+        "duration_minutes"
+    ]
+    with pytest.raises(ValidationError):
+        services.update_contact(actor=world.peer_a, contact=contact, people=[service.cy])
