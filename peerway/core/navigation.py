@@ -46,6 +46,8 @@ def navigation_for(user) -> list[NavItem]:
             items.append(NavItem(_("Implementation plan"), reverse("planning:plan", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.HR}:
             items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
+        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.EVALUATOR, Role.PEER_WORKER}:
+            items.append(NavItem(_("Dashboards"), reverse("indicators:index", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR}:
             items.append(
                 NavItem(_("Hospital events"), reverse("hospital:suggestions", args=[slug]))
