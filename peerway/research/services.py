@@ -196,7 +196,7 @@ def build_files(organization, *, k: int, max_suppression: float, max_shift_days:
         sizes[contact_id] += 1
         if person_id in kept:
             attendance[contact_id].append(person_id)
-    contacts = Contact.objects.filter(pk__in=list(attendance)).only(
+    contacts = Contact.objects.filter(pk__in=contact_ids).values_list(
         "pk",
         "date",
         "duration_minutes",
@@ -206,19 +206,21 @@ def build_files(organization, *, k: int, max_suppression: float, max_shift_days:
         "activities",
         "chime",
     )
-    for c in contacts.order_by("date", "pk").iterator(chunk_size=2000):
-        for person_id in attendance[c.pk]:
+    for pk, day, minutes, modality, setting, kind, activities, chime in contacts.order_by(
+        "date", "pk"
+    ).iterator(chunk_size=2000):
+        for person_id in attendance.get(pk, ()):
             tables["contacts.csv"].append(
                 [
                     sid[person_id],
-                    sh(person_id, c.date),
-                    c.duration_minutes,
-                    c.modality,
-                    c.setting,
-                    c.contact_type,
-                    _yes(sizes[c.pk] > 1),
-                    ";".join(str(a) for a in c.activities or []),
-                    ";".join(str(a) for a in c.chime or []),
+                    sh(person_id, day),
+                    minutes,
+                    modality,
+                    setting,
+                    kind,
+                    _yes(sizes[pk] > 1),
+                    ";".join(str(a) for a in activities or []),
+                    ";".join(str(a) for a in chime or []),
                 ]
             )
 
