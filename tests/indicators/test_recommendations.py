@@ -6,8 +6,8 @@ from peerway.indicators.selectors import operational_signals
 from peerway.planning.knowledge import load_knowledge_base
 from peerway.planning.recommend import (
     OPERATIONAL_FLOOR,
-    rank,
     raised,
+    rank,
     severity,
     signals,
 )
