@@ -41,4 +41,38 @@ def home_context(user, organization) -> dict:
             worker=user, ended_on__isnull=True, person__organization=organization
         ).count()
         context["service_peer"] = True
+        context["service_to_log"] = people_to_log(user, organization)
+        context["service_draft_prefix"] = f"peerway-draft:contact:{user.pk}:"
     return context
+
+
+# A person in the caseload with no contact for this many days is listed as "to contact".
+TO_LOG_AFTER_DAYS = 14
+
+
+def people_to_log(user, organization) -> list:
+    """People in the worker's caseload with no contact logged for TO_LOG_AFTER_DAYS days
+    (or none yet), longest first. Reads only this worker's contacts for these people."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from .models import Contact
+
+    relationships = list(
+        PeerRelationship.objects.filter(
+            worker=user, ended_on__isnull=True, person__organization=organization
+        ).select_related("person")
+    )
+    people = [r.person for r in relationships]
+    last = dict(
+        Contact.objects.filter(worker=user, people__in=people)
+        .values("people")
+        .annotate(last=Max("date"))
+        .values_list("people", "last")
+    )
+    cutoff = timezone.localdate() - timedelta(days=TO_LOG_AFTER_DAYS)
+    due = [(p, last.get(p.pk)) for p in people if last.get(p.pk) is None or last[p.pk] < cutoff]
+    due.sort(key=lambda item: (item[1] is not None, item[1] or cutoff, item[0].code))
+    return due

@@ -97,6 +97,12 @@ def test_refer_match_accept_log_and_a_measure_that_fires_the_safety_workflow(
     submit(page, row.get_by_role("link").first)
     expect(page.get_by_role("heading", level=1)).to_have_text(fr("Log a contact"))
     page.locator("input[name=activities]").first.check()
+    form_url = page.url
+    # Called away before saving: the home page says a draft is waiting in this browser.
+    visit(page, f"{base}/")
+    expect(page.locator("#pw-drafts-hint")).to_be_visible()
+    visit(page, form_url)
+    expect(page.locator("input[name=activities]").first).to_be_checked()
     submit(page, page.get_by_role("button", name=fr("Save the contact")))
     assert path_of(page).endswith("/caseload/")
     referral.refresh_from_db()

@@ -335,3 +335,36 @@ def test_the_person_page_links_to_the_records_the_reader_may_open(world, login):
     PeerRelationship.objects.create(person=person, worker=world.peer_a)
     page = login(world.peer_a).get(url(world, f"supported/{person.pk}/")).content.decode()
     assert f"/outcomes/people/{person.pk}/" in page and f"/contacts/people/{person.pk}/" in page
+
+
+def test_the_peer_home_lists_people_not_contacted_for_two_weeks(world, login):
+    from datetime import date
+
+    from peerway.support.homes import people_to_log
+    from peerway.support.models import Contact
+
+    quiet = refer(world).person
+    recent = refer(world).person
+    never = refer(world).person
+    for person in (quiet, recent, never):
+        PeerRelationship.objects.create(person=person, worker=world.peer_a)
+    today = timezone.localdate()
+    for person, days in ((quiet, 20), (recent, 3)):
+        contact = Contact.objects.create(
+            organization=world.org,
+            team=world.team_a,
+            worker=world.peer_a,
+            date=today - timedelta(days=days),
+            duration_minutes=30,
+            modality="phone",
+            setting="remote",
+            contact_type="one_to_one",
+            activities=["coping_skills"],
+        )
+        contact.people.set([person])
+    due = people_to_log(world.peer_a, world.org)
+    assert [p for p, _last in due] == [never, quiet]
+    assert isinstance(due[1][1], date)
+    page = login(world.peer_a).get("/").content.decode()
+    assert "2 people not contacted for two weeks" in page and never.code in page
+    assert 'id="pw-drafts-hint"' in page and "support/drafts-hint" in page
