@@ -44,5 +44,13 @@ messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l fr_CA --no-obsolete --ignore=.venv --ignore=data
 	$(BIN)/python manage.py compilemessages -l fr_CA --ignore=.venv
 
+# Not part of `make test`: loads 1,000,000 synthetic contacts into a fresh SQLite and a
+# fresh PostgreSQL database (if one answers on 127.0.0.1:5432) and times the dashboards
+# and the report (docs/benchmarks.md). Smaller: make bench BENCH_CONTACTS=100000.
+BENCH_PEOPLE ?= 20000
+BENCH_CONTACTS ?= 1000000
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py --people $(BENCH_PEOPLE) --contacts $(BENCH_CONTACTS)
+
 clean-venv:
 	rm -rf $(VENV)

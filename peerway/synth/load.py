@@ -2,9 +2,9 @@
 database with bulk inserts in fixed-size batches, and build its contact rollups on the way.
 
 Memory is bounded by ``batch_size`` contacts plus one day's rollups: contacts arrive in
-date order, are inserted ``batch_size`` at a time (one ``executemany`` per batch for the
-contacts and one for their attendees), and each day's rollup rows are written as soon as
-the next day begins. Structure rows (people, referrals, relationships, consent) are
+date order and are inserted ``batch_size`` at a time (with their attendees: ``COPY`` on
+PostgreSQL, multi-row ``INSERT`` elsewhere), and each day's rollup rows are written as
+soon as the next day begins. Structure rows (people, referrals, relationships, consent) are
 inserted in batches too; only their primary keys (one integer per person) are kept.
 
 Synthetic contacts carry **no note** (notes are encrypted one by one, which would dominate
@@ -50,6 +50,7 @@ from . import generator
 
 DEFAULT_SLUG = "synth"
 DEFAULT_BATCH_SIZE = 5000
+MAX_PARAMS = 30000  # per INSERT statement (PostgreSQL allows 65535, SQLite 32766)
 EMAIL_DOMAIN = "synth.example"  # a reserved domain: no mail can ever reach anyone
 REFERRAL_PATH = (
     ReferralState.NEW,
@@ -302,8 +303,8 @@ class _Writer:
     def contacts(self, progress=None) -> dict[str, int]:
         """Insert the contacts, their attendees and their rollups, one batch at a time.
 
-        Plain ``executemany`` rather than ``bulk_create``: building a model instance per
-        row would triple the load time at a million contacts. Contact ids are assigned
+        ``COPY`` or multi-row INSERTs rather than ``bulk_create``: building a model
+        instance per row would triple the load time at a million contacts. Contact ids are assigned
         here (after the highest existing id, with the table locked on PostgreSQL) so the
         attendee rows can name them; the id sequence is moved past them at the end.
         """
@@ -328,32 +329,29 @@ class _Writer:
             "created_at",
             "updated_at",
         ]
-        json = "%s::jsonb" if postgres else "%s"
-        values = ["%s"] * 9 + [json, json] + ["%s"] * 3
-        insert_contacts = (
-            f"INSERT INTO {qn(contact_meta.db_table)} "  # noqa: S608
-            f"({', '.join(qn(contact_meta.get_field(c).column) for c in columns)}) "
-            f"VALUES ({', '.join(values)})"
+        contact_table = (
+            contact_meta.db_table,
+            [contact_meta.get_field(c).column for c in columns],
         )
-        insert_attendees = (
-            f"INSERT INTO {qn(through.db_table)} "  # noqa: S608
-            f"({qn(through.get_field('contact').column)}, "
-            f"{qn(through.get_field('person').column)}) VALUES (%s, %s)"
+        attendee_table = (
+            through.db_table,
+            [through.get_field("contact").column, through.get_field("person").column],
         )
-        rollup_columns = [
-            "day",
-            "organization",
-            "team",
-            "worker",
-            "activity",
-            "contacts",
-            "minutes",
-            "attendances",
-        ]
-        insert_rollups = (
-            f"INSERT INTO {qn(rollup_meta.db_table)} "  # noqa: S608
-            f"({', '.join(qn(rollup_meta.get_field(c).column) for c in rollup_columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(rollup_columns))})"
+        rollup_table = (
+            rollup_meta.db_table,
+            [
+                rollup_meta.get_field(c).column
+                for c in (
+                    "day",
+                    "organization",
+                    "team",
+                    "worker",
+                    "activity",
+                    "contacts",
+                    "minutes",
+                    "attendances",
+                )
+            ],
         )
         adapt_date = functools.cache(connection.ops.adapt_datefield_value)
         adapt_time = functools.cache(
@@ -370,7 +368,7 @@ class _Writer:
                 )
             ]
             with connection.cursor() as cursor:
-                insert_rows(cursor, insert_rollups, rows)
+                insert_rows(cursor, *rollup_table, rows)
             counts["rollup_rows"] += len(rows)
 
         with connection.cursor() as cursor:
@@ -422,8 +420,8 @@ class _Writer:
                     )
                 )
             with connection.cursor() as cursor:
-                insert_rows(cursor, insert_contacts, rows)
-                insert_rows(cursor, insert_attendees, attendees)
+                insert_rows(cursor, *contact_table, rows)
+                insert_rows(cursor, *attendee_table, attendees)
             counts["contacts"] += len(rows)
             counts["attendances"] += len(attendees)
             counts["contact_batches"] += 1
@@ -437,7 +435,25 @@ class _Writer:
         return counts
 
 
-def insert_rows(cursor, sql: str, rows: list[tuple]) -> None:
-    """One ``executemany`` per batch (a seam for the test that checks the batch sizes)."""
-    if rows:
-        cursor.executemany(sql, rows)
+def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert one batch of rows into ``table``: ``COPY`` on PostgreSQL, multi-row
+    ``INSERT ... VALUES (...), (...)`` statements of up to ``MAX_PARAMS`` parameters
+    elsewhere (one statement per row is several times slower). Called once per batch and
+    table: the seam for the batch-size test."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(c) for c in columns)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row(values)
+        return
+    limit = min(MAX_PARAMS, connection.features.max_query_params or MAX_PARAMS)
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for batch in batched(rows, max(1, limit // len(columns))):
+        cursor.execute(
+            f"INSERT INTO {qn(table)} ({names}) VALUES "  # noqa: S608
+            + ", ".join([row] * len(batch)),
+            [value for values in batch for value in values],
+        )
