@@ -26,6 +26,7 @@ COMMANDS = {
         "Rebuild the daily contact rollups from raw contacts.",
     ),
     "import": ("import_", "import KIND FILE.csv (KIND: hospital-events)"),
+    "report": ("report", "Leadership report as PDF: report --period 2026Q3 --pdf FILE."),
     "export": ("export_", "export deidentified --out DIR --purpose TEXT"),
     "synth": ("synth", "Create a synthetic organization: synth --people N --contacts M."),
 }

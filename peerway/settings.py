@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "peerway.recovery",
     "peerway.hospital",
     "peerway.indicators",
+    "peerway.evaluation",
     "peerway.research",
     "peerway.synth",
 ]

@@ -85,6 +85,7 @@ urlpatterns = [
     path("", include("peerway.outcomes.urls")),
     path("", include("peerway.hospital.urls")),
     path("", include("peerway.indicators.urls")),
+    path("", include("peerway.evaluation.urls")),
     path("", include("peerway.research.urls")),
     path("", include("peerway.core.urls")),
 ]

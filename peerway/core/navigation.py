@@ -48,6 +48,15 @@ def navigation_for(user) -> list[NavItem]:
             items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.EVALUATOR, Role.PEER_WORKER}:
             items.append(NavItem(_("Dashboards"), reverse("indicators:index", args=[slug])))
+        if roles & {Role.MANAGER, Role.EVALUATOR}:
+            items.append(
+                NavItem(_("Outcome evaluation"), reverse("evaluation:outcomes", args=[slug]))
+            )
+            items.append(
+                NavItem(
+                    _("Leadership and funder reports"), reverse("evaluation:reports", args=[slug])
+                )
+            )
         if roles & {Role.MANAGER, Role.SUPERVISOR}:
             items.append(
                 NavItem(_("Hospital events"), reverse("hospital:suggestions", args=[slug]))

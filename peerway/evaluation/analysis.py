@@ -1,0 +1,241 @@
+"""Outcome evaluation wired to the service's data: the pure statistics of
+``peerway.insights.stats`` applied to outcome measures and hospital stays of the people in a
+scope whose latest evaluation consent is given. See docs/evaluation-and-reports.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Min, Q
+from django.utils.translation import gettext as _
+
+from peerway.core.models import Organization, Site, Team
+from peerway.hospital.selectors import hospital_stays
+from peerway.insights.stats import (
+    LABEL,
+    PairedResult,
+    ReadmissionResult,
+    paired_change,
+    readmission_outcomes,
+)
+from peerway.insights.stats.paired import METHOD as PAIRED_METHOD
+from peerway.instruments.engine.model import text_in
+from peerway.instruments.library import current_library
+from peerway.outcomes.models import Administration
+from peerway.support.models import ConsentPurpose, PeerRelationship, Person
+from peerway.support.selectors import consenting_people_q
+
+from .periods import Period
+
+__all__ = ["PAIRED_METHOD", "Scope", "outcome_changes", "readmission"]
+
+# No figure below this many people (complete pairs, people in a group). Ten keeps
+# intervals from being meaninglessly wide and small groups from being recognisable
+# (docs/statistics.md).
+MIN_N = 10
+HORIZONS = (30, 90)
+
+# Distress scales: a fall is an improvement. Every other outcome instrument Peerway ships
+# (recovery, hope, wellbeing, recovery capital) is scored so that higher is better.
+LOWER_IS_BETTER = frozenset({"phq9", "gad7", "k10"})
+
+# Published reliability (Cronbach's alpha or test-retest) used for the reliable change
+# index. None of the instrument definitions or NOTICE files records one yet, so the index is
+# not computed rather than computed from an invented value. An organization that adds a
+# sourced value here (with its reference in docs/evaluation-and-reports.md) gets the index.
+PUBLISHED_RELIABILITY: dict[str, float] = {}
+
+PEER_SUPPORTED = "peer_supported"
+COMPARISON = "comparison"
+
+
+@dataclass(frozen=True)
+class Scope:
+    organization: Organization
+    site: Site | None = None
+    team: Team | None = None
+    # Further restriction to the teams the reader may see (None: every team in scope).
+    allowed_teams: tuple[int, ...] | None = None
+
+    @property
+    def level(self) -> str:
+        return "team" if self.team else "site" if self.site else "organization"
+
+    @property
+    def name(self) -> str:
+        if self.team:
+            return f"{self.team.name} ({self.team.site.name})"
+        if self.site:
+            return self.site.name
+        return self.organization.name
+
+    def team_ids(self) -> list[int]:
+        teams = Team.objects.filter(site__organization=self.organization)
+        if self.team:
+            teams = teams.filter(pk=self.team.pk)
+        elif self.site:
+            teams = teams.filter(site=self.site)
+        if self.allowed_teams is not None:
+            teams = teams.filter(pk__in=self.allowed_teams)
+        return list(teams.values_list("pk", flat=True))
+
+
+def evaluation_people(scope: Scope):
+    """People of the scope's teams whose latest evaluation consent is given."""
+    return Person.objects.filter(
+        consenting_people_q(ConsentPurpose.EVALUATION),
+        organization=scope.organization,
+        team_id__in=scope.team_ids(),
+    )
+
+
+# --- paired change in outcome measures ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstrumentChange:
+    code: str
+    name: str
+    higher_is_better: bool
+    reliability: float | None
+    result: PairedResult
+
+
+def paired_scores(scope: Scope, period: Period) -> dict[str, tuple[list[float], list[float]]]:
+    """Per instrument: intake totals and latest follow-up totals of the same people.
+
+    Pre: the person's intake (time point 0; the earliest if given twice). Post: their latest
+    follow-up (time point above 0) given within the period. Only valid, scored
+    administrations count.
+    """
+    rows = (
+        Administration.objects.filter(
+            person__in=evaluation_people(scope), valid=True, total_score__isnull=False
+        )
+        .filter(
+            Q(time_point=0) | Q(administered_on__gte=period.start, administered_on__lte=period.end)
+        )
+        .order_by("person_id", "instrument", "administered_on", "pk")
+        .values_list("person_id", "instrument", "time_point", "total_score")
+    )
+    intake: dict[tuple[int, str], float] = {}
+    latest: dict[tuple[int, str], float] = {}
+    for person_id, code, time_point, score in rows:
+        key = (person_id, code)
+        if time_point == 0:
+            intake.setdefault(key, score)
+        else:
+            latest[key] = score  # rows are in date order: the last one wins
+    pairs: dict[str, tuple[list[float], list[float]]] = {}
+    for key in sorted(intake.keys() & latest.keys()):
+        pre, post = pairs.setdefault(key[1], ([], []))
+        pre.append(intake[key])
+        post.append(latest[key])
+    return pairs
+
+
+def outcome_changes(
+    scope: Scope,
+    period: Period,
+    *,
+    lang: str = "en",
+    min_n: int = MIN_N,
+    reliabilities: Mapping[str, float] | None = None,
+) -> list[InstrumentChange]:
+    reliabilities = PUBLISHED_RELIABILITY if reliabilities is None else reliabilities
+    library = current_library()
+    found = []
+    for code, (pre, post) in sorted(paired_scores(scope, period).items()):
+        higher = code not in LOWER_IS_BETTER
+        reliability = reliabilities.get(code)
+        name = text_in(library[code].name, lang) if code in library else code
+        found.append(
+            InstrumentChange(
+                code=code,
+                name=name or code,
+                higher_is_better=higher,
+                reliability=reliability,
+                result=paired_change(
+                    pre, post, reliability=reliability, higher_is_better=higher, min_n=min_n
+                ),
+            )
+        )
+    return found
+
+
+# --- readmission --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadmissionInput:
+    episodes: list
+    groups: dict[str, str]
+    index_dates: dict[str, date]
+    censor_dates: dict[str, date] = field(default_factory=dict)
+
+
+def readmission_input(scope: Scope, period: Period) -> ReadmissionInput:
+    """Who is compared, from which day.
+
+    Index date: the person's first discharge within the period. Peer supported: people whose
+    first peer relationship started on or before that discharge. Comparison: people known to
+    the service (referred, consenting, in the scope) who had not started peer support by then;
+    if they start later, their follow-up is censored the day before they start.
+    """
+    people = set(evaluation_people(scope).values_list("pk", flat=True))
+    episodes = [e for e in hospital_stays(scope.organization) if int(e.person_id) in people]
+    enrolment = dict(
+        PeerRelationship.objects.filter(person_id__in=people)
+        .values("person_id")
+        .annotate(first=Min("started_on"))
+        .values_list("person_id", "first")
+    )
+    groups: dict[str, str] = {}
+    index_dates: dict[str, date] = {}
+    censor_dates: dict[str, date] = {}
+    first_discharge: dict[str, date] = {}
+    for e in episodes:
+        if e.discharge and period.start <= e.discharge <= period.end:
+            current = first_discharge.get(e.person_id)
+            if current is None or e.discharge < current:
+                first_discharge[e.person_id] = e.discharge
+    for person_id, index in first_discharge.items():
+        started = enrolment.get(int(person_id))
+        index_dates[person_id] = index
+        if started is not None and started <= index:
+            groups[person_id] = PEER_SUPPORTED
+        else:
+            groups[person_id] = COMPARISON
+            if started is not None:
+                censor_dates[person_id] = date.fromordinal(started.toordinal() - 1)
+    return ReadmissionInput(episodes, groups, index_dates, censor_dates)
+
+
+def readmission(
+    scope: Scope, period: Period, *, today: date, min_n: int = MIN_N
+) -> ReadmissionResult:
+    """Readmission within 30 and 90 days and days in the community, peer supported against
+    the comparison, followed until ``today``."""
+    data = readmission_input(scope, period)
+    return readmission_outcomes(
+        data.episodes,
+        data.groups,
+        study_end=today,
+        index_dates=data.index_dates,
+        censor_dates=data.censor_dates,
+        horizons=HORIZONS,
+        min_n=min_n,
+    )
+
+
+def group_label(group: str) -> str:
+    return {PEER_SUPPORTED: _("Peer supported"), COMPARISON: _("Comparison")}.get(group, group)
+
+
+def label_text() -> str:
+    """The caveat every result carries, translated."""
+    assert LABEL == "observational, not causal"
+    return _("Observational, not causal")

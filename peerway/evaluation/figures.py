@@ -1,0 +1,117 @@
+"""Charts (server-rendered SVG, peerway.insights.charts) and their data tables for the
+evaluation screen and the report."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from peerway.insights.charts import bar_chart_with_ci, line_chart
+from peerway.insights.stats import ReadmissionResult
+
+from . import analysis
+
+
+def change_chart(changes: list[analysis.InstrumentChange], *, lang: str):
+    if not changes:
+        return None
+    rows = []
+    for c in changes:
+        r = c.result
+        rows.append(
+            {
+                "instrument": c.name,
+                "change": None if r.suppressed else round(r.mean_change, 2),
+                "low": None if r.suppressed else round(r.ci_low, 2),
+                "high": None if r.suppressed else round(r.ci_high, 2),
+                "note": _("fewer than %(n)s complete pairs") % {"n": analysis.MIN_N}
+                if r.suppressed
+                else None,
+            }
+        )
+    return bar_chart_with_ci(
+        rows,
+        category="instrument",
+        value="change",
+        low="low",
+        high="high",
+        title=_("Mean change from intake to latest follow-up"),
+        value_label=_("Mean change (points)"),
+        category_label=_("Questionnaire"),
+        decimals=1,
+        lang=lang,
+    )
+
+
+def referrals_chart(by_source: list[dict], *, lang: str):
+    if not by_source:
+        return None
+    rows = [
+        {
+            "source": r["source"],
+            "n": r["n"],
+            "note": _("fewer than 5") if r["n"] is None else None,
+        }
+        for r in by_source
+    ]
+    return bar_chart_with_ci(
+        rows,
+        category="source",
+        value="n",
+        title=_("Referrals by source"),
+        value_label=_("Referrals"),
+        category_label=_("Source"),
+        decimals=0,
+        lang=lang,
+    )
+
+
+def readmission_view(result: ReadmissionResult, *, lang: str) -> dict:
+    """Group summaries, readmission proportions, the Kaplan–Meier chart and its table, and
+    the log-rank test, with translated group names."""
+    name = analysis.group_label
+    points, table = [], []
+    for curve in result.curves:
+        if curve.suppressed:
+            continue
+        label = name(curve.group)
+        points.append({"group": label, "days": 0, "s": 1.0, "low": 1.0, "high": 1.0})
+        for i, t in enumerate(curve.times):
+            row = {
+                "group": label,
+                "days": t,
+                "at_risk": curve.at_risk[i],
+                "events": curve.events[i],
+                "censored": curve.censored[i],
+                "s": round(curve.survival[i], 4),
+                "low": round(curve.ci_low[i], 4),
+                "high": round(curve.ci_high[i], 4),
+            }
+            table.append(row)
+            if t > 0:
+                points.append(row)
+    chart = None
+    if points:
+        chart = line_chart(
+            points,
+            x="days",
+            y="s",
+            series="group",
+            low="low",
+            high="high",
+            title=_("Share not readmitted (Kaplan–Meier estimate)"),
+            x_label=_("Days in the community since discharge"),
+            y_label=_("Share not readmitted"),
+            series_label=_("Group"),
+            domain=(0, 1),
+            decimals=2,
+            lang=lang,
+        )
+    return {
+        "result": result,
+        "groups": [(name(g.group), g) for g in result.groups],
+        "proportions": [(name(p.group), p) for p in result.proportions],
+        "chart": chart,
+        "table": table,
+        "logrank": result.logrank,
+        "excluded": sum(result.excluded.values()),
+    }

@@ -1,0 +1,56 @@
+"""Leadership and funder reports: a request for a period and a scope, generated in the
+background, stored with its PDF until someone downloads it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from peerway.core.models import Organization, Site, Team, User
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Report(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=10)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The PDF itself (aggregates only, a few hundred kilobytes): kept in the database so that
+    # every application server can serve it.
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} {self.period}"
+
+    @property
+    def scope_place(self):
+        """The place whose readers may see it (the permission object)."""
+        return self.team or self.site or self.organization
+
+    @property
+    def level(self) -> str:
+        return "team" if self.team_id else "site" if self.site_id else "organization"

@@ -1,0 +1,323 @@
+"""The leadership and funder report: readiness, plan progress, utilization, fidelity,
+outcomes and workforce for a period and a scope, with charts, definitions and a methods
+appendix, rendered to PDF by WeasyPrint from a self-contained template.
+
+Charts are inline SVG (no image is fetched) and the URL fetcher refuses every URL, so
+rendering never touches the disk or the network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from peerway.contacts.models import ALL_ACTIVITIES, ContactRollup
+from peerway.core.models import Team
+from peerway.indicators import selectors as indicators
+from peerway.support.models import ReferralSource
+
+from . import analysis, figures
+from .periods import Period
+
+# Counts of people or referrals from 1 to 4 are shown as "fewer than 5" (small cells).
+SMALL_CELL = 5
+
+
+def small(n: int) -> int | None:
+    """The count, or None when it is a small cell (1 to 4)."""
+    return None if 0 < n < SMALL_CELL else n
+
+
+def _lang() -> str:
+    return "fr" if (translation.get_language() or "").startswith("fr") else "en"
+
+
+# --- readiness ----------------------------------------------------------------------------
+
+
+def readiness(scope: analysis.Scope, period: Period) -> list[dict]:
+    """Closed survey waves up to the period's end (the last four): each instrument's scales
+    for the whole organization, all audiences together. A group below the wave's anonymity
+    threshold shows no figure at all. Organization reports only."""
+    from peerway.assessments import reports
+    from peerway.assessments.models import Wave
+
+    if scope.level != "organization":
+        # Survey results are for organization-wide readers (assessments.view_results); a
+        # site or team report may be read by a site manager.
+        return []
+    lang = _lang()
+    waves = Wave.objects.filter(organization=scope.organization, closes_on__lte=period.end)
+    waves = [w for w in waves.order_by("-closes_on", "-pk") if w.status() == "closed"][:4]
+    rows = []
+    for wave in reversed(waves):
+        results = reports.wave_results(wave)
+        for code in results.instruments:
+            for scale in results.scales.get(code, ()):
+                try:
+                    cell = results.cell(code, scale)
+                except KeyError:
+                    continue
+                rows.append(
+                    {
+                        "wave": wave.name,
+                        "closes_on": wave.closes_on,
+                        "instrument": results.instrument_name(code, lang),
+                        "scale": results.scale_name(code, scale, lang),
+                        "shown": cell.shown,
+                        "n": cell.n if cell.shown else None,
+                        "mean": round(cell.mean, 2)
+                        if cell.shown and cell.mean is not None
+                        else None,
+                        "k": wave.k,
+                    }
+                )
+    return rows
+
+
+# --- plan progress ------------------------------------------------------------------------
+
+
+def plan_progress(scope: analysis.Scope, today: date):
+    """Progress by phase of the actions that apply to the scope (its team, its site, or the
+    whole organization)."""
+    from peerway.planning.plan import selectors as plan_selectors
+
+    plan = plan_selectors.plan_for(scope.organization)
+    if plan is None:
+        return None, []
+    actions = list(plan_selectors.actions_for(plan))
+    if scope.team:
+        actions = [
+            a
+            for a in actions
+            if a.team_id == scope.team.pk
+            or (a.team_id is None and a.site_id in (None, scope.team.site_id))
+        ]
+    elif scope.site:
+        actions = [
+            a
+            for a in actions
+            if a.site_id in (None, scope.site.pk)
+            and (a.team_id is None or a.team.site_id == scope.site.pk)
+        ]
+    return plan, plan_selectors.progress_by_phase(plan, actions, today)
+
+
+# --- utilization, fidelity and workforce (the indicators' definitions) -------------------
+
+
+def _teams(scope: analysis.Scope) -> list[Team]:
+    return list(
+        Team.objects.filter(pk__in=scope.team_ids())
+        .select_related("site")
+        .order_by("site__name", "name")
+    )
+
+
+def _team_name(team: Team) -> str:
+    return f"{team.name} ({team.site.name})"
+
+
+@dataclass(frozen=True)
+class Utilization:
+    by_source: list[dict]
+    referrals: int | None
+    accepted: int | None
+    decided: int | None
+    acceptance_rate: float | None
+    days_to_first_contact_median: float | None
+    days_to_first_contact_p90: float | None
+    first_contacts: int | None
+    by_team: list[dict]
+
+
+def utilization(scope: analysis.Scope, period: Period) -> Utilization:
+    """Referrals by source, acceptance, days to first contact and contacts per person per
+    month, as peerway.indicators defines them; counts of 1 to 4 are small cells."""
+    teams = _teams(scope)
+    window = indicators.Period(period.start, period.end)
+    org = scope.organization
+    sources: dict[str, int] = {}
+    for (_month, _team, source), n in indicators.referrals_by_source(org, teams, window).items():
+        sources[source] = sources.get(source, 0) + n
+    labels = dict(ReferralSource.choices)
+    by_source = [
+        {"source": str(labels.get(code, code)), "n": small(n)}
+        for code, n in sorted(sources.items())
+    ]
+    rate = indicators.acceptance(org, teams, window)
+    wait = indicators.time_to_first_contact(org, teams, window)
+    enough = wait.n >= analysis.MIN_N
+    rollups = {
+        r["team_id"]: r
+        for r in ContactRollup.objects.filter(
+            organization=org,
+            team__in=teams,
+            activity=ALL_ACTIVITIES,
+            day__gte=period.start,
+            day__lte=period.end,
+        )
+        .values("team_id")
+        .annotate(contacts=Sum("contacts"), minutes=Sum("minutes"))
+        .order_by()
+    }
+    per_person = indicators.contacts_per_person(org, teams, window)
+    by_team = []
+    for team in teams:
+        months = [r for (_m, t), r in per_person.items() if t == team.pk]
+        people_months = sum(r.denominator for r in months)
+        row = rollups.get(team.pk)
+        if row is None and not people_months:
+            continue
+        by_team.append(
+            {
+                "team": _team_name(team),
+                "contacts": row["contacts"] if row else 0,
+                "hours": round(row["minutes"] / 60, 1) if row else 0,
+                # Attendances per person-month with an open relationship (small cells hidden).
+                "per_person": round(sum(r.numerator for r in months) / people_months, 1)
+                if people_months >= SMALL_CELL
+                else None,
+            }
+        )
+    return Utilization(
+        by_source=by_source,
+        referrals=small(sum(sources.values())),
+        accepted=small(rate.numerator),
+        decided=small(rate.denominator),
+        acceptance_rate=rate.value if rate.denominator >= analysis.MIN_N else None,
+        days_to_first_contact_median=wait.median_days if enough else None,
+        days_to_first_contact_p90=wait.p90_days if enough else None,
+        first_contacts=small(wait.n),
+        by_team=by_team,
+    )
+
+
+def fidelity(scope: analysis.Scope, period: Period) -> list[dict]:
+    """Drift per team and month from the contact rollups (peerway.indicators.drift)."""
+    teams = _teams(scope)
+    names = {t.pk: _team_name(t) for t in teams}
+    rows = indicators.drift(
+        scope.organization, teams, indicators.Period(period.start, period.end), by="team"
+    )
+    return [
+        {
+            "month": r.month,
+            "team": names.get(r.team_id, str(r.team_id)),
+            "hours": round(r.minutes / 60, 1),
+            "percent": r.percent,
+            "threshold": r.threshold_percent,
+            "over": r.over_threshold,
+            "approved": r.approved,
+        }
+        for r in rows
+    ]
+
+
+def _rate(rate) -> float | None:
+    return rate.value if rate.denominator >= SMALL_CELL else None
+
+
+def workforce(scope: analysis.Scope, period: Period) -> dict:
+    """Structure per team and workforce figures (peerway.indicators)."""
+    teams = _teams(scope)
+    window = indicators.Period(period.start, period.end)
+    info = indicators.workers(scope.organization, teams, window, include_leavers=True)
+    figures_ = indicators.workforce(info, window)
+    rows = [
+        {
+            "team": _team_name(row.team),
+            "workers": row.headcount,
+            "fte": row.fte,
+            "lone": row.lone_peer,
+            "training": _rate(row.training()),
+            "supervision": _rate(row.supervision(period.end)),
+        }
+        for row in indicators.structure(teams, info)
+    ]
+    return {
+        "teams": rows,
+        "checkins": _rate(figures_.checkins),
+        "turnover": _rate(figures_.turnover),
+        "retention": _rate(figures_.retention),
+    }
+
+
+# --- the whole report ---------------------------------------------------------------------
+
+
+def context(scope: analysis.Scope, period: Period, *, today: date) -> dict:
+    lang = _lang()
+    changes = analysis.outcome_changes(scope, period, lang=lang)
+    hospital = analysis.readmission(scope, period, today=today)
+    plan, progress = plan_progress(scope, today)
+    use = utilization(scope, period)
+    changes_chart = figures.change_chart(changes, lang=lang)
+    referrals = figures.referrals_chart(use.by_source, lang=lang)
+    hospital_view = figures.readmission_view(hospital, lang=lang)
+    return {
+        "scope": scope,
+        "period": period,
+        "today": today,
+        "min_n": analysis.MIN_N,
+        "small_cell": SMALL_CELL,
+        "readiness": readiness(scope, period),
+        "plan": plan,
+        "progress": progress,
+        "utilization": use,
+        "utilization_chart": referrals,
+        "referrals_svg": svg_of(referrals),
+        "fidelity": fidelity(scope, period),
+        "changes": changes,
+        "changes_chart": changes_chart,
+        "changes_svg": svg_of(changes_chart),
+        "hospital": hospital_view,
+        "km_svg": svg_of(hospital_view["chart"]),
+        "workforce": workforce(scope, period),
+        "paired_method": changes[0].result.method if changes else analysis.PAIRED_METHOD,
+        "label": analysis.label_text(),
+    }
+
+
+def inline_svg(svg: str) -> str:
+    """An SVG document as an element to place in HTML (no XML declaration or doctype)."""
+    return re.sub(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", "", svg)
+
+
+def svg_of(chart) -> str:
+    # The SVG comes from vl-convert (our own chart specs), not from user input.
+    return mark_safe(inline_svg(chart.svg)) if chart else ""  # noqa: S308
+
+
+def render_html(scope: analysis.Scope, period: Period, *, today: date, lang: str) -> str:
+    code = "fr-ca" if lang.startswith("fr") else "en"
+    with translation.override(code):
+        return render_to_string(
+            "evaluation/report_pdf.html",
+            {**context(scope, period, today=today), "LANGUAGE_CODE": code},
+        )
+
+
+def _no_fetching():
+    """A WeasyPrint URL fetcher that refuses every URL (the template is self-contained)."""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"fetching is disabled: {url}")
+
+    return NoFetching()
+
+
+def render_pdf(scope: analysis.Scope, period: Period, *, today: date, lang: str) -> bytes:
+    from weasyprint import HTML
+
+    html = render_html(scope, period, today=today, lang=lang)
+    return HTML(string=html, url_fetcher=_no_fetching()).write_pdf()
