@@ -3,12 +3,21 @@ evaluation screen and the report."""
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from peerway.insights.charts import bar_chart_with_ci, line_chart
 from peerway.insights.stats import ReadmissionResult
 
 from . import analysis
+
+
+def short_name(name: str) -> str:
+    """The abbreviation in a questionnaire's name ("... (PHQ-9)" -> "PHQ-9"), else the name:
+    long category labels crowd the chart."""
+    match = re.search(r"\(([^()]{1,20})\)\s*$", name)
+    return match.group(1) if match else name
 
 
 def change_chart(changes: list[analysis.InstrumentChange], *, lang: str):
@@ -19,7 +28,7 @@ def change_chart(changes: list[analysis.InstrumentChange], *, lang: str):
         r = c.result
         rows.append(
             {
-                "instrument": c.name,
+                "instrument": short_name(c.name),
                 "change": None if r.suppressed else round(r.mean_change, 2),
                 "low": None if r.suppressed else round(r.ci_low, 2),
                 "high": None if r.suppressed else round(r.ci_high, 2),

@@ -41,22 +41,25 @@ def _lang() -> str:
 # --- readiness ----------------------------------------------------------------------------
 
 
-def readiness(scope: analysis.Scope, period: Period) -> list[dict]:
-    """Closed survey waves up to the period's end (the last four): each instrument's scales
-    for the whole organization, all audiences together. A group below the wave's anonymity
-    threshold shows no figure at all. Organization reports only."""
+def readiness(scope: analysis.Scope, period: Period) -> dict:
+    """Closed survey waves up to the period's end (the last four), oldest first: each
+    instrument's scales for the whole organization, all audiences together, one column per
+    wave. A group below the wave's anonymity threshold shows no figure at all. Organization
+    reports only."""
     from peerway.assessments import reports
     from peerway.assessments.models import Wave
 
+    empty = {"waves": [], "rows": []}
     if scope.level != "organization":
         # Survey results are for organization-wide readers (assessments.view_results); a
         # site or team report may be read by a site manager.
-        return []
+        return empty
     lang = _lang()
     waves = Wave.objects.filter(organization=scope.organization, closes_on__lte=period.end)
     waves = [w for w in waves.order_by("-closes_on", "-pk") if w.status() == "closed"][:4]
-    rows = []
-    for wave in reversed(waves):
+    waves.reverse()
+    rows: dict[tuple[str, str], dict] = {}
+    for i, wave in enumerate(waves):
         results = reports.wave_results(wave)
         for code in results.instruments:
             for scale in results.scales.get(code, ()):
@@ -64,21 +67,23 @@ def readiness(scope: analysis.Scope, period: Period) -> list[dict]:
                     cell = results.cell(code, scale)
                 except KeyError:
                     continue
-                rows.append(
+                row = rows.setdefault(
+                    (code, scale),
                     {
-                        "wave": wave.name,
-                        "closes_on": wave.closes_on,
                         "instrument": results.instrument_name(code, lang),
                         "scale": results.scale_name(code, scale, lang),
-                        "shown": cell.shown,
-                        "n": cell.n if cell.shown else None,
-                        "mean": round(cell.mean, 2)
-                        if cell.shown and cell.mean is not None
-                        else None,
-                        "k": wave.k,
-                    }
+                        "cells": [None] * len(waves),
+                    },
                 )
-    return rows
+                row["cells"][i] = {
+                    "shown": cell.shown,
+                    "n": cell.n if cell.shown else None,
+                    "mean": cell.mean if cell.shown else None,
+                    "k": wave.k,
+                }
+    if not rows:
+        return empty
+    return {"waves": waves, "rows": list(rows.values())}
 
 
 # --- plan progress ------------------------------------------------------------------------

@@ -162,12 +162,65 @@ def test_readiness_shows_wave_means_and_never_small_groups(world):
     period = parse_period(str(timezone.localdate().year))
     _closed_wave(world, "Baseline", world.team_a, 8, 4)
     _closed_wave(world, "Small wave", world.team_b, 2, 1)
-    rows = report.readiness(analysis.Scope(world.org), period)
-    shown = [r for r in rows if r["shown"]]
-    hidden = [r for r in rows if not r["shown"]]
-    assert shown and all(r["mean"] == 4 and r["n"] == 8 for r in shown)
-    assert hidden and all(r["mean"] is None and r["n"] is None for r in hidden)
+    result = report.readiness(analysis.Scope(world.org), period)
+    assert [w.name for w in result["waves"]] == ["Baseline", "Small wave"]
+    cells = [row["cells"] for row in result["rows"]]
+    assert cells and all(big["shown"] and (big["mean"], big["n"]) == (4, 8) for big, _ in cells)
+    assert all(not s["shown"] and s["mean"] is None and s["n"] is None for _, s in cells)
     html = report.render_html(analysis.Scope(world.org), period, today=TODAY, lang="en")
     assert "Not shown: fewer than 5 responses" in html
     # Site and team reports leave survey results to organization-wide readers.
-    assert report.readiness(analysis.Scope(world.org, team=world.team_a), period) == []
+    assert report.readiness(analysis.Scope(world.org, team=world.team_a), period)["rows"] == []
+
+
+def test_utilization_uses_the_indicator_definitions_and_hides_small_cells(world, cohort):
+    from peerway.indicators import selectors as indicators
+    from peerway.support.models import Referral, ReferralEvent, ReferralSource, ReferralState
+
+    period = parse_period("2026Q3")
+    when = timezone_at(2026, 7, 15)
+    for i, person in enumerate(cohort.people[:14]):
+        source = ReferralSource.CLINICIAN if i < 11 else ReferralSource.SELF
+        referral = Referral.objects.create(
+            person=person, team=world.team_a, source=source, created_at=when
+        )
+        state = ReferralState.ACCEPTED if i % 3 else ReferralState.DECLINED
+        ReferralEvent.objects.create(referral=referral, state=state, at=when)
+        ReferralEvent.objects.create(
+            referral=referral, state=ReferralState.FIRST_CONTACT, at=timezone_at(2026, 7, 15 + i)
+        )
+    use = report.utilization(analysis.Scope(world.org), period)
+    by_source = {r["source"]: r["n"] for r in use.by_source}
+    assert by_source == {"Clinician": 11, "Self-referral": None}  # 3 is a small cell
+    assert use.referrals == 14
+    teams = [world.team_a, world.team_b, world.team_c]
+    window = indicators.Period(period.start, period.end)
+    rate = indicators.acceptance(world.org, teams, window)
+    wait = indicators.time_to_first_contact(world.org, teams, window)
+    assert (use.accepted, use.decided, use.acceptance_rate) == (9, 14, rate.value)
+    assert (use.days_to_first_contact_median, use.days_to_first_contact_p90) == (
+        wait.median_days,
+        wait.p90_days,
+    )
+
+
+def timezone_at(year, month, day):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return dt.datetime(year, month, day, 10, tzinfo=timezone.get_current_timezone())
+
+
+def test_a_report_that_fails_ends_failed_not_waiting(world, monkeypatch):
+    from peerway.evaluation import services
+    from peerway.evaluation.models import ReportStatus
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(report, "render_pdf", broken)
+    created = services.request_report(actor=world.manager, organization=world.org, period="2026")
+    assert created.status == ReportStatus.FAILED and created.pdf is None
+    assert created.error == "RuntimeError"
+    assert AuditEvent.objects.filter(action="evaluation.report_failed").exists()
