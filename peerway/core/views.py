@@ -83,6 +83,10 @@ def home(request):
         from peerway.planning.plan.homes import home_context as plan_home
 
         context.update(plan_home(request.user, org))
+    if org:
+        from peerway.indicators.homes import home_context as indicators_home
+
+        context.update(indicators_home(request.user, org))
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"

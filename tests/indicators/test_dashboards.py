@@ -197,3 +197,14 @@ def test_definitions_page_lists_every_indicator(world, login):
         .status_code
         == 404
     )
+
+
+def test_supervisor_home_lists_unread_drift_alerts(world, service, login):
+    raise_drift_alerts(organization=world.org, today=service.today)
+    client = login(world.supervisor)
+    text = client.get(reverse("core:home")).content.decode()
+    assert "1 new drift alert." in text
+    assert "Pat Peer · Team A: 40.0 %" in text
+    client.post(reverse("indicators:supervision", args=[world.org.slug]))
+    assert "new drift alert" not in client.get(reverse("core:home")).content.decode()
+    assert "new drift alert" not in login(world.manager).get(reverse("core:home")).content.decode()
