@@ -156,7 +156,18 @@ def _closed_wave(world, name, team, count, value):
     return wave
 
 
-def test_readiness_shows_wave_means_and_never_small_groups(world):
+@pytest.fixture
+def fresh_wave_results():
+    """Wave results are memoised per process by wave id and response count; ids are reused
+    between tests, so start and end with an empty memo."""
+    from peerway.assessments import reports
+
+    reports._MEMO.clear()
+    yield
+    reports._MEMO.clear()
+
+
+def test_readiness_shows_wave_means_and_never_small_groups(world, fresh_wave_results):
     from django.utils import timezone
 
     period = parse_period(str(timezone.localdate().year))
