@@ -17,6 +17,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from . import audit
@@ -140,14 +141,19 @@ def _build() -> Region:
         region.teams[key] = Team.objects.create(
             site=region.sites[site_key], name=name, team_type=team_type
         )
+    # Every demo account has the same published password: hash it once (a deliberately
+    # slow Argon2 hash per account made seeding take seconds per account).
+    demo_hash = make_password(DEMO_PASSWORD)
     for key, name, role, scope, place in PEOPLE:
         user = User.objects.create_user(
             email=email_for(key),
-            password=DEMO_PASSWORD,
+            password=None,
             display_name=name,
             is_staff=(role == Role.ADMIN),
             is_superuser=(role == Role.ADMIN),
         )
+        user.password = demo_hash
+        user.save(update_fields=["password"])
         region.users[key] = user
         _grant(region, user, role, scope, place)
         if role in org.mfa_required_roles:
