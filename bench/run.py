@@ -311,6 +311,25 @@ def child(args) -> int:
                 rows=lambda d: len(d.drift_by_worker) + len(d.drift_by_team),
                 note="indicators.place_dashboard; rows: drift rows",
             )
+        from peerway.core.models import User
+        from peerway.workforce.selectors import load_worker
+
+        members = User.objects.filter(memberships__organization=org).order_by("pk")
+        worker = members.filter(memberships__role="peer_worker").first()
+        supervisor = members.filter(memberships__role="supervisor").first()
+        record(
+            "indicators worker dashboard (own figures), 12 months",
+            lambda period=period: indicators.worker_dashboard(
+                org, load_worker(worker, org), period=period
+            ),
+            rows=lambda d: len(d.drift),
+            note="indicators.worker_dashboard; rows: drift rows",
+        )
+        record(
+            "indicators supervision dashboard (one site's workers), 12 months",
+            lambda period=period: indicators.supervision_dashboard(org, supervisor, period=period),
+            note="indicators.supervision_dashboard; rows: workers",
+        )
         record(
             "indicators organization dashboard, aggregate view (k=5)",
             lambda period=period: indicators.place_dashboard(org, teams=teams, period=period, k=5),
