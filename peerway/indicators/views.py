@@ -405,12 +405,19 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             if raw.kind != "drift" or (raw.team.pk, raw.month) in shown
         ]
 
-    sites = list(Site.objects.filter(organization=organization).order_by("name"))
-    all_teams = list(
-        Team.objects.filter(site__organization=organization)
+    user = request.user
+    sites = [
+        site
+        for site in Site.objects.filter(organization=organization).order_by("name")
+        if user.has_perm("indicators.view_dashboard", site)
+    ]
+    all_teams = [
+        team
+        for team in Team.objects.filter(site__organization=organization)
         .select_related("site")
         .order_by("site__name", "name")
-    )
+        if user.has_perm("indicators.view_dashboard", team)
+    ]
     return {
         "organization": organization,
         "level": level,
@@ -450,6 +457,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "all_teams": all_teams,
         "selected_site": place.pk if level == "site" else None,
         "selected_team": place.pk if level == "team" else None,
+        "can_org": user.has_perm("indicators.view_dashboard", organization),
     }
 
 

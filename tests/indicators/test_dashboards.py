@@ -208,3 +208,16 @@ def test_supervisor_home_lists_unread_drift_alerts(world, service, login):
     client.post(reverse("indicators:supervision", args=[world.org.slug]))
     assert "new drift alert" not in client.get(reverse("core:home")).content.decode()
     assert "new drift alert" not in login(world.manager).get(reverse("core:home")).content.decode()
+
+
+def test_site_manager_filters_stay_within_their_site(world, service, login):
+    client = login(world.site_manager)
+    page = client.get(site_url(world, world.south))
+    text = page.content.decode()
+    assert "All sites" not in text and "Team A" not in text
+    moved = client.get(
+        site_url(world, world.south), {"site": world.south.pk, "team": world.team_c.pk}
+    )
+    assert moved.status_code == 302 and moved.url == team_url(world, world.team_c) + "?months=6"
+    same = client.get(team_url(world, world.team_c), {"site": "", "team": world.team_c.pk})
+    assert same.status_code == 200
