@@ -13,6 +13,7 @@ import functools
 import random
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -100,13 +101,16 @@ def seed(region) -> None:
         tasks = [c for c in out_codes if taxonomy.get(c).kind == "task"] if out_codes else []
         scopes[team.pk] = (key, favourites, tasks)
 
+    # Browser tests seed the demo for every test; they ask for fewer contacts (the same
+    # patterns, drift included) through PEERWAY_DEMO_SCALE.
+    scale = float(getattr(settings, "PEERWAY_DEMO_SCALE", 1.0))
     contacts: list[Contact] = []
     attendees: list[list[int]] = []
     chime_values = list(ChimeDomain.values)
     for rel in relationships:
         team = rel.person.team
         key, favourites, tasks = scopes[team.pk]
-        rate = WEEKLY.get(key, 3.0) / 7
+        rate = WEEKLY.get(key, 3.0) / 7 * scale
         first = max(rel.started_on, start)
         last = min(rel.ended_on or today, today)
         day = first

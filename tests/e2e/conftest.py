@@ -169,11 +169,14 @@ def page(open_page) -> Page:
 
 
 @pytest.fixture
-def demo(live_server):
+def demo(live_server, settings):
     """The demo region, seeded in the (transactional) test database the server reads."""
     from django.core.cache import cache
 
     from peerway.core import demo
+
+    # A quarter of the demo's contacts (same patterns): seeding runs for every test.
+    settings.PEERWAY_DEMO_SCALE = 0.25
 
     # allauth refuses a TOTP code already used within its period; the cache is
     # per process, so start every test with no remembered codes or rate limits.
