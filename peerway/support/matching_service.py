@@ -156,6 +156,9 @@ def solver_referral(referral: Referral) -> matching.Referral:
             matching.Preference(p.attribute, p.value, p.strength) for p in person.preferences.all()
         ),
         previous_worker_id=str(previous) if previous else None,
+        conflict_worker_ids=tuple(
+            str(w) for w in person.conflicts.values_list("worker_id", flat=True)
+        ),
     )
 
 
@@ -208,7 +211,8 @@ def eligible_workers(referral: Referral) -> list[User]:
         role=Role.PEER_WORKER,
         user__is_active=True,
     ).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids).order_by("display_name"))
+    conflicts = referral.person.conflicts.values_list("worker_id", flat=True)
+    return list(User.objects.filter(pk__in=ids).exclude(pk__in=conflicts).order_by("display_name"))
 
 
 @transaction.atomic

@@ -394,3 +394,26 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.date} {self.duration_minutes} min"
+
+
+class DeclaredConflict(models.Model):
+    """A peer worker who must never be matched with this person (a conflict of interest or
+    a dual relationship, e.g. a relative, neighbour or former partner). A hard constraint
+    for matching; the reason is stored encrypted."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="conflicts")
+    worker = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = EncryptedTextField(_("reason"), blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["person", "recorded_at"]
+        verbose_name = _("declared conflict")
+        verbose_name_plural = _("declared conflicts")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "worker"], name="one_conflict_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.code} ✕ {self.worker_id}"

@@ -59,3 +59,6 @@ rules.add_perm(
     "support.use_service",
     has_role_in_org(Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER),
 )
+# Declare that a peer worker must never be matched with a person: supervisors, managers
+# and clinicians over the person's team.
+rules.add_perm("support.manage_conflicts", team_staff)

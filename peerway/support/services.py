@@ -200,3 +200,27 @@ def move_referral(*, actor: User, referral: Referral, state: str, reason: str = 
             actor=actor, action="support.referral_moved", obj=referral, details={"state": state}
         )
     return referral
+
+
+def declare_conflict(*, actor: User, person: Person, worker: User, reason: str = ""):
+    """Record that ``worker`` must never be matched with ``person``."""
+    from .models import DeclaredConflict
+
+    if not actor.has_perm("support.manage_conflicts", person):
+        raise PermissionDenied
+    if not worker.memberships.filter(organization=person.organization, role="peer_worker").exists():
+        raise ValidationError({"worker": _("Choose a peer worker of this organization.")})
+    with transaction.atomic():
+        conflict, created = DeclaredConflict.objects.get_or_create(
+            person=person,
+            worker=worker,
+            defaults={"reason": reason.strip(), "recorded_by": actor},
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="support.conflict_declared",
+                obj=person,
+                details={"worker": worker.pk},
+            )
+    return conflict

@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/<slug:slug>/supported/<int:pk>/", views.person_detail, name="person"),
     path("o/<slug:slug>/supported/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("o/<slug:slug>/supported/<int:pk>/consent/", views.consent, name="consent"),
+    path("o/<slug:slug>/supported/<int:pk>/conflicts/", views.conflict_add, name="conflict_add"),
     path("o/<slug:slug>/refer/", views.refer, name="refer"),
     path("o/<slug:slug>/referrals/", views.referrals, name="referrals"),
     path("o/<slug:slug>/referrals/<int:pk>/", views.referral_detail, name="referral"),

@@ -135,6 +135,13 @@ def person_detail(request, slug, pk):
             "relationships": list(person.relationships.select_related("worker")),
             "can_change": request.user.has_perm("support.change_person", person),
             "consent_form": ConsentForm(),
+            "can_manage_conflicts": request.user.has_perm("support.manage_conflicts", person),
+            "conflicts": list(person.conflicts.select_related("worker"))
+            if request.user.has_perm("support.manage_conflicts", person)
+            else [],
+            "conflict_candidates": _peer_workers(person.organization)
+            if request.user.has_perm("support.manage_conflicts", person)
+            else [],
             # The person's records kept by other parts of the service, where the reader
             # may open them.
             "links": {
@@ -145,6 +152,40 @@ def person_detail(request, slug, pk):
             },
         },
     )
+
+
+def _peer_workers(organization):
+    ids = organization.memberships.filter(role=Role.PEER_WORKER, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    return list(User.objects.filter(pk__in=ids).order_by("display_name"))
+
+
+@require_POST
+@requires("support.manage_conflicts", obj=_person)
+def conflict_add(request, slug, pk):
+    person = request.permission_object
+    worker = User.objects.filter(pk=request.POST.get("worker") or 0).first()
+    if worker is None:
+        messages.error(request, _("Peer worker: choose a peer worker of this organization."))
+    else:
+        try:
+            services.declare_conflict(
+                actor=request.user,
+                person=person,
+                worker=worker,
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for e in errors:
+                    messages.error(request, e)
+        else:
+            messages.success(
+                request,
+                _("%(name)s will not be proposed for this person.") % {"name": worker.display_name},
+            )
+    return redirect("support:person", slug=slug, pk=person.pk)
 
 
 def _consent_choices():

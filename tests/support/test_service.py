@@ -368,3 +368,26 @@ def test_the_peer_home_lists_people_not_contacted_for_two_weeks(world, login):
     page = login(world.peer_a).get("/").content.decode()
     assert "2 people not contacted for two weeks" in page and never.code in page
     assert 'id="pw-drafts-hint"' in page and "support/drafts-hint" in page
+
+
+def test_a_declared_conflict_keeps_a_worker_out_of_matching(world, login):
+    Membership.objects.create(
+        user=world.peer_b, role=Role.PEER_WORKER, organization=world.org, team=world.team_a
+    )
+    referral = refer(world)
+    client = login(world.clinician)
+    client.post(
+        url(world, f"supported/{referral.person.pk}/conflicts/"),
+        {"worker": world.peer_a.pk, "reason": "Neighbour"},
+    )
+    assert referral.person.conflicts.get().worker == world.peer_a
+    login(world.supervisor).post(url(world, "matching/"), {"referral": [referral.pk]})
+    assert Match.objects.get().worker == world.peer_b
+    assert world.peer_a not in matching_service.eligible_workers(referral)
+    assert "Neighbour" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
+    assert (
+        login(world.peer_b)
+        .post(url(world, f"supported/{referral.person.pk}/conflicts/"), {"worker": world.peer_b.pk})
+        .status_code
+        == 404
+    )
