@@ -21,6 +21,10 @@ COMMANDS = {
     "score": ("score", "Score answers: score CODE --answers JSON (JSON out)."),
     "match": ("match", "Solve a batch of referrals offline: match --input FILE.json."),
     "worker": ("db_worker", "Run background tasks from the database queue."),
+    "training-reminders": (
+        "training_reminders",
+        "Queue reminders for training and certifications about to expire.",
+    ),
     "rebuild-contact-rollups": (
         "rebuild_contact_rollups",
         "Rebuild the daily contact rollups from raw contacts.",
