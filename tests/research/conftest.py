@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from peerway.hospital.models import EventKind, HospitalEvent
 from peerway.outcomes.models import Administration, Mode
@@ -33,6 +33,13 @@ SECRETS = [
     "SECRET-END-REASON",
     "Secret General Hospital",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are checked in English; never inherit a language another test left active.
+    with translation.override("en"):
+        yield
 
 
 @dataclass
