@@ -195,3 +195,12 @@ def test_menu_entry_for_evaluators_managers_and_admins_of_the_organization(world
     assert has_entry(world.evaluator) and has_entry(world.manager) and has_entry(world.admin)
     for user in (world.site_manager, world.supervisor, world.peer_a, world.clinician):
         assert not has_entry(user)
+
+
+def test_screens_and_refusal_read_in_french(world, login):
+    client = login(world.evaluator)
+    client.cookies["django_language"] = "fr-ca"
+    page = client.get(url("exports"), HTTP_ACCEPT_LANGUAGE="fr-CA").content.decode()
+    assert "Exportations dépersonnalisées" in page
+    response = client.post(url("request"), {"purpose": PURPOSE}, HTTP_ACCEPT_LANGUAGE="fr-CA")
+    assert "Rien n&#x27;a été exporté" in response.content.decode()
