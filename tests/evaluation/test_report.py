@@ -235,3 +235,26 @@ def test_a_report_that_fails_ends_failed_not_waiting(world, monkeypatch):
     assert created.status == ReportStatus.FAILED and created.pdf is None
     assert created.error == "RuntimeError"
     assert AuditEvent.objects.filter(action="evaluation.report_failed").exists()
+
+
+def test_command_without_a_period_reports_the_current_quarter(world, tmp_path, capsys):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    out = tmp_path / "now.pdf"
+    call_command("report", "--pdf", str(out), "--organization", "northwind")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert f"{today.year}Q{(today.month - 1) // 3 + 1}" in capsys.readouterr().out
+
+
+def test_command_missing_folder_is_named(world, tmp_path):
+    with pytest.raises(CommandError, match="--pdf: the folder"):
+        call_command(
+            "report",
+            "--period",
+            "2026",
+            "--pdf",
+            str(tmp_path / "nowhere" / "x.pdf"),
+            "--organization",
+            "northwind",
+        )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from peerway.core import audit
 from peerway.core.models import Organization, Site, Team
 from peerway.evaluation import analysis, report
+from peerway.evaluation.forms import default_period
 from peerway.evaluation.periods import FORMATS, PeriodError, parse_period
 
 
@@ -17,7 +18,9 @@ class Command(BaseCommand):
     help = "Write the leadership and funder report for a period as a PDF."
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", required=True, help=f"The period: {FORMATS}.")
+        parser.add_argument(
+            "--period", help=f"The period: {FORMATS}. Default: the current quarter."
+        )
         parser.add_argument("--pdf", required=True, help="Where to write the PDF.")
         parser.add_argument(
             "--organization", help="Organization slug (needed when there are several)."
@@ -27,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--lang", choices=["en", "fr"], default="en")
 
     def handle(self, *args, period, pdf, organization=None, site=None, team=None, lang="en", **kw):
+        if period is None:
+            period = default_period()
         try:
             parsed = parse_period(period)
         except PeriodError as exc:
