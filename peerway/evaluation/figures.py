@@ -12,6 +12,9 @@ from peerway.insights.stats import ReadmissionResult
 
 from . import analysis
 
+# How far before a drop the previous level is repeated, in days (invisible at chart scale).
+STEP = 0.01
+
 
 def short_name(name: str) -> str:
     """The abbreviation in a questionnaire's name ("... (PHQ-9)" -> "PHQ-9"), else the name:
@@ -84,6 +87,7 @@ def readmission_view(result: ReadmissionResult, *, lang: str) -> dict:
             continue
         label = name(curve.group)
         points.append({"group": label, "days": 0, "s": 1.0, "low": 1.0, "high": 1.0})
+        previous = points[-1]
         for i, t in enumerate(curve.times):
             row = {
                 "group": label,
@@ -97,7 +101,12 @@ def readmission_view(result: ReadmissionResult, *, lang: str) -> dict:
             }
             table.append(row)
             if t > 0:
+                # The estimate is a step function: hold the previous level until just before
+                # each time, then drop (the line chart joins points with straight lines).
+                if row["s"] != previous["s"]:
+                    points.append({**previous, "days": t - STEP})
                 points.append(row)
+                previous = row
     chart = None
     if points:
         chart = line_chart(
