@@ -19,8 +19,8 @@ deterministic. Suppressed groups never appear: the profile holds no figures for 
 Operational indicators (``operational=``, computed by ``peerway.indicators``) raise a
 team's factor: its severity becomes max(OPERATIONAL_FLOOR, severity + OPERATIONAL_BOOST),
 capped at 1, whether or not the survey found it a barrier (a drifting team raises role
-drift and role clarity; a lone peer raises peer isolation). A team flagged only by an
-indicator gets a list of its own, built from the indicator alone.
+drift and role clarity; a lone peer raises peer isolation). Only teams whose survey
+results are shown get a list, as before.
 """
 
 from __future__ import annotations
@@ -237,8 +237,9 @@ def recommend(
     ``in_plan``: strategies in the plan at any scope (lowers them in the organization's
     list). ``team_in_plan``: per team, the strategies in the plan that apply to it (for the
     organization, its site or the team itself); without it, ``in_plan`` applies to every
-    team too. ``operational``: per team id, factor → ``OperationalSignal`` (the
-    organization's list does not use them).
+    team too. ``operational``: per team id, factor → ``OperationalSignal``, used in the
+    lists of teams whose survey results are shown (the organization's list does not use
+    them).
     """
     kb = kb or load_knowledge_base()
     in_plan = in_plan or set()
@@ -284,25 +285,4 @@ def recommend(
         )
         for g in shown_teams
     ]
-    shown_ids = {g.place_id for g in shown_teams}
-    for team_id, team_signals in sorted((operational or {}).items(), key=lambda x: str(x[0])):
-        if team_id in shown_ids or not team_signals:
-            continue
-        per_team.append(
-            GroupRecommendations(
-                "team",
-                team_id,
-                tuple(
-                    rank(
-                        (),
-                        kb=kb,
-                        in_plan=in_plan
-                        if team_in_plan is None
-                        else team_in_plan.get(team_id, set()),
-                        limit=limit,
-                        operational=team_signals,
-                    )
-                ),
-            )
-        )
     return organization, per_team
