@@ -66,3 +66,51 @@ def test_operational_signals_flag_the_drifting_and_the_lone_peer_teams(world, se
     drift = found[world.team_a.pk]["role_drift"]
     assert drift.indicator == "drift_above_threshold"
     assert drift.detail["en"].startswith("40.0 % of logged minutes on out-of-scope tasks")
+
+
+def test_recommendations_page_raises_isolation_for_a_shown_lone_peer_team(world, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peerway.assessments.models import Response
+    from peerway.instruments.library import current_library
+    from tests.assessments.test_waves import make_wave
+
+    today = timezone.localdate()
+    wave = make_wave(
+        world,
+        instrument_codes=["pibc"],
+        teams=[world.team_b, world.team_c],
+        audiences=["staff"],
+        opens_on=today - timedelta(days=10),
+        closes_on=today - timedelta(days=1),
+    )
+    pibc = current_library()["pibc"]
+
+    def answers(bad_factor):
+        values = {i.id: (1 if i.factor == bad_factor else 4) for i in pibc.items}
+        return {i.id: (6 - values[i.id] if i.reverse else values[i.id]) for i in pibc.items}
+
+    rows = [(world.team_c, "role_clarity")] * 6 + [(world.team_b, None)] * 6
+    Response.objects.bulk_create(
+        Response(
+            wave=wave,
+            team=t,
+            audience="staff",
+            submitted_on=wave.opens_on,
+            answers={"pibc": answers(f)},
+            versions={"pibc": pibc.version},
+        )
+        for t, f in rows
+    )
+    page = login(world.manager).get(f"/o/{world.org.slug}/surveys/{wave.pk}/recommendations/")
+    assert page.status_code == 200
+    lists = {name: recs for name, recs, _team_id in page.context["team_rows"]}
+    # Team B's survey shows no barrier; its lone peer worker raises peer isolation.
+    assert lists["Team B"]
+    assert all(r["factors"] == ["peer_isolation_network"] for r in lists["Team B"])
+    assert lists["Team B"][0]["explanation"].startswith(
+        "Team B: a lone peer worker on the team → “Peer network and isolation” → "
+    )
+    assert all("peer_isolation_network" not in r["factors"] for r in lists["Team C"])
