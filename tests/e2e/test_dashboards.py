@@ -31,9 +31,7 @@ def test_manager_reads_the_organization_and_a_team_dashboard_in_english_and_fren
     nav = page.get_by_role("navigation", name="Main")
     submit(page, nav.get_by_role("link", name="Dashboards"))
     submit(page, page.get_by_role("link", name=f"Organization dashboard: {org.name}"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Organization dashboard: {org.name}"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Organization dashboard: {org.name}")
     flags = page.get_by_role("region", name="Flags")
     expect(flags).to_contain_text(f"{transition.name}: ")
     expect(flags).to_contain_text("above the role definition's threshold")
@@ -48,9 +46,7 @@ def test_manager_reads_the_organization_and_a_team_dashboard_in_english_and_fren
     with page.expect_navigation():
         page.get_by_role("button", name="Show").press("Enter")
     page.a11y.check()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Team dashboard: {transition.name}"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Team dashboard: {transition.name}")
     expect(page.get_by_role("region", name="Drift")).to_contain_text("Yes")
 
     # In French.
