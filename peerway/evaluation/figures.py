@@ -77,6 +77,37 @@ def referrals_chart(by_source: list[dict], *, lang: str):
     )
 
 
+# The data table beside the Kaplan–Meier chart gives the estimate at these days only, with
+# the number still at risk; a count below 5 is not shown (evaluators read this table, and
+# day-by-day event counts would single people out).
+LANDMARK_DAYS = (0, 7, 14, 30, 60, 90, 180, 365)
+SMALL = 5
+
+
+def landmarks(curve, label: str) -> list[dict]:
+    rows = []
+    last_time = max(curve.times) if curve.times else 0
+    for day in LANDMARK_DAYS:
+        if day > last_time:
+            break
+        s, low, high = 1.0, 1.0, 1.0
+        for i, t in enumerate(curve.times):
+            if t <= day:
+                s, low, high = curve.survival[i], curve.ci_low[i], curve.ci_high[i]
+        at_risk = next((curve.at_risk[i] for i, t in enumerate(curve.times) if t >= day), 0)
+        rows.append(
+            {
+                "group": label,
+                "days": day,
+                "at_risk": at_risk if at_risk >= SMALL else None,
+                "s": round(s, 4),
+                "low": round(low, 4),
+                "high": round(high, 4),
+            }
+        )
+    return rows
+
+
 def readmission_view(result: ReadmissionResult, *, lang: str) -> dict:
     """Group summaries, readmission proportions, the Kaplan–Meier chart and its table, and
     the log-rank test, with translated group names."""
@@ -92,14 +123,10 @@ def readmission_view(result: ReadmissionResult, *, lang: str) -> dict:
             row = {
                 "group": label,
                 "days": t,
-                "at_risk": curve.at_risk[i],
-                "events": curve.events[i],
-                "censored": curve.censored[i],
                 "s": round(curve.survival[i], 4),
                 "low": round(curve.ci_low[i], 4),
                 "high": round(curve.ci_high[i], 4),
             }
-            table.append(row)
             if t > 0:
                 # The estimate is a step function: hold the previous level until just before
                 # each time, then drop (the line chart joins points with straight lines).
@@ -107,6 +134,7 @@ def readmission_view(result: ReadmissionResult, *, lang: str) -> dict:
                     points.append({**previous, "days": t - STEP})
                 points.append(row)
                 previous = row
+        table.extend(landmarks(curve, label))
     chart = None
     if points:
         chart = line_chart(
