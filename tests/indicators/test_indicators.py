@@ -146,3 +146,19 @@ def test_period_last_months_starts_on_a_month_boundary():
     period = selectors.Period.last_months(3, dt.date(2026, 1, 15))
     assert period.start == dt.date(2025, 11, 1)
     assert period.months == [dt.date(2025, 11, 1), dt.date(2025, 12, 1), dt.date(2026, 1, 1)]
+
+
+def test_drift_alerts_from_the_command_and_the_task(world, service):
+    from io import StringIO
+
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    from peerway.indicators.tasks import raise_drift_alerts as task
+
+    out = StringIO()
+    call_command("raise_drift_alerts", "--organization", world.org.slug, stdout=out)
+    assert "1 drift alert(s) raised" in out.getvalue()
+    assert task.enqueue().return_value == 0  # already raised
+    with pytest.raises(CommandError, match="--organization"):
+        call_command("raise_drift_alerts", "--organization", "nowhere")
