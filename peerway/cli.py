@@ -21,6 +21,10 @@ COMMANDS = {
     "score": ("score", "Score answers: score CODE --answers JSON (JSON out)."),
     "match": ("match", "Solve a batch of referrals offline: match --input FILE.json."),
     "worker": ("db_worker", "Run background tasks from the database queue."),
+    "drift-alerts": (
+        "raise_drift_alerts",
+        "Alert supervisors to workers whose drift crossed the role definition's threshold.",
+    ),
     "training-reminders": (
         "training_reminders",
         "Queue reminders for training and certifications about to expire.",

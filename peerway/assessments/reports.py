@@ -26,8 +26,15 @@ def team_sites(wave: Wave) -> dict[int, int]:
 
 def _version_stamp(wave: Wave) -> str:
     # Responses are never edited, so their count (and the wave's settings) identify a state.
-    agg = Response.objects.filter(wave=wave).aggregate(n=Count("id"), last=Max("submitted_on"))
-    return f"{wave.pk}:{wave.k}:{agg['n']}:{agg['last']}:{len(wave.instruments)}"
+    # The wave's creation time and the newest response id keep two waves that reuse an id
+    # (e.g. after a rolled-back transaction) from sharing an entry.
+    agg = Response.objects.filter(wave=wave).aggregate(
+        n=Count("id"), last=Max("submitted_on"), newest=Max("id")
+    )
+    return (
+        f"{wave.pk}:{wave.created_at.isoformat()}:{wave.k}:{agg['n']}:{agg['last']}:"
+        f"{agg['newest']}:{len(wave.instruments)}"
+    )
 
 
 # Results are immutable objects that do not pickle; keep the last few in this process.
