@@ -3,7 +3,7 @@ database with bulk inserts in fixed-size batches, and build its contact rollups 
 
 Memory is bounded by ``batch_size`` contacts plus one day's rollups: contacts arrive in
 date order and are inserted ``batch_size`` at a time (with their attendees: ``COPY`` on
-PostgreSQL, multi-row ``INSERT`` elsewhere), and each day's rollup rows are written as
+PostgreSQL, ``executemany`` elsewhere), and each day's rollup rows are written as
 soon as the next day begins. Structure rows (people, referrals, relationships, consent) are
 inserted in batches too; only their primary keys (one integer per person) are kept.
 
@@ -50,7 +50,6 @@ from . import generator
 
 DEFAULT_SLUG = "synth"
 DEFAULT_BATCH_SIZE = 5000
-MAX_PARAMS = 30000  # per INSERT statement (PostgreSQL allows 65535, SQLite 32766)
 EMAIL_DOMAIN = "synth.example"  # a reserved domain: no mail can ever reach anyone
 REFERRAL_PATH = (
     ReferralState.NEW,
@@ -303,7 +302,7 @@ class _Writer:
     def contacts(self, progress=None) -> dict[str, int]:
         """Insert the contacts, their attendees and their rollups, one batch at a time.
 
-        ``COPY`` or multi-row INSERTs rather than ``bulk_create``: building a model
+        ``COPY`` or ``executemany`` rather than ``bulk_create``: building a model
         instance per row would triple the load time at a million contacts. Contact ids are assigned
         here (after the highest existing id, with the table locked on PostgreSQL) so the
         attendee rows can name them; the id sequence is moved past them at the end.
@@ -436,10 +435,12 @@ class _Writer:
 
 
 def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Insert one batch of rows into ``table``: ``COPY`` on PostgreSQL, multi-row
-    ``INSERT ... VALUES (...), (...)`` statements of up to ``MAX_PARAMS`` parameters
-    elsewhere (one statement per row is several times slower). Called once per batch and
-    table: the seam for the batch-size test."""
+    """Insert one batch of rows into ``table``: ``COPY`` on PostgreSQL (one ``INSERT``
+    per row would be several times slower over the wire), one prepared ``INSERT`` run
+    for every row with ``executemany`` elsewhere (SQLite runs in the process: no round
+    trips, and a single cached statement; multi-row statements of varying length would
+    each be compiled and cached). Called once per batch and table: the seam for the
+    batch-size test."""
     if not rows:
         return
     qn = connection.ops.quote_name
@@ -449,11 +450,7 @@ def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> No
             for values in rows:
                 copy.write_row(values)
         return
-    limit = min(MAX_PARAMS, connection.features.max_query_params or MAX_PARAMS)
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    for batch in batched(rows, max(1, limit // len(columns))):
-        cursor.execute(
-            f"INSERT INTO {qn(table)} ({names}) VALUES "  # noqa: S608
-            + ", ".join([row] * len(batch)),
-            [value for values in batch for value in values],
-        )
+    cursor.executemany(
+        f"INSERT INTO {qn(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
+        rows,
+    )
