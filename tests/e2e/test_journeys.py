@@ -89,7 +89,7 @@ def test_peer_worker_sees_only_their_team_and_no_admin_links(demo, live_server, 
     main = page.get_by_role("main")
     for label in ("People and access", "Security settings", "Audit trail", "Invite someone"):
         expect(page.get_by_role("link", name=label)).to_have_count(0)
-    expect(main.get_by_role("heading", name="My caseload")).to_be_visible()
+    expect(main.get_by_role("heading", name="My peer support")).to_be_visible()
     own_team = Team.objects.get(name="Inpatient Unit 3B")
     expect(main.get_by_role("link", name=own_team.name)).to_be_visible()
     expect(main.get_by_role("link", name="Mobile Crisis Team")).to_have_count(0)

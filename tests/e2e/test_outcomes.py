@@ -99,7 +99,8 @@ def test_person_answers_on_their_own_device_and_the_task_is_created(
 ):
     base = live_server.url
     worker = User.objects.get(email=PEER)
-    person = caseload(worker)[2]
+    # Someone whose preferred language is English: the page opens in that language.
+    person = [p for p in caseload(worker) if p.language == "en"][0]
     sign_in(page, base, PEER)
     visit(page, f"{base}/o/lakeshore/outcomes/people/{person.pk}/")
     submit(page, page.get_by_role("button", name=re.compile(r"One-time link · .*PHQ-9.*12 months")))
