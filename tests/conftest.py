@@ -121,6 +121,18 @@ def world(db) -> World:
     return w
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(request, monkeypatch):
+    """Commands run through ``peerway`` (Django's run_from_argv) close every database
+    connection when they finish: in a test that drops the test's transaction on
+    PostgreSQL. Browser tests keep the real behaviour (their server thread closes its own
+    connections)."""
+    if request.node.get_closest_marker("browser") is None:
+        from django.db import connections
+
+        monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 @pytest.fixture
 def login(client):
     """Sign a user in (a fresh object each time, so cached memberships never leak)."""

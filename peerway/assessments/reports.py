@@ -26,14 +26,12 @@ def team_sites(wave: Wave) -> dict[int, int]:
 
 def _version_stamp(wave: Wave) -> str:
     # Responses are never edited, so their count (and the wave's settings) identify a state.
-    # The wave's creation time and the newest response id keep two waves that reuse an id
-    # (e.g. after a rolled-back transaction) from sharing an entry.
-    agg = Response.objects.filter(wave=wave).aggregate(
-        n=Count("id"), last=Max("submitted_on"), newest=Max("id")
-    )
+    # The wave's creation time keeps two waves that reuse an id (e.g. after a rolled-back
+    # transaction) from sharing an entry.
+    agg = Response.objects.filter(wave=wave).aggregate(n=Count("id"), last=Max("submitted_on"))
     return (
         f"{wave.pk}:{wave.created_at.isoformat()}:{wave.k}:{agg['n']}:{agg['last']}:"
-        f"{agg['newest']}:{len(wave.instruments)}"
+        f"{len(wave.instruments)}"
     )
 
 
