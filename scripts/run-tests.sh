@@ -27,10 +27,15 @@ then
   pg_url="postgres://postgres@127.0.0.1:5432/peerway_run_$$"
 fi
 
+# Tests run in parallel workers (pytest-xdist; each worker has its own test database).
+# PYTEST_WORKERS=0 runs them in one process.
+workers=(-n "${PYTEST_WORKERS:-2}")
+[ "${PYTEST_WORKERS:-2}" = "0" ] && workers=()
+
 status=0
-DATABASE_URL="sqlite:///:memory:" run "SQLite" $BIN/pytest -q "$@" || status=1
+DATABASE_URL="sqlite:///:memory:" run "SQLite" $BIN/pytest -q "${workers[@]}" "$@" || status=1
 if [ -n "$pg_url" ]; then
-  DATABASE_URL="$pg_url" run "PostgreSQL" $BIN/pytest -q "$@" || status=1
+  DATABASE_URL="$pg_url" run "PostgreSQL" $BIN/pytest -q "${workers[@]}" "$@" || status=1
 else
   echo "== PostgreSQL not reachable: skipped (set DATABASE_URL to run it) =="
 fi
