@@ -42,11 +42,13 @@ HORIZONS = (30, 90)
 # (recovery, hope, wellbeing, recovery capital) is scored so that higher is better.
 LOWER_IS_BETTER = frozenset({"phq9", "gad7", "k10"})
 
-# Published reliability (Cronbach's alpha or test-retest) used for the reliable change
-# index. None of the instrument definitions or NOTICE files records one yet, so the index is
-# not computed rather than computed from an invented value. An organization that adds a
-# sourced value here (with its reference in docs/evaluation-and-reports.md) gets the index.
-PUBLISHED_RELIABILITY: dict[str, float] = {}
+# Published reliability (Cronbach's alpha) used for the reliable change index, each with
+# its source in docs/evaluation-and-reports.md. Questionnaires without a value here get no
+# index rather than one computed from an invented value.
+PUBLISHED_RELIABILITY: dict[str, float] = {
+    "phq9": 0.89,  # Kroenke, Spitzer & Williams 2001 (primary care sample)
+    "gad7": 0.92,  # Spitzer, Kroenke, Williams & Löwe 2006
+}
 
 PEER_SUPPORTED = "peer_supported"
 COMPARISON = "comparison"

@@ -36,7 +36,10 @@ def test_paired_change_equals_the_stats_module_and_scipy(world, cohort):
         post = [float(b) for _a, b in pairs]
         result = changes[code].result
         assert changes[code].higher_is_better is higher
-        assert result == paired_change(pre, post, higher_is_better=higher, min_n=10)
+        reliability = analysis.PUBLISHED_RELIABILITY.get(code)
+        assert result == paired_change(
+            pre, post, higher_is_better=higher, min_n=10, reliability=reliability
+        )
         diff = np.array(post) - np.array(pre)
         assert result.n == 30
         assert result.mean_change == pytest.approx(diff.mean())
@@ -50,9 +53,11 @@ def test_paired_change_equals_the_stats_module_and_scipy(world, cohort):
 
 def test_reliable_change_only_with_a_recorded_reliability(world, cohort):
     changes = by_code(analysis.outcome_changes(org_scope(world), Q3))
-    # No published reliability is recorded for any instrument: no index, none invented.
-    assert analysis.PUBLISHED_RELIABILITY == {}
-    assert changes["phq9"].result.reliable_change is None
+    # QPR-15 has no published reliability recorded: no index, none invented.
+    assert "qpr15" not in analysis.PUBLISHED_RELIABILITY
+    assert changes["qpr15"].result.reliable_change is None
+    # PHQ-9 uses its published alpha.
+    assert changes["phq9"].result.reliable_change is not None
     given = by_code(analysis.outcome_changes(org_scope(world), Q3, reliabilities={"phq9": 0.85}))
     pairs = [cohort.scores[p.pk]["phq9"] for p in cohort.people]
     expected = paired_change(
