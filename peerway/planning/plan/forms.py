@@ -31,27 +31,10 @@ def member_choices(organization):
     return [("", _("No owner yet")), *[(str(u.pk), u.display_name or u.email) for u in users]]
 
 
-class ActionForm(BootstrapMixin, forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
-    phase = forms.ChoiceField(label=_("Phase"))
-    scope = forms.ChoiceField(label=_("Where it applies"))
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
-    due_on = forms.DateField(label=_("Due date"), required=False, widget=DATE)
+class ProgressForm(BootstrapMixin, forms.Form):
+    """What an action's owner may change; the full action form adds the rest."""
+
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
-    strategy = forms.ChoiceField(
-        label=_("Strategy from the evidence library"),
-        required=False,
-        help_text=_("Leave empty for an action of your own."),
-    )
-    factors = forms.MultipleChoiceField(
-        label=_("Factors this action targets"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("After a later survey wave, the change in these factors shows beside it."),
-    )
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
@@ -69,6 +52,46 @@ class ActionForm(BootstrapMixin, forms.Form):
         required=False,
         widget=DATE,
         help_text=_("Today if left empty when the action is marked done."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ActionForm(ProgressForm):
+    field_order = [
+        "title",
+        "phase",
+        "scope",
+        "owner",
+        "due_on",
+        "status",
+        "strategy",
+        "factors",
+        "description",
+        "notes",
+        "completion_evidence",
+        "completed_on",
+    ]
+    title = forms.CharField(label=_("Action"), max_length=200)
+    phase = forms.ChoiceField(label=_("Phase"))
+    scope = forms.ChoiceField(label=_("Where it applies"))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    due_on = forms.DateField(label=_("Due date"), required=False, widget=DATE)
+    strategy = forms.ChoiceField(
+        label=_("Strategy from the evidence library"),
+        required=False,
+        help_text=_("Leave empty for an action of your own."),
+    )
+    factors = forms.MultipleChoiceField(
+        label=_("Factors this action targets"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("After a later survey wave, the change in these factors shows beside it."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, plan, user, language="en", **kwargs):
@@ -129,32 +152,6 @@ class ActionForm(BootstrapMixin, forms.Form):
             "completion_evidence": data.get("completion_evidence", ""),
             "completed_on": data.get("completed_on"),
         }
-
-
-class ProgressForm(BootstrapMixin, forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
-    notes = forms.CharField(
-        label=_("Notes"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Do not write anything here about a person's health or care."),
-    )
-    completion_evidence = forms.CharField(
-        label=_("Evidence of completion"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required to mark the action done, e.g. “Policy approved by the board”."),
-    )
-    completed_on = forms.DateField(
-        label=_("Completed on"),
-        required=False,
-        widget=DATE,
-        help_text=_("Today if left empty when the action is marked done."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._style()
 
 
 class MilestoneForm(BootstrapMixin, forms.Form):
