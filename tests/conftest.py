@@ -122,6 +122,17 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """Every test starts in the default language: a request or a test that switches to
+    French must not leak into the next test run by the same worker."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _keep_the_test_connection(request, monkeypatch):
     """Commands run through ``peerway`` (Django's run_from_argv) close every database
     connection when they finish: in a test that drops the test's transaction on
