@@ -4,7 +4,8 @@ Definition (docs/contacts.md, "Drift"): for a worker on a team (or a whole team)
 calendar month, out-of-scope minutes ÷ all minutes attributed to activities, where
 "out of scope" and the threshold come from the role definition version approved for the
 team *now* (else the taxonomy's default scope and the default threshold). A row is
-flagged when its share is above the threshold. Reads rollups only, never raw contacts.
+flagged when its share is above the threshold. Reads rollups only (monthly rows for whole
+months, daily rows for partial ones), never raw contacts.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
-
 from peerway.core.models import Organization, Team
 from peerway.planning import taxonomy
 from peerway.planning.models import DEFAULT_DRIFT_THRESHOLD_PERCENT
 from peerway.planning.roles.selectors import approved_version_for_team
 
-from .models import ALL_ACTIVITIES, ContactRollup
+from . import rollups
+from .models import ALL_ACTIVITIES
 
 
 @dataclass(frozen=True)
@@ -70,35 +69,27 @@ def drift(
     (``by="team"``), for days in [start, end]."""
     if by not in ("worker", "team"):
         raise ValueError(by)
-    rows = ContactRollup.objects.filter(organization=organization).exclude(activity=ALL_ACTIVITIES)
-    if start:
-        rows = rows.filter(day__gte=start)
-    if end:
-        rows = rows.filter(day__lte=end)
-    if teams is not None:
-        rows = rows.filter(team__in=teams)
     keys = ["team_id", "activity"] + (["worker_id"] if by == "worker" else [])
-    grouped = (
-        rows.annotate(month=TruncMonth("day"))
-        .values("month", *keys)
-        .annotate(total=Sum("minutes"))
-        .order_by()
+    filters = {} if teams is None else {"team__in": teams}
+    grouped = rollups.totals(
+        organization,
+        start=start,
+        end=end,
+        keys=keys,
+        exclude={"activity": ALL_ACTIVITIES},
+        **filters,
     )
     scopes: dict[int, Scope] = {}
     team_objects = {t.pk: t for t in Team.objects.filter(site__organization=organization)}
     sums: dict[tuple, list[int]] = {}
-    for row in grouped:
-        team_id = row["team_id"]
+    for (month, team_id, activity, *worker), row in grouped.items():
         if team_id not in scopes:
             scopes[team_id] = scope_for(team_objects[team_id])
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        key = (month, team_id, row.get("worker_id"))
+        key = (month, team_id, worker[0] if worker else None)
         total = sums.setdefault(key, [0, 0])
-        total[0] += row["total"]
-        if row["activity"] in scopes[team_id].out_of_scope:
-            total[1] += row["total"]
+        total[0] += row["minutes"]
+        if activity in scopes[team_id].out_of_scope:
+            total[1] += row["minutes"]
     result = [
         DriftRow(
             month=month,

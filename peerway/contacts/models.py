@@ -5,6 +5,11 @@ day, team, worker and activity code, how many contacts touched the activity and 
 minutes are attributed to it (docs/contacts.md, "Rollups"). The row with activity
 ``ALL_ACTIVITIES`` holds the day's totals for the worker on the team: every contact once,
 its whole duration, and its attendances (people present, summed over contacts).
+
+``ContactMonthlyRollup`` holds the same sums per calendar month: a year of a region is
+read from about a fifth as many rows. Both are written in the same transaction as the
+contact; dashboards read whole months from the monthly rows and only the partial months
+at the edges of a period from the daily rows (``peerway.contacts.rollups.totals``).
 """
 
 from __future__ import annotations
@@ -42,3 +47,35 @@ class ContactRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} t{self.team_id} w{self.worker_id} {self.activity}: {self.minutes} min"
+
+
+class ContactMonthlyRollup(models.Model):
+    """The daily rollup summed over a calendar month (``month`` is its first day)."""
+
+    month = models.DateField()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    worker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    activity = models.CharField(max_length=60)
+    contacts = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+    attendances = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "team", "worker", "activity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "team", "worker", "activity"], name="one_monthly_rollup_per_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "month"]),
+            models.Index(fields=["team", "month"]),
+            models.Index(fields=["worker", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} t{self.team_id} w{self.worker_id} {self.activity}: "
+            f"{self.minutes} min"
+        )

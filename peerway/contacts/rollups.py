@@ -1,22 +1,29 @@
-"""Keep ``ContactRollup`` rows in step with contacts, and rebuild them from scratch.
+"""Keep the daily and monthly rollups in step with contacts, rebuild them from scratch, and
+read them.
 
 ``apply`` is called by the contact services inside the transaction that writes the
 contact, so a rollup never disagrees with committed contacts. ``rebuild`` recomputes
-everything from raw contacts one day at a time (memory bounded by one day's rows).
+everything from raw contacts one day at a time (memory bounded by one day's daily rows and
+one month's monthly rows). ``totals`` is how dashboards read them: whole months from the
+monthly rows, partial months at the edges of a period from the daily rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import operator
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 
 from peerway.support.models import Contact
 
-from .models import ALL_ACTIVITIES, ContactRollup
+from .models import ALL_ACTIVITIES, ContactMonthlyRollup, ContactRollup
 from .split import split_minutes
 
 
@@ -53,44 +60,59 @@ class Snapshot:
             yield code, 1, minutes, 0
 
 
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
 def apply(snapshot: Snapshot, sign: int) -> None:
-    """Add (sign=1) or remove (sign=-1) one contact's share. Call inside the write's
-    transaction."""
-    key = {
-        "day": snapshot.day,
+    """Add (sign=1) or remove (sign=-1) one contact's share, in the daily and the monthly
+    rollups. Call inside the write's transaction."""
+    daily = {"day": snapshot.day, "team_id": snapshot.team_id, "worker_id": snapshot.worker_id}
+    monthly = {
+        "month": month_of(snapshot.day),
         "team_id": snapshot.team_id,
         "worker_id": snapshot.worker_id,
     }
-    for activity, contacts, minutes, attendances in snapshot.rows():
-        rows = ContactRollup.objects.filter(**key, activity=activity)
-        updated = rows.update(
-            contacts=F("contacts") + sign * contacts,
-            minutes=F("minutes") + sign * minutes,
-            attendances=F("attendances") + sign * attendances,
-        )
-        if updated:
-            if sign < 0:
-                rows.filter(contacts__lte=0).delete()
-            continue
+    for activity, *values in snapshot.rows():
+        for model, key in ((ContactRollup, daily), (ContactMonthlyRollup, monthly)):
+            _add(model, key, snapshot.organization_id, activity, sign, values)
+
+
+def _add(model, key, organization_id, activity, sign, values) -> None:
+    contacts, minutes, attendances = values
+    rows = model.objects.filter(**key, activity=activity)
+    updated = rows.update(
+        contacts=F("contacts") + sign * contacts,
+        minutes=F("minutes") + sign * minutes,
+        attendances=F("attendances") + sign * attendances,
+    )
+    if updated:
         if sign < 0:
-            continue  # nothing to remove (rollups rebuilt meanwhile): stay consistent
-        try:
-            with transaction.atomic():
-                ContactRollup.objects.create(
-                    **key,
-                    organization_id=snapshot.organization_id,
-                    activity=activity,
-                    contacts=contacts,
-                    minutes=minutes,
-                    attendances=attendances,
-                )
-        except IntegrityError:
-            # Another transaction created the row first: add to it.
-            rows.update(
-                contacts=F("contacts") + contacts,
-                minutes=F("minutes") + minutes,
-                attendances=F("attendances") + attendances,
+            rows.filter(contacts__lte=0).delete()
+        return
+    if sign < 0:
+        return  # nothing to remove (rollups rebuilt meanwhile): stay consistent
+    try:
+        with transaction.atomic():
+            model.objects.create(
+                **key,
+                organization_id=organization_id,
+                activity=activity,
+                contacts=contacts,
+                minutes=minutes,
+                attendances=attendances,
             )
+    except IntegrityError:
+        # Another transaction created the row first: add to it.
+        rows.update(
+            contacts=F("contacts") + contacts,
+            minutes=F("minutes") + minutes,
+            attendances=F("attendances") + attendances,
+        )
 
 
 def rows_for_contacts(snapshots) -> dict[tuple, list[int]]:
@@ -106,10 +128,30 @@ def rows_for_contacts(snapshots) -> dict[tuple, list[int]]:
     return totals
 
 
-def _objects(totals: dict[tuple, list[int]]) -> list[ContactRollup]:
+def by_month(totals: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
+    """Fold daily totals (as ``rows_for_contacts`` gives them) into monthly totals keyed
+    (month, org, team, worker, activity)."""
+    months: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (day, org, team, worker, activity), (c, m, a) in totals.items():
+        row = months[(month_of(day), org, team, worker, activity)]
+        row[0] += c
+        row[1] += m
+        row[2] += a
+    return months
+
+
+def add_into(target: dict[tuple, list[int]], totals: dict[tuple, list[int]]) -> None:
+    for key, (c, m, a) in totals.items():
+        row = target.setdefault(key, [0, 0, 0])
+        row[0] += c
+        row[1] += m
+        row[2] += a
+
+
+def _objects(model, date_field: str, totals: dict[tuple, list[int]]) -> list:
     return [
-        ContactRollup(
-            day=day,
+        model(
+            **{date_field: day},
             organization_id=org,
             team_id=team,
             worker_id=worker,
@@ -122,10 +164,24 @@ def _objects(totals: dict[tuple, list[int]]) -> list[ContactRollup]:
     ]
 
 
-def bulk_insert(totals: dict[tuple, list[int]]) -> int:
-    objects = _objects(totals)
+def bulk_insert_daily(totals: dict[tuple, list[int]]) -> int:
+    objects = _objects(ContactRollup, "day", totals)
     ContactRollup.objects.bulk_create(objects, batch_size=1000)
     return len(objects)
+
+
+def bulk_insert_monthly(months: dict[tuple, list[int]]) -> int:
+    objects = _objects(ContactMonthlyRollup, "month", months)
+    ContactMonthlyRollup.objects.bulk_create(objects, batch_size=1000)
+    return len(objects)
+
+
+def bulk_insert(totals: dict[tuple, list[int]]) -> int:
+    """Write daily totals and their monthly sums (for a complete set of contacts loaded at
+    once, as the demo does); returns the number of daily rows."""
+    written = bulk_insert_daily(totals)
+    bulk_insert_monthly(by_month(totals))
+    return written
 
 
 def _snapshots(contacts) -> Iterator[Snapshot]:
@@ -142,13 +198,16 @@ def _snapshots(contacts) -> Iterator[Snapshot]:
 
 
 def rebuild(organization=None) -> dict[str, int]:
-    """Recompute every rollup (of one organization, or all) from raw contacts, one day at
-    a time, in one transaction (readers see the old rows until it commits)."""
+    """Recompute every daily and monthly rollup (of one organization, or all) from raw
+    contacts, one day at a time, in one transaction (readers see the old rows until it
+    commits)."""
     contacts = Contact.objects.all()
-    rollups = ContactRollup.objects.all()
+    daily = ContactRollup.objects.all()
+    monthly = ContactMonthlyRollup.objects.all()
     if organization is not None:
         contacts = contacts.filter(organization=organization)
-        rollups = rollups.filter(organization=organization)
+        daily = daily.filter(organization=organization)
+        monthly = monthly.filter(organization=organization)
     contacts = (
         contacts.annotate(attendances=Count("people"))
         .order_by("date", "pk")
@@ -163,17 +222,129 @@ def rebuild(organization=None) -> dict[str, int]:
             "attendances",
         )
     )
-    counted = written = 0
+    counted = written = monthly_written = 0
     with transaction.atomic():
-        rollups.delete()
+        daily.delete()
+        monthly.delete()
         day, batch = None, []
+        month_totals: dict[tuple, list[int]] = {}
+
+        def close_day() -> None:
+            nonlocal written, monthly_written, month_totals
+            totals = rows_for_contacts(batch)
+            written += bulk_insert_daily(totals)
+            add_into(month_totals, by_month(totals))
+
         for snapshot in _snapshots(contacts):
             counted += 1
             if snapshot.day != day and batch:
-                written += bulk_insert(rows_for_contacts(batch))
+                close_day()
                 batch = []
+                if month_of(snapshot.day) != month_of(day):
+                    monthly_written += bulk_insert_monthly(month_totals)
+                    month_totals = {}
             day = snapshot.day
             batch.append(snapshot)
         if batch:
-            written += bulk_insert(rows_for_contacts(batch))
-    return {"contacts": counted, "rows": written}
+            close_day()
+        monthly_written += bulk_insert_monthly(month_totals)
+    return {"contacts": counted, "rows": written, "monthly_rows": monthly_written}
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def _whole_months(
+    organization, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last months that may be read from the monthly rows for days in
+    [start, end] (None: unbounded). A month cut by ``start`` or ``end`` still counts as
+    whole when the organization has no daily row in the part cut off (the usual case for
+    "the last 12 months", which end today: nothing is logged after today)."""
+    first = last = None
+    if start is not None:
+        first = month_of(start)
+        if (
+            start != first
+            and ContactRollup.objects.filter(
+                organization=organization, day__gte=first, day__lt=start
+            ).exists()
+        ):
+            first = _next_month(first)
+    if end is not None:
+        last = month_of(end)
+        month_end = _next_month(last) - dt.timedelta(days=1)
+        if (
+            end != month_end
+            and ContactRollup.objects.filter(
+                organization=organization, day__gt=end, day__lte=month_end
+            ).exists()
+        ):
+            last = month_of(last - dt.timedelta(days=1))
+    return first, last
+
+
+def totals(
+    organization,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    keys: Iterable[str] = (),
+    sums: Iterable[str] = ("minutes",),
+    monthly: bool = True,
+    exclude: dict | None = None,
+    **filters,
+) -> dict[tuple, dict[str, int]]:
+    """Sums of rollup columns (``sums``: contacts, minutes, attendances) over the days in
+    [start, end], grouped by ``(month, *keys)`` (``monthly=False``: by ``keys`` only).
+
+    ``filters`` and ``exclude`` are field lookups shared by both rollup tables (team,
+    worker, activity). Whole months are read from the monthly rows; only the partial months
+    at the edges of the period come from the daily rows: at most two queries for the
+    sums, plus at most two small existence checks (``_whole_months``).
+    """
+    keys, sums = list(keys), list(sums)
+    first, last = _whole_months(organization, start, end)
+    if first is not None and last is not None and first > last:
+        first = last = None
+        use_monthly = False
+    else:
+        use_monthly = True
+    aggregates = {name: Sum(name) for name in sums}
+    out: dict[tuple, dict[str, int]] = {}
+
+    def collect(rows, month_field):
+        group = ([month_field] if monthly else []) + keys
+        for row in rows.values(*group).annotate(**aggregates).order_by():
+            month = row.get(month_field) if monthly else None
+            if isinstance(month, dt.datetime):
+                month = month.date()
+            key = ((month,) if monthly else ()) + tuple(row[k] for k in keys)
+            target = out.setdefault(key, dict.fromkeys(sums, 0))
+            for name in sums:
+                target[name] += row[name] or 0
+
+    def scoped(qs):
+        qs = qs.filter(organization=organization, **filters)
+        return qs.exclude(**exclude) if exclude else qs
+
+    if use_monthly:
+        months = scoped(ContactMonthlyRollup.objects.all())
+        if first is not None:
+            months = months.filter(month__gte=first)
+        if last is not None:
+            months = months.filter(month__lte=last)
+        collect(months, "month")
+        # Days outside the whole months: before the first, after the last.
+        edges = []
+        if first is not None and start < first:
+            edges.append(Q(day__gte=start, day__lt=first))
+        if last is not None and _next_month(last) <= end:
+            edges.append(Q(day__gte=_next_month(last), day__lte=end))
+        if edges:
+            days = scoped(ContactRollup.objects.filter(functools.reduce(operator.or_, edges)))
+            collect(days.annotate(rollup_month=TruncMonth("day")), "rollup_month")
+    else:
+        days = scoped(ContactRollup.objects.filter(day__gte=start, day__lte=end))
+        collect(days.annotate(rollup_month=TruncMonth("day")), "rollup_month")
+    return out

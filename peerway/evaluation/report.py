@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from peerway.contacts.models import ALL_ACTIVITIES, ContactRollup
+from peerway.contacts import rollups as contact_rollups
+from peerway.contacts.models import ALL_ACTIVITIES
 from peerway.core.models import Team
 from peerway.indicators import selectors as indicators
 from peerway.support.models import ReferralSource
@@ -161,17 +161,17 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
     wait = indicators.time_to_first_contact(org, teams, window)
     enough = wait.n >= analysis.MIN_N
     rollups = {
-        r["team_id"]: r
-        for r in ContactRollup.objects.filter(
-            organization=org,
-            team__in=teams,
+        team_id: row
+        for (team_id,), row in contact_rollups.totals(
+            org,
+            start=period.start,
+            end=period.end,
+            keys=["team_id"],
+            sums=["contacts", "minutes"],
+            monthly=False,
+            team__in=[t.pk for t in teams],
             activity=ALL_ACTIVITIES,
-            day__gte=period.start,
-            day__lte=period.end,
-        )
-        .values("team_id")
-        .annotate(contacts=Sum("contacts"), minutes=Sum("minutes"))
-        .order_by()
+        ).items()
     }
     per_person = indicators.contacts_per_person(org, teams, window)
     by_team = []

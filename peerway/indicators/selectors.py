@@ -1,9 +1,10 @@
 """Indicator computations for the dashboards (docs/indicators.md).
 
 Every function here reads aggregates and service records with a fixed number of queries,
-whatever the number of teams or months: contacts are read only through the daily
-``ContactRollup`` rows, never from the raw contact table. These are the functions the
-benchmark calls:
+whatever the number of teams or months: contacts are read only through the rollups
+(``peerway.contacts.rollups.totals``: monthly rows for whole months, daily rows for the
+partial months at the edges of a period), never from the raw contact table. These are the
+functions the benchmark calls:
 
 - ``place_dashboard(organization, teams=, period=, k=None)``: everything on an
   organization, site or team dashboard (``k`` set: aggregate-only with small cells
@@ -25,12 +26,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from peerway.contacts import rollups
 from peerway.contacts.drift import DriftRow, Scope
-from peerway.contacts.models import ALL_ACTIVITIES, ContactRollup
+from peerway.contacts.models import ALL_ACTIVITIES
 from peerway.core.models import Membership, Organization, Team, User
 from peerway.core.roles import Role
 from peerway.planning import taxonomy
@@ -136,41 +138,48 @@ def scopes_for(organization: Organization, teams) -> dict[int, Scope]:
     return scopes
 
 
-def _rollups(organization: Organization, teams, period: Period):
-    return ContactRollup.objects.filter(
-        organization=organization,
+def _totals(organization: Organization, teams, period: Period, **options):
+    return rollups.totals(
+        organization,
+        start=period.start,
+        end=period.end,
         team__in=[t.pk for t in teams],
-        day__gte=period.start,
-        day__lte=period.end,
+        **options,
     )
 
 
 def drift(
-    organization: Organization, teams, period: Period, *, by: str = "team", worker=None
+    organization: Organization,
+    teams,
+    period: Period,
+    *,
+    by: str = "team",
+    worker=None,
+    workers=None,
 ) -> list[DriftRow]:
     """Drift per month and team (``by="team"``) or per month, team and worker, as
-    ``peerway.contacts.drift.drift`` defines it, in two queries."""
+    ``peerway.contacts.drift.drift`` defines it (``worker``: one worker's rows;
+    ``workers``: only these workers' minutes)."""
     if by not in ("worker", "team"):
         raise ValueError(by)
     teams = list(teams)
     scopes = scopes_for(organization, teams)
-    rows = _rollups(organization, teams, period).exclude(activity=ALL_ACTIVITIES)
+    filters = {}
     if worker is not None:
-        rows = rows.filter(worker=worker)
+        filters["worker"] = worker
+    if workers is not None:
+        filters["worker__in"] = list(workers)
     keys = ["team_id", "activity"] + (["worker_id"] if by == "worker" else [])
-    grouped = (
-        rows.annotate(month=TruncMonth("day"))
-        .values("month", *keys)
-        .annotate(total=Sum("minutes"))
-        .order_by()
+    grouped = _totals(
+        organization, teams, period, keys=keys, exclude={"activity": ALL_ACTIVITIES}, **filters
     )
     sums: dict[tuple, list[int]] = {}
-    for row in grouped:
-        key = (_as_date(row["month"]), row["team_id"], row.get("worker_id"))
+    for (month, team_id, activity, *worker_id), row in grouped.items():
+        key = (month, team_id, worker_id[0] if worker_id else None)
         total = sums.setdefault(key, [0, 0])
-        total[0] += row["total"]
-        if row["activity"] in scopes[row["team_id"]].out_of_scope:
-            total[1] += row["total"]
+        total[0] += row["minutes"]
+        if activity in scopes[team_id].out_of_scope:
+            total[1] += row["minutes"]
     result = [
         DriftRow(
             month=month,
@@ -187,18 +196,50 @@ def drift(
     return result
 
 
+def team_rows(worker_rows: list[DriftRow]) -> list[DriftRow]:
+    """Drift per month and team summed from per-worker rows (the same figures as
+    ``drift(by="team")``: a team's minutes are its workers' minutes), without reading the
+    rollups again."""
+    sums: dict[tuple[dt.date, int], list] = {}
+    for r in worker_rows:
+        total = sums.setdefault((r.month, r.team_id), [0, 0, r])
+        total[0] += r.minutes
+        total[1] += r.out_of_scope_minutes
+    result = [
+        DriftRow(
+            month=month,
+            team_id=team_id,
+            worker_id=None,
+            minutes=minutes,
+            out_of_scope_minutes=out,
+            threshold_percent=first.threshold_percent,
+            approved=first.approved,
+        )
+        for (month, team_id), (minutes, out, first) in sums.items()
+    ]
+    result.sort(key=lambda r: (r.month, r.team_id))
+    return result
+
+
 def out_of_scope_tasks(
     organization: Organization, team: Team, period: Period, *, worker=None
 ) -> list[tuple[str, int]]:
     """The out-of-scope task codes logged on a team in the period, with their minutes,
     largest first (what drove the drift)."""
     scope = scopes_for(organization, [team])[team.pk]
-    rows = _rollups(organization, [team], period).filter(activity__in=scope.out_of_scope)
-    if worker is not None:
-        rows = rows.filter(worker=worker)
-    totals = rows.values("activity").annotate(total=Sum("minutes")).order_by()
+    filters = {"worker": worker} if worker is not None else {}
+    totals = _totals(
+        organization,
+        [team],
+        period,
+        keys=["activity"],
+        monthly=False,
+        activity__in=sorted(scope.out_of_scope),
+        **filters,
+    )
     return sorted(
-        ((r["activity"], r["total"]) for r in totals if r["total"]), key=lambda x: (-x[1], x[0])
+        ((activity, row["minutes"]) for (activity,), row in totals.items() if row["minutes"]),
+        key=lambda x: (-x[1], x[0]),
     )
 
 
@@ -317,15 +358,17 @@ def contacts_per_person(
     organization: Organization, teams, period: Period, *, relationships=None
 ) -> dict[tuple[dt.date, int], Rate]:
     """{(month, team_id): attendances ÷ people with a relationship open in the month}."""
-    attendances = (
-        _rollups(organization, teams, period)
-        .filter(activity=ALL_ACTIVITIES)
-        .annotate(month=TruncMonth("day"))
-        .values("month", "team_id")
-        .annotate(n=Sum("attendances"))
-        .order_by()
-    )
-    counts = {(_as_date(r["month"]), r["team_id"]): r["n"] for r in attendances}
+    counts = {
+        key: row["attendances"]
+        for key, row in _totals(
+            organization,
+            teams,
+            period,
+            keys=["team_id"],
+            sums=["attendances"],
+            activity=ALL_ACTIVITIES,
+        ).items()
+    }
     if relationships is None:
         relationships = _open_relationships(organization, teams, period)
     people: dict[tuple[dt.date, int], set[int]] = defaultdict(set)
@@ -725,8 +768,8 @@ def place_dashboard(
     )
     info = workers(organization, teams, period, include_leavers=whole)
     team_structure = structure(teams, info)
-    drift_by_team = drift(organization, teams, period, by="team")
     drift_by_worker = drift(organization, teams, period, by="worker")
+    drift_by_team = team_rows(drift_by_worker)
     drift_workers: dict[tuple[dt.date, int], int] = defaultdict(int)
     for row in drift_by_worker:
         drift_workers[(row.month, row.team_id)] += 1
@@ -775,13 +818,15 @@ def worker_dashboard(organization: Organization, worker, *, period: Period) -> W
         for code, minutes in out_of_scope_tasks(organization, team, period, worker=worker.user):
             tasks[code] += minutes
     activity = {
-        _as_date(r["month"]): (r["c"], r["m"])
-        for r in _rollups(organization, teams, period)
-        .filter(activity=ALL_ACTIVITIES, worker=worker.user)
-        .annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(c=Sum("contacts"), m=Sum("minutes"))
-        .order_by()
+        month: (row["contacts"], row["minutes"])
+        for (month,), row in _totals(
+            organization,
+            teams,
+            period,
+            sums=["contacts", "minutes"],
+            activity=ALL_ACTIVITIES,
+            worker=worker.user,
+        ).items()
     }
     info = workers(organization, teams, period).get(worker.user.pk)
     return WorkerDashboard(
@@ -823,8 +868,8 @@ def supervision_dashboard(
         for w in info.values()
         if supervisor.pk in w.supervisor_ids or (not w.supervisor_ids and w.team_ids & covered_ids)
     ]
-    rows = drift(organization, all_teams, period, by="worker")
     mine_ids = {w.user.pk for w in mine}
+    rows = drift(organization, all_teams, period, by="worker", workers=mine_ids)
     latest: dict[int, DriftRow] = {}
     for r in rows:
         if r.worker_id in mine_ids:

@@ -1,10 +1,11 @@
 """Write a synthetic organization (``generator.plan`` + ``generator.contacts``) to the
 database with bulk inserts in fixed-size batches, and build its contact rollups on the way.
 
-Memory is bounded by ``batch_size`` contacts plus one day's rollups: contacts arrive in
-date order and are inserted ``batch_size`` at a time (with their attendees: ``COPY`` on
-PostgreSQL, ``executemany`` elsewhere), and each day's rollup rows are written as
-soon as the next day begins. Structure rows (people, referrals, relationships, consent) are
+Memory is bounded by ``batch_size`` contacts plus one day's daily rollups and one month's
+monthly rollups: contacts arrive in date order and are inserted ``batch_size`` at a time
+(with their attendees: ``COPY`` on PostgreSQL, ``executemany`` elsewhere), each day's
+rollup rows are written as soon as the next day begins and each month's monthly rows as
+soon as the next month begins. Structure rows (people, referrals, relationships, consent) are
 inserted in batches too; only their primary keys (one integer per person) are kept.
 
 Synthetic contacts carry **no note** (notes are encrypted one by one, which would dominate
@@ -28,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from peerway.contacts import rollups
-from peerway.contacts.models import ContactRollup
+from peerway.contacts.models import ContactMonthlyRollup, ContactRollup
 from peerway.core import audit
 from peerway.core.models import Membership, Organization, Site, Team, User
 from peerway.core.roles import Role
@@ -310,7 +311,7 @@ class _Writer:
         org_id = self.org.pk
         qn = connection.ops.quote_name
         postgres = connection.vendor == "postgresql"
-        contact_meta, rollup_meta = Contact._meta, ContactRollup._meta
+        contact_meta = Contact._meta
         through = Contact.people.through._meta
         columns = [
             "id",
@@ -336,39 +337,49 @@ class _Writer:
             through.db_table,
             [through.get_field("contact").column, through.get_field("person").column],
         )
-        rollup_table = (
-            rollup_meta.db_table,
-            [
-                rollup_meta.get_field(c).column
-                for c in (
-                    "day",
-                    "organization",
-                    "team",
-                    "worker",
-                    "activity",
-                    "contacts",
-                    "minutes",
-                    "attendances",
-                )
-            ],
-        )
+
+        def table_of(model, date_field):
+            meta = model._meta
+            fields = (date_field, "organization", "team", "worker", "activity")
+            fields += ("contacts", "minutes", "attendances")
+            return meta.db_table, [meta.get_field(c).column for c in fields]
+
+        rollup_table = table_of(ContactRollup, "day")
+        monthly_table = table_of(ContactMonthlyRollup, "month")
         adapt_date = functools.cache(connection.ops.adapt_datefield_value)
         adapt_time = functools.cache(
             lambda day: connection.ops.adapt_datetimefield_value(_at(day, 16))
         )
         dumps = functools.cache(lambda codes: _json.dumps(list(codes)))
-        counts = {"contacts": 0, "attendances": 0, "rollup_rows": 0, "contact_batches": 0}
+        counts = {
+            "contacts": 0,
+            "attendances": 0,
+            "rollup_rows": 0,
+            "monthly_rollup_rows": 0,
+            "contact_batches": 0,
+        }
+        month_totals: dict[tuple, list[int]] = {}
 
         def close_day(snapshots) -> None:
+            totals = rollups.rows_for_contacts(snapshots)
             rows = [
                 (adapt_date(day), org, team, worker, activity, c, m, a)
-                for (day, org, team, worker, activity), (c, m, a) in (
-                    rollups.rows_for_contacts(snapshots).items()
-                )
+                for (day, org, team, worker, activity), (c, m, a) in totals.items()
             ]
             with connection.cursor() as cursor:
                 insert_rows(cursor, *rollup_table, rows)
             counts["rollup_rows"] += len(rows)
+            rollups.add_into(month_totals, rollups.by_month(totals))
+
+        def close_month() -> None:
+            rows = [
+                (adapt_date(month), org, team, worker, activity, c, m, a)
+                for (month, org, team, worker, activity), (c, m, a) in month_totals.items()
+            ]
+            with connection.cursor() as cursor:
+                insert_rows(cursor, *monthly_table, rows)
+            counts["monthly_rollup_rows"] += len(rows)
+            month_totals.clear()
 
         with connection.cursor() as cursor:
             if postgres:
@@ -406,6 +417,8 @@ class _Writer:
                 if r.day != day and day_snapshots:
                     close_day(day_snapshots)
                     day_snapshots = []
+                    if r.day.month != day.month or r.day.year != day.year:
+                        close_month()
                 day = r.day
                 day_snapshots.append(
                     rollups.Snapshot(
@@ -428,6 +441,7 @@ class _Writer:
                 progress(counts["contacts"])
         if day_snapshots:
             close_day(day_snapshots)
+        close_month()
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Contact]):
                 cursor.execute(sql)

@@ -5,25 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
 from peerway import cli
 from peerway.contacts import drift, rollups, services
-from peerway.contacts.models import ContactRollup
+from peerway.contacts.models import ALL_ACTIVITIES, ContactMonthlyRollup, ContactRollup
 from peerway.contacts.split import split_minutes
 from peerway.planning import taxonomy
 
 from .conftest import log
+from .rollup_rows import daily_rows, monthly_rows, months_of
 
 
 def snapshot():
-    return sorted(
-        ContactRollup.objects.values_list(
-            "day", "team_id", "worker_id", "activity", "contacts", "minutes", "attendances"
-        )
-    )
+    return daily_rows(), monthly_rows()
 
 
 @given(
@@ -58,9 +56,11 @@ def test_incremental_rollups_equal_a_rebuild_after_creates_edits_and_deletes(wor
     services.update_contact(actor=world.peer_a, contact=second, people=[service.ana])
     services.delete_contact(actor=world.peer_b, contact=third)
     incremental = snapshot()
-    assert incremental
+    assert incremental[0]
+    assert incremental[1] == months_of(incremental[0])
     result = rollups.rebuild()
     assert result["contacts"] == 3
+    assert result["monthly_rows"] == len(incremental[1])
     assert snapshot() == incremental
 
 
@@ -68,11 +68,13 @@ def test_rebuild_command_and_peerway_cli(world, service):
     log(world, [service.ana])
     before = snapshot()
     ContactRollup.objects.all().delete()
+    ContactMonthlyRollup.objects.all().delete()
     out = io.StringIO()
     call_command("rebuild_contact_rollups", "--organization", "northwind", stdout=out)
     assert "1 contacts" in out.getvalue()
     assert snapshot() == before
     ContactRollup.objects.all().delete()
+    ContactMonthlyRollup.objects.all().delete()
     assert cli.main(["rebuild-contact-rollups"]) == 0
     assert snapshot() == before
 
@@ -127,4 +129,120 @@ def test_drift_reads_rollups_not_contacts(world, service):
     with CaptureQueriesContext(connection) as queries:
         drift.drift(world.org)
     assert not [q for q in queries.captured_queries if "support_contact" in q["sql"]]
-    assert any("contacts_contactrollup" in q["sql"] for q in queries.captured_queries)
+    assert any("contacts_contactmonthlyrollup" in q["sql"] for q in queries.captured_queries)
+
+
+# --- Reading: whole months from the monthly rows, partial months from the daily rows ------
+
+START = dt.date(2026, 5, 1)
+
+
+def seed_rollups(world):
+    """Rollups (no contacts needed) for two workers on two teams, on days spread over four
+    months, with distinct minutes so that any wrongly included day changes a sum."""
+    day, n = START, 0
+    while day < dt.date(2026, 9, 1):
+        for team, worker in ((world.team_a, world.peer_a), (world.team_b, world.peer_b)):
+            n += 1
+            rollups.apply(
+                rollups.Snapshot(
+                    day=day,
+                    organization_id=world.org.pk,
+                    team_id=team.pk,
+                    worker_id=worker.pk,
+                    duration=n,
+                    activities=("advocacy", "clerical_cover") if n % 3 else ("advocacy",),
+                    attendances=1 + n % 2,
+                ),
+                +1,
+            )
+        day += dt.timedelta(days=4 if day.day < 25 else 1)
+
+
+def daily_sums(world, start, end, *, keys=("team_id",), monthly=True, **filters):
+    """The reference: the same sums from the daily rows alone."""
+    out = {}
+    rows = ContactRollup.objects.filter(organization=world.org, **filters)
+    if start:
+        rows = rows.filter(day__gte=start)
+    if end:
+        rows = rows.filter(day__lte=end)
+    for row in rows:
+        key = ((row.day.replace(day=1),) if monthly else ()) + tuple(getattr(row, k) for k in keys)
+        total = out.setdefault(key, {"contacts": 0, "minutes": 0, "attendances": 0})
+        total["contacts"] += row.contacts
+        total["minutes"] += row.minutes
+        total["attendances"] += row.attendances
+    return out
+
+
+PERIODS = [
+    (None, None),
+    (START, dt.date(2026, 8, 31)),  # whole months only
+    (dt.date(2026, 5, 14), dt.date(2026, 8, 12)),  # cut at both ends
+    (dt.date(2026, 6, 1), dt.date(2026, 6, 20)),  # inside one month
+    (dt.date(2026, 6, 2), dt.date(2026, 7, 1)),  # two partial months, no whole one
+    (dt.date(2026, 6, 30), dt.date(2026, 7, 31)),  # one day, then a whole month
+    (None, dt.date(2026, 7, 10)),
+    (dt.date(2026, 6, 29), None),
+    (dt.date(2026, 4, 10), dt.date(2026, 9, 20)),  # beyond the data: months cut by nothing
+]
+
+
+@pytest.mark.parametrize("start,end", PERIODS)
+def test_totals_equal_sums_of_the_daily_rows_for_any_period(world, start, end):
+    seed_rollups(world)
+    sums = ("contacts", "minutes", "attendances")
+    got = rollups.totals(world.org, start=start, end=end, keys=["team_id"], sums=sums)
+    assert got == daily_sums(world, start, end)
+    assert got  # every period above holds rollups
+    by_activity = rollups.totals(
+        world.org,
+        start=start,
+        end=end,
+        keys=["activity"],
+        sums=sums,
+        monthly=False,
+        worker=world.peer_a,
+        exclude={"activity": ALL_ACTIVITIES},
+    )
+    reference = {
+        k: v
+        for k, v in daily_sums(
+            world, start, end, keys=("activity",), monthly=False, worker=world.peer_a
+        ).items()
+        if k != (ALL_ACTIVITIES,)
+    }
+    assert by_activity == reference
+
+
+def test_a_period_of_whole_months_reads_no_daily_sums(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seed_rollups(world)
+    with CaptureQueriesContext(connection) as queries:
+        rollups.totals(world.org, start=START, end=dt.date(2026, 8, 31), keys=["team_id"])
+    daily = [q["sql"] for q in queries.captured_queries if "contacts_contactrollup" in q["sql"]]
+    assert daily == []
+    # Cut on the last day logged so far: the month still counts as whole (nothing after).
+    last = ContactRollup.objects.latest("day").day
+    with CaptureQueriesContext(connection) as queries:
+        got = rollups.totals(world.org, start=START, end=last, keys=["team_id"])
+    sums = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"].upper()]
+    assert len(sums) == 1 and "contacts_contactmonthlyrollup" in sums[0]
+    assert got == {k: {"minutes": v["minutes"]} for k, v in daily_sums(world, START, last).items()}
+
+
+def test_the_migration_fills_monthly_rows_from_existing_daily_rows(world):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    seed_rollups(world)
+    expected = monthly_rows()
+    ContactMonthlyRollup.objects.all().delete()
+    migration = importlib.import_module("peerway.contacts.migrations.0002_monthly_rollups")
+    migration.fill_from_daily(apps, connection.schema_editor())
+    assert monthly_rows() == expected == months_of(daily_rows())

@@ -43,6 +43,24 @@ def test_drift_matches_the_contacts_drift_selector(world, service):
         assert mine == theirs
 
 
+def test_team_rows_summed_from_worker_rows_equal_drift_by_team(world, service):
+    period = _period(service)
+    by_worker = selectors.drift(world.org, _teams(world), period, by="worker")
+    by_team = selectors.drift(world.org, _teams(world), period, by="team")
+    assert by_team and selectors.team_rows(by_worker) == by_team
+    dashboard = selectors.place_dashboard(world.org, teams=_teams(world), period=period)
+    assert dashboard.drift_by_team == by_team
+
+
+def test_drift_for_some_workers_counts_only_their_minutes(world, service):
+    period = _period(service)
+    only_b = selectors.drift(
+        world.org, _teams(world), period, by="worker", workers=[world.peer_b.pk]
+    )
+    assert {r.worker_id for r in only_b} == {world.peer_b.pk}
+    assert selectors.drift(world.org, _teams(world), period, by="worker", workers=[]) == []
+
+
 def test_out_of_scope_tasks_list_what_drove_the_drift(world, service):
     tasks = selectors.out_of_scope_tasks(world.org, world.team_a, _period(service))
     assert tasks == [("staff_cover", 40)]

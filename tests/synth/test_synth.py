@@ -19,6 +19,7 @@ from peerway.planning import taxonomy
 from peerway.support.models import Contact, PeerRelationship, Person, Referral
 from peerway.synth import generator, load
 from peerway.workforce.models import WorkerProfile
+from tests.contacts.rollup_rows import daily_rows, monthly_rows, months_of
 
 END = dt.date(2026, 10, 31)
 SMALL = {"people": 50, "contacts": 2000, "seed": 7, "end": END, "days": 180}
@@ -26,14 +27,6 @@ SMALL = {"people": 50, "contacts": 2000, "seed": 7, "end": END, "days": 180}
 
 def shape(**overrides) -> generator.Shape:
     return generator.Shape(**{**SMALL, **overrides})
-
-
-def rollup_rows(org):
-    return sorted(
-        ContactRollup.objects.filter(organization=org).values_list(
-            "day", "team_id", "worker_id", "activity", "contacts", "minutes", "attendances"
-        )
-    )
 
 
 def fingerprint(org):
@@ -105,12 +98,15 @@ def test_each_attendee_had_an_open_relationship_with_the_worker_that_day():
 def test_synth_rollups_equal_a_rebuild_from_raw_contacts():
     counts = load.load(shape=shape(), slug="synth")
     org = Organization.objects.get(slug="synth")
-    written = rollup_rows(org)
+    written, monthly = daily_rows(org), monthly_rows(org)
     assert len(written) == counts["rollup_rows"]
+    assert len(monthly) == counts["monthly_rollup_rows"]
+    assert monthly == months_of(written)
     totals = ContactRollup.objects.filter(organization=org, activity=ALL_ACTIVITIES)
     assert sum(totals.values_list("contacts", flat=True)) == 2000
     rollups.rebuild(org)
-    assert rollup_rows(org) == written
+    assert daily_rows(org) == written
+    assert monthly_rows(org) == monthly
 
 
 @pytest.mark.django_db

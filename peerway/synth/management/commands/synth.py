@@ -75,6 +75,6 @@ class Command(BaseCommand):
             f"Synthetic organization {o['slug']!r}: {counts['sites']} sites, "
             f"{counts['teams']} teams, {counts['workers']} peer workers, "
             f"{counts['people']} people, {counts['contacts']} contacts "
-            f"({counts['attendances']} attendances), {counts['rollup_rows']} rollup rows "
-            f"in {seconds:.1f} s."
+            f"({counts['attendances']} attendances), {counts['rollup_rows']} daily and "
+            f"{counts['monthly_rollup_rows']} monthly rollup rows in {seconds:.1f} s."
         )
