@@ -187,7 +187,7 @@ def child(args) -> int:
     from django.utils import timezone
 
     from peerway.contacts import drift, rollups
-    from peerway.contacts.models import ALL_ACTIVITIES, ContactRollup
+    from peerway.contacts.models import ALL_ACTIVITIES, ContactMonthlyRollup, ContactRollup
     from peerway.core.models import Organization, Team
     from peerway.support.models import Contact, Person
     from peerway.synth import generator, load
@@ -233,8 +233,8 @@ def child(args) -> int:
         "rebuild contact rollups (command)",
         lambda: rollups.rebuild(org),
         once=True,
-        rows=lambda r: r["rows"],
-        note="from raw contacts, one day at a time",
+        rows=lambda r: r["rows"] + r["monthly_rows"],
+        note="from raw contacts, one day at a time; rows: daily and monthly",
     )
 
     teams = list(Team.objects.filter(site__organization=org).select_related("site"))
@@ -250,8 +250,44 @@ def child(args) -> int:
         "drift by worker, 12 months (contacts.drift)",
         lambda: drift.drift(org, by="worker", start=year_ago, end=end),
     )
+    first_day = year_ago + dt.timedelta(days=1)
     record(
         "contacts and minutes per team and month, 12 months (rollups)",
+        lambda: rollups.totals(
+            org,
+            start=first_day,
+            end=end,
+            keys=["team_id"],
+            sums=["contacts", "minutes", "attendances"],
+            activity=ALL_ACTIVITIES,
+        ),
+        note="rollups.totals: monthly rows, daily rows for the partial first month",
+    )
+    record(
+        "minutes per activity, whole organization, 12 months (rollups)",
+        lambda: rollups.totals(
+            org,
+            start=first_day,
+            end=end,
+            keys=["activity"],
+            monthly=False,
+            exclude={"activity": ALL_ACTIVITIES},
+        ),
+    )
+    record(
+        "one team's workers by month, 12 months (rollups)",
+        lambda: rollups.totals(
+            org,
+            start=first_day,
+            end=end,
+            keys=["worker_id"],
+            sums=["contacts", "minutes"],
+            team=teams[0],
+            activity=ALL_ACTIVITIES,
+        ),
+    )
+    record(
+        "same per team and month from the daily rollups alone",
         lambda: list(
             last_12.filter(activity=ALL_ACTIVITIES)
             .annotate(month=TruncMonth("day"))
@@ -259,25 +295,7 @@ def child(args) -> int:
             .annotate(c=Sum("contacts"), m=Sum("minutes"), a=Sum("attendances"))
             .order_by()
         ),
-    )
-    record(
-        "minutes per activity, whole organization, 12 months (rollups)",
-        lambda: list(
-            last_12.exclude(activity=ALL_ACTIVITIES)
-            .values("activity")
-            .annotate(m=Sum("minutes"))
-            .order_by()
-        ),
-    )
-    record(
-        "one team's workers by month, 12 months (rollups)",
-        lambda: list(
-            last_12.filter(team=teams[0], activity=ALL_ACTIVITIES)
-            .annotate(month=TruncMonth("day"))
-            .values("worker_id", "month")
-            .annotate(c=Sum("contacts"), m=Sum("minutes"))
-            .order_by()
-        ),
+        note="not used by any dashboard; shown for comparison",
     )
     record(
         "same per team and month from raw contacts (what rollups avoid)",
@@ -382,6 +400,7 @@ def child(args) -> int:
             "contacts": Contact.objects.filter(organization=org).count(),
             "attendances": counts["attendances"] if counts else 0,
             "rollup rows": ContactRollup.objects.filter(organization=org).count(),
+            "monthly rollup rows": ContactMonthlyRollup.objects.filter(organization=org).count(),
             "people": Person.objects.filter(organization=org).count(),
             "peer workers": (counts or {}).get("workers", 0),
             "teams": len(teams),
