@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+
 from peerway.core.models import Organization, Team
 from peerway.planning import taxonomy
 from peerway.planning.models import DEFAULT_DRIFT_THRESHOLD_PERCENT
@@ -57,6 +59,66 @@ def scope_for(team: Team) -> Scope:
     return Scope(frozenset(version.out_of_scope), version.drift_threshold_percent, True)
 
 
+def out_of_scope_minutes(scopes: dict[int, Scope]):
+    """An aggregate of the minutes logged on each team's out-of-scope codes, or None when
+    no team has any (teams sharing a scope share one condition: one per role definition,
+    not one per team)."""
+    teams_by_codes: dict[frozenset[str], list[int]] = {}
+    for team_id, scope in scopes.items():
+        if scope.out_of_scope:
+            teams_by_codes.setdefault(scope.out_of_scope, []).append(team_id)
+    condition = None
+    for codes, team_ids in teams_by_codes.items():
+        part = Q(team_id__in=sorted(team_ids), activity__in=sorted(codes))
+        condition = part if condition is None else condition | part
+    if condition is None:
+        return None
+    return Sum(
+        Case(When(condition, then=F("minutes")), default=Value(0), output_field=IntegerField())
+    )
+
+
+def drift_rows(
+    organization: Organization,
+    scopes: dict[int, Scope],
+    *,
+    by: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    **filters,
+) -> list[DriftRow]:
+    """Drift rows for the teams in ``scopes`` (their out-of-scope codes and thresholds),
+    summed in the database: one row per month, team (and worker) comes back, whatever the
+    number of activity codes."""
+    if by not in ("worker", "team"):
+        raise ValueError(by)
+    out = out_of_scope_minutes(scopes)
+    grouped = rollups.totals(
+        organization,
+        start=start,
+        end=end,
+        keys=["team_id"] + (["worker_id"] if by == "worker" else []),
+        exclude={"activity": ALL_ACTIVITIES},
+        extra={"out": out} if out is not None else None,
+        team__in=list(scopes),
+        **filters,
+    )
+    result = [
+        DriftRow(
+            month=month,
+            team_id=team_id,
+            worker_id=worker[0] if worker else None,
+            minutes=row["minutes"],
+            out_of_scope_minutes=row.get("out", 0),
+            threshold_percent=scopes[team_id].threshold_percent,
+            approved=scopes[team_id].approved,
+        )
+        for (month, team_id, *worker), row in grouped.items()
+    ]
+    result.sort(key=lambda r: (r.month, r.team_id, r.worker_id or 0))
+    return result
+
+
 def drift(
     organization: Organization,
     *,
@@ -69,38 +131,8 @@ def drift(
     (``by="team"``), for days in [start, end]."""
     if by not in ("worker", "team"):
         raise ValueError(by)
-    keys = ["team_id", "activity"] + (["worker_id"] if by == "worker" else [])
-    filters = {} if teams is None else {"team__in": teams}
-    grouped = rollups.totals(
-        organization,
-        start=start,
-        end=end,
-        keys=keys,
-        exclude={"activity": ALL_ACTIVITIES},
-        **filters,
-    )
-    scopes: dict[int, Scope] = {}
-    team_objects = {t.pk: t for t in Team.objects.filter(site__organization=organization)}
-    sums: dict[tuple, list[int]] = {}
-    for (month, team_id, activity, *worker), row in grouped.items():
-        if team_id not in scopes:
-            scopes[team_id] = scope_for(team_objects[team_id])
-        key = (month, team_id, worker[0] if worker else None)
-        total = sums.setdefault(key, [0, 0])
-        total[0] += row["minutes"]
-        if activity in scopes[team_id].out_of_scope:
-            total[1] += row["minutes"]
-    result = [
-        DriftRow(
-            month=month,
-            team_id=team_id,
-            worker_id=worker_id,
-            minutes=minutes,
-            out_of_scope_minutes=out,
-            threshold_percent=scopes[team_id].threshold_percent,
-            approved=scopes[team_id].approved,
-        )
-        for (month, team_id, worker_id), (minutes, out) in sums.items()
-    ]
-    result.sort(key=lambda r: (r.month, r.team_id, r.worker_id or 0))
-    return result
+    places = Team.objects.filter(site__organization=organization)
+    if teams is not None:
+        places = places.filter(pk__in=[getattr(t, "pk", t) for t in teams])
+    scopes = {team.pk: scope_for(team) for team in places}
+    return drift_rows(organization, scopes, by=by, start=start, end=end)

@@ -293,10 +293,13 @@ def totals(
     sums: Iterable[str] = ("minutes",),
     monthly: bool = True,
     exclude: dict | None = None,
+    extra: dict | None = None,
     **filters,
 ) -> dict[tuple, dict[str, int]]:
     """Sums of rollup columns (``sums``: contacts, minutes, attendances) over the days in
     [start, end], grouped by ``(month, *keys)`` (``monthly=False``: by ``keys`` only).
+    ``extra``: more named aggregates over the columns both tables share (e.g. minutes of
+    some activities only, ``Sum(Case(When(...)))``), summed the same way.
 
     ``filters`` and ``exclude`` are field lookups shared by both rollup tables (team,
     worker, activity). Whole months are read from the monthly rows; only the partial months
@@ -310,7 +313,12 @@ def totals(
         use_monthly = False
     else:
         use_monthly = True
-    aggregates = {name: Sum(name) for name in sums}
+    # Annotated under other names: an annotation called "minutes" would shadow the column
+    # for an ``extra`` expression that reads it.
+    aggregates = {f"sum_{name}": Sum(name) for name in sums}
+    for name, expression in (extra or {}).items():
+        aggregates[f"sum_{name}"] = expression
+        sums.append(name)
     out: dict[tuple, dict[str, int]] = {}
 
     def collect(rows, month_field):
@@ -322,7 +330,7 @@ def totals(
             key = ((month,) if monthly else ()) + tuple(row[k] for k in keys)
             target = out.setdefault(key, dict.fromkeys(sums, 0))
             for name in sums:
-                target[name] += row[name] or 0
+                target[name] += row[f"sum_{name}"] or 0
 
     def scoped(qs):
         qs = qs.filter(organization=organization, **filters)

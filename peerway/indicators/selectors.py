@@ -31,7 +31,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from peerway.contacts import rollups
-from peerway.contacts.drift import DriftRow, Scope
+from peerway.contacts.drift import DriftRow, Scope, drift_rows
 from peerway.contacts.models import ALL_ACTIVITIES
 from peerway.core.models import Membership, Organization, Team, User
 from peerway.core.roles import Role
@@ -163,37 +163,19 @@ def drift(
     if by not in ("worker", "team"):
         raise ValueError(by)
     teams = list(teams)
-    scopes = scopes_for(organization, teams)
     filters = {}
     if worker is not None:
         filters["worker"] = worker
     if workers is not None:
         filters["worker__in"] = list(workers)
-    keys = ["team_id", "activity"] + (["worker_id"] if by == "worker" else [])
-    grouped = _totals(
-        organization, teams, period, keys=keys, exclude={"activity": ALL_ACTIVITIES}, **filters
+    return drift_rows(
+        organization,
+        scopes_for(organization, teams),
+        by=by,
+        start=period.start,
+        end=period.end,
+        **filters,
     )
-    sums: dict[tuple, list[int]] = {}
-    for (month, team_id, activity, *worker_id), row in grouped.items():
-        key = (month, team_id, worker_id[0] if worker_id else None)
-        total = sums.setdefault(key, [0, 0])
-        total[0] += row["minutes"]
-        if activity in scopes[team_id].out_of_scope:
-            total[1] += row["minutes"]
-    result = [
-        DriftRow(
-            month=month,
-            team_id=team_id,
-            worker_id=worker_id,
-            minutes=minutes,
-            out_of_scope_minutes=out,
-            threshold_percent=scopes[team_id].threshold_percent,
-            approved=scopes[team_id].approved,
-        )
-        for (month, team_id, worker_id), (minutes, out) in sums.items()
-    ]
-    result.sort(key=lambda r: (r.month, r.team_id, r.worker_id or 0))
-    return result
 
 
 def team_rows(worker_rows: list[DriftRow]) -> list[DriftRow]:
@@ -434,11 +416,23 @@ def workers(
             organization=organization, role=Role.PEER_WORKER, user__is_active=True
         ).select_related("user", "team__site")
     )
+    # Which teams each membership covers (``Membership.covers_team``), by lookup rather
+    # than membership × team: a region has a thousand workers and over a hundred teams.
+    team_ids = {t.pk for t in teams if t.site.organization_id == organization.pk}
+    by_site: dict[int, set[int]] = defaultdict(set)
+    for team in teams:
+        if team.pk in team_ids:
+            by_site[team.site_id].add(team.pk)
     placed: dict[int, tuple[User, set[int]]] = {}
     for m in memberships:
-        for team in teams:
-            if m.covers_team(team):
-                placed.setdefault(m.user_id, (m.user, set()))[1].add(team.pk)
+        if m.team_id:
+            covered = {m.team_id} & team_ids
+        elif m.site_id:
+            covered = by_site.get(m.site_id, set())
+        else:
+            covered = team_ids
+        if covered:
+            placed.setdefault(m.user_id, (m.user, set()))[1].update(covered)
     profile_q = Q(user__in=list(placed))
     if include_leavers:
         profile_q |= Q(end_date__isnull=False)
