@@ -31,7 +31,7 @@ COMMANDS = {
     ),
     "rebuild-contact-rollups": (
         "rebuild_contact_rollups",
-        "Rebuild the daily contact rollups from raw contacts.",
+        "Rebuild the daily and monthly contact rollups from raw contacts.",
     ),
     "import": ("import_", "import KIND FILE.csv (KIND: hospital-events)"),
     "report": ("report", "Leadership report as PDF: report --period 2026Q3 --pdf FILE."),

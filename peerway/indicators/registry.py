@@ -106,7 +106,7 @@ INDICATORS = [
         _("Contacts per person per month"),
         _(
             "Attendances in the month (each person present at a contact counts once; read from "
-            "the daily rollups)."
+            "the contact rollups, never from raw contacts)."
         ),
         _("People with a peer relationship open at any time in the month."),
         MONTHLY,

@@ -7,8 +7,8 @@ from ... import rollups
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the daily contact rollups from raw contacts (all organizations, or one), "
-        "one day at a time."
+        "Rebuild the daily and monthly contact rollups from raw contacts (all organizations, "
+        "or one), one day at a time."
     )
 
     def add_arguments(self, parser):
