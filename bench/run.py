@@ -7,7 +7,8 @@ throwaway PostgreSQL database on 127.0.0.1:5432, or the server named by
 BENCH_POSTGRES_URL), migrated, loaded with ``peerway synth`` (timed), its rollups
 rebuilt (timed), then each read is timed once cold and three times warm. A child process
 runs per database, because Django reads DATABASE_URL once at start. Results go to
-``bench/results/<date>-<contacts>.md`` and ``.csv``; see docs/benchmarks.md.
+``bench/results/<date>-<contacts>-contacts-<databases>[-n].md`` and ``.csv``; see
+docs/benchmarks.md.
 
 Not part of ``make test``: performance lives here, never in timed unit tests.
 """
@@ -101,7 +102,11 @@ def run_child(db: str, args, workdir: Path) -> dict:
 def write_results(runs: dict[str, dict], args, info: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC)
-    base = RESULTS / f"{stamp:%Y-%m-%d}-{args.contacts}-contacts-{'-'.join(runs)}"
+    name = f"{stamp:%Y-%m-%d}-{args.contacts}-contacts-{'-'.join(runs)}"
+    base, n = RESULTS / name, 1
+    while base.with_suffix(".md").exists():  # a second run the same day keeps the first
+        n += 1
+        base = RESULTS / f"{name}-{n}"
     fields = ["database", "step", "rows", "first_s", "warm_median_s", "note"]
     with open(base.with_suffix(".csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)

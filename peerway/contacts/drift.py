@@ -17,7 +17,11 @@ from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 
 from peerway.core.models import Organization, Team
 from peerway.planning import taxonomy
-from peerway.planning.models import DEFAULT_DRIFT_THRESHOLD_PERCENT
+from peerway.planning.models import (
+    DEFAULT_DRIFT_THRESHOLD_PERCENT,
+    RoleDefinitionVersion,
+    VersionStatus,
+)
 from peerway.planning.roles.selectors import approved_version_for_team
 
 from . import rollups
@@ -57,6 +61,26 @@ def scope_for(team: Team) -> Scope:
         _in, out = taxonomy.default_scope()
         return Scope(frozenset(out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
     return Scope(frozenset(version.out_of_scope), version.drift_threshold_percent, True)
+
+
+def scopes_for(organization: Organization, teams) -> dict[int, Scope]:
+    """Out-of-scope codes and threshold per team, from the approved role definitions (one
+    query for all teams; the same rule as ``scope_for``)."""
+    versions = RoleDefinitionVersion.objects.filter(
+        definition__organization=organization, status=VersionStatus.APPROVED
+    ).select_related("definition")
+    by_type = {v.definition.team_type: v for v in versions}
+    _in, default_out = taxonomy.default_scope()
+    scopes = {}
+    for team in teams:
+        version = by_type.get(team.team_type) or by_type.get("")
+        if version is None:
+            scopes[team.pk] = Scope(frozenset(default_out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
+        else:
+            scopes[team.pk] = Scope(
+                frozenset(version.out_of_scope), version.drift_threshold_percent, True
+            )
+    return scopes
 
 
 def out_of_scope_minutes(scopes: dict[int, Scope]):
@@ -134,5 +158,5 @@ def drift(
     places = Team.objects.filter(site__organization=organization)
     if teams is not None:
         places = places.filter(pk__in=[getattr(t, "pk", t) for t in teams])
-    scopes = {team.pk: scope_for(team) for team in places}
+    scopes = scopes_for(organization, places)
     return drift_rows(organization, scopes, by=by, start=start, end=end)

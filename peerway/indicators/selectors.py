@@ -31,16 +31,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from peerway.contacts import rollups
-from peerway.contacts.drift import DriftRow, Scope, drift_rows
+from peerway.contacts.drift import DriftRow, drift_rows, scopes_for
 from peerway.contacts.models import ALL_ACTIVITIES
 from peerway.core.models import Membership, Organization, Team, User
 from peerway.core.roles import Role
-from peerway.planning import taxonomy
-from peerway.planning.models import (
-    DEFAULT_DRIFT_THRESHOLD_PERCENT,
-    RoleDefinitionVersion,
-    VersionStatus,
-)
 
 DEFAULT_K = 5
 
@@ -116,26 +110,6 @@ class Rate:
 
 
 # --- Drift ---------------------------------------------------------------------------------
-
-
-def scopes_for(organization: Organization, teams) -> dict[int, Scope]:
-    """Out-of-scope codes and threshold per team, from the approved role definitions (one
-    query; the same rule as ``peerway.contacts.drift.scope_for``)."""
-    versions = RoleDefinitionVersion.objects.filter(
-        definition__organization=organization, status=VersionStatus.APPROVED
-    ).select_related("definition")
-    by_type = {v.definition.team_type: v for v in versions}
-    _in, default_out = taxonomy.default_scope()
-    scopes = {}
-    for team in teams:
-        version = by_type.get(team.team_type) or by_type.get("")
-        if version is None:
-            scopes[team.pk] = Scope(frozenset(default_out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
-        else:
-            scopes[team.pk] = Scope(
-                frozenset(version.out_of_scope), version.drift_threshold_percent, True
-            )
-    return scopes
 
 
 def _totals(organization: Organization, teams, period: Period, **options):

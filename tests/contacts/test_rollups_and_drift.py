@@ -246,3 +246,30 @@ def test_the_migration_fills_monthly_rows_from_existing_daily_rows(world):
     migration = importlib.import_module("peerway.contacts.migrations.0002_monthly_rollups")
     migration.fill_from_daily(apps, connection.schema_editor())
     assert monthly_rows() == expected == months_of(daily_rows())
+
+
+def test_scopes_for_all_teams_in_one_query_equal_scope_for_each_team(
+    world, approved_role, django_assert_num_queries
+):
+    from peerway.core.models import Team
+    from peerway.planning.models import RoleDefinition, RoleDefinitionVersion, VersionStatus
+
+    # A definition for one team type (team B: crisis) overrides the organization-wide one.
+    own = RoleDefinition.objects.create(
+        organization=world.org, title="Crisis peer role", team_type="crisis"
+    )
+    RoleDefinitionVersion.objects.create(
+        definition=own,
+        number=1,
+        status=VersionStatus.APPROVED,
+        purpose="Peer support in crisis",
+        in_scope=["advocacy"],
+        out_of_scope=["transport_only"],
+        drift_threshold_percent=10,
+    )
+    teams = list(Team.objects.filter(site__organization=world.org).select_related("site"))
+    with django_assert_num_queries(1):
+        scopes = drift.scopes_for(world.org, teams)
+    assert scopes == {team.pk: drift.scope_for(team) for team in teams}
+    assert scopes[world.team_b.pk].threshold_percent == 10
+    assert scopes[world.team_a.pk].threshold_percent == 20
