@@ -17,12 +17,8 @@ from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 
 from peerway.core.models import Organization, Team
 from peerway.planning import taxonomy
-from peerway.planning.models import (
-    DEFAULT_DRIFT_THRESHOLD_PERCENT,
-    RoleDefinitionVersion,
-    VersionStatus,
-)
-from peerway.planning.roles.selectors import approved_version_for_team
+from peerway.planning.models import DEFAULT_DRIFT_THRESHOLD_PERCENT
+from peerway.planning.roles.selectors import approved_versions_by_type, in_force
 
 from . import rollups
 from .models import ALL_ACTIVITIES
@@ -56,24 +52,19 @@ class DriftRow:
 
 
 def scope_for(team: Team) -> Scope:
-    version = approved_version_for_team(team)
-    if version is None:
-        _in, out = taxonomy.default_scope()
-        return Scope(frozenset(out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
-    return Scope(frozenset(version.out_of_scope), version.drift_threshold_percent, True)
+    """One team's out-of-scope codes and threshold (``scopes_for`` for many teams)."""
+    return scopes_for(team.site.organization, [team])[team.pk]
 
 
 def scopes_for(organization: Organization, teams) -> dict[int, Scope]:
-    """Out-of-scope codes and threshold per team, from the approved role definitions (one
-    query for all teams; the same rule as ``scope_for``)."""
-    versions = RoleDefinitionVersion.objects.filter(
-        definition__organization=organization, status=VersionStatus.APPROVED
-    ).select_related("definition")
-    by_type = {v.definition.team_type: v for v in versions}
+    """Out-of-scope codes and threshold per team, from the role definition version approved
+    for the team's type, else the organization-wide one, else the taxonomy's default scope
+    and the default threshold (one query for all teams)."""
+    by_type = approved_versions_by_type(organization)
     _in, default_out = taxonomy.default_scope()
     scopes = {}
     for team in teams:
-        version = by_type.get(team.team_type) or by_type.get("")
+        version = in_force(by_type, team.team_type)
         if version is None:
             scopes[team.pk] = Scope(frozenset(default_out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
         else:

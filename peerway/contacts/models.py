@@ -6,9 +6,9 @@ minutes are attributed to it (docs/contacts.md, "Rollups"). The row with activit
 ``ALL_ACTIVITIES`` holds the day's totals for the worker on the team: every contact once,
 its whole duration, and its attendances (people present, summed over contacts).
 
-``ContactMonthlyRollup`` holds the same sums per calendar month: a year of a region is
-read from about a fifth as many rows. Both are written in the same transaction as the
-contact; dashboards read whole months from the monthly rows and only the partial months
+``ContactMonthlyRollup`` holds the same sums per calendar month: at regional density a
+year is read from about a tenth as many rows. Both are written in the same transaction as
+the contact; dashboards read whole months from the monthly rows and only the partial months
 at the edges of a period from the daily rows (``peerway.contacts.rollups.totals``).
 """
 
@@ -22,8 +22,9 @@ from peerway.core.models import Organization, Team, User
 ALL_ACTIVITIES = "*"
 
 
-class ContactRollup(models.Model):
-    day = models.DateField()
+class RollupSums(models.Model):
+    """What both rollups hold for one key (the date field and the key are their own)."""
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     worker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -31,6 +32,13 @@ class ContactRollup(models.Model):
     contacts = models.PositiveIntegerField(default=0)
     minutes = models.PositiveIntegerField(default=0)
     attendances = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ContactRollup(RollupSums):
+    day = models.DateField()
 
     class Meta:
         ordering = ["day", "team", "worker", "activity"]
@@ -49,17 +57,10 @@ class ContactRollup(models.Model):
         return f"{self.day} t{self.team_id} w{self.worker_id} {self.activity}: {self.minutes} min"
 
 
-class ContactMonthlyRollup(models.Model):
+class ContactMonthlyRollup(RollupSums):
     """The daily rollup summed over a calendar month (``month`` is its first day)."""
 
     month = models.DateField()
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
-    worker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    activity = models.CharField(max_length=60)
-    contacts = models.PositiveIntegerField(default=0)
-    minutes = models.PositiveIntegerField(default=0)
-    attendances = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["month", "team", "worker", "activity"]

@@ -273,3 +273,6 @@ def test_scopes_for_all_teams_in_one_query_equal_scope_for_each_team(
     assert scopes == {team.pk: drift.scope_for(team) for team in teams}
     assert scopes[world.team_b.pk].threshold_percent == 10
     assert scopes[world.team_a.pk].threshold_percent == 20
+    assert scopes[world.team_b.pk].out_of_scope == {"transport_only"}
+    assert scopes[world.team_a.pk].out_of_scope == set(approved_role.out_of_scope)
+    assert all(scope.approved for scope in scopes.values())

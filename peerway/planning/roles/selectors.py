@@ -111,10 +111,19 @@ def approved_version(
     organization: Organization, team_type: str = ""
 ) -> RoleDefinitionVersion | None:
     """The version in force for a team type: its own definition's, else the organization's."""
+    return in_force(approved_versions_by_type(organization), team_type)
+
+
+def approved_versions_by_type(organization: Organization) -> dict[str, RoleDefinitionVersion]:
+    """The organization's approved versions by team type ("" for the organization-wide
+    definition), in one query; pass to ``in_force`` for each team."""
     versions = RoleDefinitionVersion.objects.filter(
         definition__organization=organization, status=VersionStatus.APPROVED
     ).select_related("definition")
-    by_type = {v.definition.team_type: v for v in versions}
+    return {v.definition.team_type: v for v in versions}
+
+
+def in_force(by_type: dict[str, RoleDefinitionVersion], team_type: str):
     return by_type.get(team_type) or by_type.get("")
 
 
