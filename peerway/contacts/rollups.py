@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -115,37 +114,35 @@ def _add(model, key, organization_id, activity, sign, values) -> None:
         )
 
 
+def _accumulate(target: dict[tuple, list[int]], key: tuple, values) -> None:
+    row = target.setdefault(key, [0, 0, 0])
+    for i, value in enumerate(values):
+        row[i] += value
+
+
 def rows_for_contacts(snapshots) -> dict[tuple, list[int]]:
     """Aggregate snapshots into {(day, org, team, worker, activity): [contacts, minutes,
     attendances]} (used by the rebuild and by the demo's bulk load)."""
-    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals: dict[tuple, list[int]] = {}
     for s in snapshots:
-        for activity, contacts, minutes, attendances in s.rows():
-            row = totals[(s.day, s.organization_id, s.team_id, s.worker_id, activity)]
-            row[0] += contacts
-            row[1] += minutes
-            row[2] += attendances
+        for activity, *values in s.rows():
+            key = (s.day, s.organization_id, s.team_id, s.worker_id, activity)
+            _accumulate(totals, key, values)
     return totals
 
 
 def by_month(totals: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     """Fold daily totals (as ``rows_for_contacts`` gives them) into monthly totals keyed
     (month, org, team, worker, activity)."""
-    months: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for (day, org, team, worker, activity), (c, m, a) in totals.items():
-        row = months[(month_of(day), org, team, worker, activity)]
-        row[0] += c
-        row[1] += m
-        row[2] += a
+    months: dict[tuple, list[int]] = {}
+    for (day, *rest), values in totals.items():
+        _accumulate(months, (month_of(day), *rest), values)
     return months
 
 
 def add_into(target: dict[tuple, list[int]], totals: dict[tuple, list[int]]) -> None:
-    for key, (c, m, a) in totals.items():
-        row = target.setdefault(key, [0, 0, 0])
-        row[0] += c
-        row[1] += m
-        row[2] += a
+    for key, values in totals.items():
+        _accumulate(target, key, values)
 
 
 def _objects(model, date_field: str, totals: dict[tuple, list[int]]) -> list:
@@ -230,7 +227,7 @@ def rebuild(organization=None) -> dict[str, int]:
         month_totals: dict[tuple, list[int]] = {}
 
         def close_day() -> None:
-            nonlocal written, monthly_written, month_totals
+            nonlocal written
             totals = rows_for_contacts(batch)
             written += bulk_insert_daily(totals)
             add_into(month_totals, by_month(totals))
