@@ -195,6 +195,52 @@ def _is_integral(value: Number) -> bool:
     return float(value).is_integer()
 
 
+def _check_of_scales(
+    of_scales: tuple[str, ...],
+    raw: Mapping[str, Any],
+    earlier: list[Scale],
+    members: list[str],
+    method: str,
+    field: str,
+    source: str | None,
+) -> None:
+    """A mean of subscale scores: its subscales come earlier, do not overlap, use the same
+    transform-free mean, and together hold exactly the scale's items."""
+    if method != "mean":
+        raise DefinitionError(
+            f"{field}.method", "a scale computed from other scales must use 'mean'", source=source
+        )
+    if raw.get("transform"):
+        raise DefinitionError(
+            f"{field}.transform",
+            "a scale computed from other scales takes no transform",
+            source=source,
+        )
+    known = {s.id: s for s in earlier}
+    covered: list[str] = []
+    for k, sub_id in enumerate(of_scales):
+        sub = known.get(sub_id)
+        if sub is None:
+            raise DefinitionError(
+                f"{field}.of_scales[{k}]",
+                f"'{sub_id}' must name a scale defined before this one",
+                source=source,
+            )
+        if sub.method != "mean" or sub.has_transform or sub.of_scales:
+            raise DefinitionError(
+                f"{field}.of_scales[{k}]",
+                f"'{sub_id}' must be a plain mean of items",
+                source=source,
+            )
+        covered.extend(sub.items)
+    if sorted(covered) != sorted(members) or len(set(covered)) != len(covered):
+        raise DefinitionError(
+            f"{field}.of_scales",
+            "the subscales must hold each of the scale's items exactly once",
+            source=source,
+        )
+
+
 def _min_required(raw: Any, n_items: int, field: str, source: str | None) -> int:
     if raw is None:
         return n_items
@@ -420,6 +466,9 @@ def _build(data: dict[str, Any], *, source: str | None, supplied: bool) -> Instr
         bands = _check_bands(
             raw.get("bands") or [], lo, hi, integer_valued, field, languages, source
         )
+        of_scales = tuple(raw.get("of_scales") or ())
+        if of_scales:
+            _check_of_scales(of_scales, raw, scales, members, method, field, source)
         scales.append(
             Scale(
                 id=scale_id,
@@ -436,6 +485,7 @@ def _build(data: dict[str, Any], *, source: str | None, supplied: bool) -> Instr
                 integer_valued=integer_valued,
                 level=raw.get("level"),
                 support_type=raw.get("support_type"),
+                of_scales=of_scales,
             )
         )
 

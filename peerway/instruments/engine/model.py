@@ -116,6 +116,9 @@ class Scale:
     integer_valued: bool = False
     level: str | None = None
     support_type: str | None = None
+    # When set, the score is the mean of these scales' scores (each must be valid), as the
+    # instrument's authors publish it, not the mean of all answered items.
+    of_scales: tuple[str, ...] = ()
 
     @property
     def has_transform(self) -> bool:

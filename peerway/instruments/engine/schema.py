@@ -116,6 +116,9 @@ _SCALE = {
         "level": {"type": "string"},
         "support_type": {"type": "string"},
         "note": {"type": "string"},
+        # A total published as the mean of subscale scores (ILS, ICS): the subscales, defined
+        # earlier, whose scores are averaged. ``items`` still lists every item of the total.
+        "of_scales": {"type": "array", "minItems": 2, "items": {"type": "string"}},
     },
     "additionalProperties": False,
 }

@@ -184,7 +184,13 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
                 effective[target] = rule.impute
                 imputed[target] = rule.impute
 
-    scales = {s.id: _score_scale(instrument, s, effective, imputed) for s in instrument.scales}
+    scales: dict[str, ScaleScore] = {}
+    for s in instrument.scales:
+        scales[s.id] = (
+            _score_mean_of_scales(s, scales, effective, imputed)
+            if s.of_scales
+            else _score_scale(instrument, s, effective, imputed)
+        )
 
     flags: list[Flag] = []
     for trig in instrument.safety_triggers:
@@ -206,6 +212,44 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
         total=scales.get(instrument.total_scale) if instrument.total_scale else None,
         flags=tuple(flags),
         imputed=imputed,
+    )
+
+
+def _score_mean_of_scales(
+    scale: Scale,
+    done: Mapping[str, ScaleScore],
+    effective: Mapping[str, Answer],
+    imputed: Mapping[str, Number],
+) -> ScaleScore:
+    """The mean of subscale scores, as published for ILS and ICS: each subscale is scored
+    under its own completion rule first; the total needs every subscale."""
+    subs = [done[sub_id] for sub_id in scale.of_scales]
+    common = {
+        "id": scale.id,
+        "name": scale.name,
+        "method": scale.method,
+        "n_items": len(scale.items),
+        "n_answered": sum(s.n_answered for s in subs),
+        "n_excluded": sum(s.n_excluded for s in subs),
+        "n_imputed": sum(s.n_imputed for s in subs),
+        "range": scale.range,
+    }
+    missing = [s.id for s in subs if not s.valid]
+    if missing:
+        reason = "needs every subscale; not scored: " + ", ".join(missing)
+        return ScaleScore(
+            score=None, valid=False, reason=reason, band=None, prorated=False, **common
+        )
+    result = math.fsum(float(s.score or 0.0) for s in subs) / len(subs)
+    if scale.round_digits is not None:
+        result = round_half_up(result, scale.round_digits)
+    return ScaleScore(
+        score=float(result),
+        valid=True,
+        reason=None,
+        band=scale.band_for(result),
+        prorated=any(s.prorated for s in subs),
+        **common,
     )
 
 
