@@ -188,6 +188,32 @@ def test_kaplan_meier_matches_lifelines(seed):
         assert curve.median == expected_median
 
 
+def test_median_at_exactly_one_half_is_that_day_as_in_lifelines():
+    # Four people, all readmitted on days 1-4: S(2) is exactly 0.5 in floating point too.
+    durations, events = [1, 2, 3, 4], [True, True, True, True]
+    kmf = lifelines.KaplanMeierFitter().fit(durations, events)
+    assert kmf.survival_function_.loc[2.0].iloc[0] == 0.5
+    assert kmf.median_survival_time_ == 2
+    assert kaplan_meier(durations, events).median == 2
+
+
+def test_median_that_is_one_half_only_in_exact_arithmetic():
+    # S(3) = 5/6 x 4/5 x 3/4 = 1/2 exactly; the floating-point product is 0.5000000000000001,
+    # so lifelines says "not reached". Peerway compares the exact product: day 3.
+    durations, events = [1, 2, 3, 4, 5, 6], [True, True, True, False, False, False]
+    kmf = lifelines.KaplanMeierFitter().fit(durations, events)
+    assert kmf.survival_function_.loc[3.0].iloc[0] > 0.5
+    assert np.isinf(kmf.median_survival_time_)
+    curve = kaplan_meier(durations, events)
+    assert curve.median == 3 and curve.median_reached
+
+
+def test_median_not_reached_when_the_curve_stays_above_one_half():
+    curve = kaplan_meier([1, 2, 3, 4, 5], [True, True, False, False, False])
+    assert curve.survival[-1] == pytest.approx(0.6)
+    assert curve.median is None and not curve.median_reached
+
+
 def test_median_not_reached_when_most_stay_out_of_hospital():
     curve = kaplan_meier([10, 20, 30, 40], [True, False, False, False])
     kmf = lifelines.KaplanMeierFitter().fit([10, 20, 30, 40], [True, False, False, False])

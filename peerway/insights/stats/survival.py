@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from fractions import Fraction
 
 import numpy as np
 from scipy import stats
@@ -37,7 +38,8 @@ _COMMON_METHOD = (
     "are left out of that proportion's denominator. Proportions with Wilson 95% score intervals "
     "(Wilson 1927). Kaplan-Meier product-limit estimate of remaining out of hospital "
     "(Kaplan & Meier 1958) with Greenwood variance and log(-log) 95% intervals; median = first "
-    "day the estimate is at or below 0.5 (not reached otherwise). "
+    "day the estimate is at or below 0.5, as lifelines, compared in exact arithmetic (not "
+    "reached otherwise). "
 )
 METHOD_BETWEEN = _COMMON_METHOD + (
     "Groups compared with the log-rank test (Mantel 1966; Peto & Peto 1972): chi-square with "
@@ -283,6 +285,20 @@ class KaplanMeierCurve:
         return value
 
 
+def _median_time(times, at_risk: list[int], n_events: list[int]) -> float | None:
+    """First time with S(t) <= 1/2: lifelines' rule (``median_survival_time_`` takes the
+    first time whose estimate is at or below 0.5). The comparison is made on the exact
+    rational product, so an estimate that is exactly one half counts as one half even when
+    floating-point multiplication leaves it at 0.5000000000000001."""
+    exact = Fraction(1)
+    for time, n_i, d_i in zip(times, at_risk, n_events, strict=True):
+        if d_i:
+            exact *= Fraction(n_i - d_i, n_i)
+            if exact <= Fraction(1, 2):
+                return float(time)
+    return None
+
+
 def kaplan_meier(
     durations: Sequence[float], events: Sequence[bool], *, group: str | None = None
 ) -> KaplanMeierCurve:
@@ -326,11 +342,7 @@ def kaplan_meier(
             high = math.exp(-math.exp(math.log(-log_s) + spread))
         lows.append(low)
         highs.append(high)
-    # Tolerance: a product that is 0.5 in exact arithmetic may round to 0.5000000000000001.
-    median = next(
-        (float(time) for time, s_t in zip(times, survival, strict=True) if s_t <= 0.5 + 1e-12),
-        None,
-    )
+    median = _median_time(times, at_risk, n_events)
     return KaplanMeierCurve(
         group=group,
         n=int(t.size),
