@@ -79,11 +79,12 @@ def test_icc_from_one_way_anova_with_equal_groups():
     assert result["msw"] == pytest.approx(1)
     assert result["k"] == pytest.approx(3)
     assert result["icc1"] == pytest.approx(26 / 29)
+    assert result["icc1_n0"] == pytest.approx(26 / 29)
     assert result["icc2"] == pytest.approx(26 / 27)
     assert result["f"] == pytest.approx(27)
 
 
-def test_icc_with_unequal_groups_uses_the_adjusted_group_size():
+def test_icc_with_unequal_groups_gives_both_group_size_conventions():
     groups = [[1, 2], [4, 5, 6], [7, 8, 9, 10]]
     values = [Fraction(v) for g in groups for v in g]
     n, g_count = len(values), len(groups)
@@ -92,11 +93,16 @@ def test_icc_with_unequal_groups_uses_the_adjusted_group_size():
     ssb = sum(len(g) * (m - grand) ** 2 for g, m in zip(groups, means, strict=True))
     ssw = sum((v - m) ** 2 for g, m in zip(groups, means, strict=True) for v in g)
     msb, msw = ssb / (g_count - 1), ssw / (n - g_count)
-    k = (n - Fraction(sum(len(g) ** 2 for g in groups), n)) / (g_count - 1)
-    assert k == Fraction(26, 9)
+    n0 = (n - Fraction(sum(len(g) ** 2 for g in groups), n)) / (g_count - 1)
+    assert n0 == Fraction(26, 9)
+    # multilevel::ICC1 (Bliese): GSIZE = (df_within + G) / G = N / G.
+    mean_size = Fraction(n, g_count)
     result = icc1_icc2(groups)
-    assert result["k"] == pytest.approx(float(k))
-    assert result["icc1"] == pytest.approx(float((msb - msw) / (msb + (k - 1) * msw)))
+    assert result["k"] == pytest.approx(float(mean_size))
+    assert result["n0"] == pytest.approx(float(n0))
+    assert result["icc1"] == pytest.approx(float((msb - msw) / (msb + (mean_size - 1) * msw)))
+    assert result["icc1_n0"] == pytest.approx(float((msb - msw) / (msb + (n0 - 1) * msw)))
+    assert result["icc1"] != pytest.approx(result["icc1_n0"])
     assert result["icc2"] == pytest.approx(float((msb - msw) / msb))
 
 

@@ -102,8 +102,11 @@ def icc1_icc2(groups: Sequence[Iterable[Any]]) -> dict[str, Any]:
     """ICC(1) and ICC(2) from a one-way ANOVA of individual scores nested in groups.
 
     ICC(1) = (MSB − MSW) / (MSB + (k − 1)·MSW) and ICC(2) = (MSB − MSW) / MSB (Bliese 2000).
-    k is the group size; with unequal sizes the adjusted average size
-    k = (N − Σ nᵢ² / N) / (G − 1) is used (the standard one-way ANOVA n₀). ICC(1) may be
+    k is the group size. With unequal sizes two conventions exist, and both are returned:
+    ``icc1`` uses the mean group size k = N / G, as Bliese's R package ``multilevel``
+    (``ICC1``) does, which is what evaluators reproducing the figure will get;
+    ``icc1_n0`` uses the adjusted average size n₀ = (N − Σ nᵢ² / N) / (G − 1) of the one-way
+    ANOVA (McGraw & Wong 1996). They agree when groups are of equal size. ICC(1) may be
     negative (more variance within than between groups) and is reported as computed.
     Missing values are dropped; empty groups are ignored. Needs ≥ 2 groups and N > G.
     """
@@ -112,10 +115,12 @@ def icc1_icc2(groups: Sequence[Iterable[Any]]) -> dict[str, Any]:
     n_total = int(sum(g.size for g in cleaned))
     out: dict[str, Any] = {
         "icc1": None,
+        "icc1_n0": None,
         "icc2": None,
         "msb": None,
         "msw": None,
         "k": None,
+        "n0": None,
         "f": None,
         "p": None,
         "n_groups": g_count,
@@ -129,10 +134,12 @@ def icc1_icc2(groups: Sequence[Iterable[Any]]) -> dict[str, Any]:
     df_b, df_w = g_count - 1, n_total - g_count
     msb, msw = ssb / df_b, ssw / df_w
     sizes = np.array([g.size for g in cleaned], dtype=float)
-    k = float((n_total - (sizes**2).sum() / n_total) / (g_count - 1))
-    out.update({"msb": msb, "msw": msw, "k": k})
-    denom1 = msb + (k - 1) * msw
-    out["icc1"] = (msb - msw) / denom1 if denom1 != 0 else None
+    k = n_total / g_count
+    n0 = float((n_total - (sizes**2).sum() / n_total) / (g_count - 1))
+    out.update({"msb": msb, "msw": msw, "k": k, "n0": n0})
+    for key, size in (("icc1", k), ("icc1_n0", n0)):
+        denom1 = msb + (size - 1) * msw
+        out[key] = (msb - msw) / denom1 if denom1 != 0 else None
     out["icc2"] = (msb - msw) / msb if msb != 0 else None
     if msw > 0:
         f_value = msb / msw
