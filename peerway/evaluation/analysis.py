@@ -49,6 +49,40 @@ PUBLISHED_RELIABILITY: dict[str, float] = {
     "phq9": 0.89,  # Kroenke, Spitzer & Williams 2001 (primary care sample)
     "gad7": 0.92,  # Spitzer, Kroenke, Williams & Löwe 2006
 }
+PUBLISHED_RELIABILITY_SOURCE: dict[str, str] = {
+    "phq9": "Kroenke, Spitzer & Williams 2001",
+    "gad7": "Spitzer, Kroenke, Williams & Löwe 2006",
+}
+INTERNAL_CONSISTENCY = "internal_consistency"
+TEST_RETEST = "test_retest"
+
+
+@dataclass(frozen=True)
+class ReliabilityUsed:
+    """The reliability behind a reliable change index, what kind it is and where it is from."""
+
+    value: float
+    kind: str  # INTERNAL_CONSISTENCY (published Cronbach's alpha) or TEST_RETEST (supplied)
+    source: str
+
+    @property
+    def is_internal_consistency(self) -> bool:
+        return self.kind == INTERNAL_CONSISTENCY
+
+
+def reliabilities_for(organization: Organization) -> dict[str, ReliabilityUsed]:
+    """Published internal consistency, replaced by the organization's own test–retest value
+    where it supplied one (evaluation.InstrumentReliability)."""
+    from .models import InstrumentReliability
+
+    found = {
+        code: ReliabilityUsed(value, INTERNAL_CONSISTENCY, PUBLISHED_RELIABILITY_SOURCE[code])
+        for code, value in PUBLISHED_RELIABILITY.items()
+    }
+    for row in InstrumentReliability.objects.filter(organization=organization):
+        found[row.instrument] = ReliabilityUsed(float(row.test_retest), TEST_RETEST, row.source)
+    return found
+
 
 PEER_SUPPORTED = "peer_supported"
 COMPARISON = "comparison"
@@ -104,6 +138,7 @@ class InstrumentChange:
     higher_is_better: bool
     reliability: float | None
     result: PairedResult
+    reliability_used: ReliabilityUsed | None = None
 
 
 def paired_scores(scope: Scope, period: Period) -> dict[str, tuple[list[float], list[float]]]:
@@ -147,12 +182,23 @@ def outcome_changes(
     min_n: int = MIN_N,
     reliabilities: Mapping[str, float] | None = None,
 ) -> list[InstrumentChange]:
-    reliabilities = PUBLISHED_RELIABILITY if reliabilities is None else reliabilities
+    """Paired change per questionnaire. Reliabilities: the given mapping (tests), otherwise
+    ``reliabilities_for`` the scope's organization (published internal consistency unless the
+    organization supplied a test–retest value)."""
+    used: dict[str, ReliabilityUsed] = (
+        reliabilities_for(scope.organization)
+        if reliabilities is None
+        else {
+            code: ReliabilityUsed(value, INTERNAL_CONSISTENCY, "")
+            for code, value in reliabilities.items()
+        }
+    )
     library = current_library()
     found = []
     for code, (pre, post) in sorted(paired_scores(scope, period).items()):
         higher = code not in LOWER_IS_BETTER
-        reliability = reliabilities.get(code)
+        chosen = used.get(code)
+        reliability = chosen.value if chosen else None
         name = text_in(library[code].name, lang) if code in library else code
         found.append(
             InstrumentChange(
@@ -163,6 +209,7 @@ def outcome_changes(
                 result=paired_change(
                     pre, post, reliability=reliability, higher_is_better=higher, min_n=min_n
                 ),
+                reliability_used=chosen,
             )
         )
     return found

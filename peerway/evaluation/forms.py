@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -80,3 +82,43 @@ class ReportForm(FilterForm):
     language = forms.ChoiceField(
         label=_("Language of the report"), choices=[("en", "English"), ("fr", "Français")]
     )
+
+
+def outcome_instrument_choices(lang: str) -> list[tuple[str, str]]:
+    """Questionnaires given to people supported (not the staff surveys' group-level ones)."""
+    from peerway.instruments.engine.model import text_in
+    from peerway.instruments.library import current_library
+
+    library = current_library()
+    return sorted(
+        (
+            (code, text_in(inst.name, lang) or code)
+            for code, inst in library.items()
+            if not inst.group_level
+        ),
+        key=lambda pair: pair[1],
+    )
+
+
+class ReliabilityForm(BootstrapMixin, forms.Form):
+    instrument = forms.ChoiceField(label=_("Questionnaire"))
+    test_retest = forms.DecimalField(
+        label=_("Test–retest reliability"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("0.999"),
+        max_digits=4,
+        decimal_places=3,
+        help_text=_(
+            "Between 0 and 1, for example 0.84: the correlation between two "
+            "administrations to the same people when nothing changed."
+        ),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=400,
+        help_text=_("The study or manual the value comes from (authors, year, journal)."),
+    )
+
+    def __init__(self, *args, lang: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = outcome_instrument_choices(lang)

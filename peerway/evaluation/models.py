@@ -54,3 +54,35 @@ class Report(models.Model):
     @property
     def level(self) -> str:
         return "team" if self.team_id else "site" if self.site_id else "organization"
+
+
+class InstrumentReliability(models.Model):
+    """A test–retest reliability an organization supplies for one questionnaire, with its
+    source. The reliable change index uses it instead of the published internal consistency
+    (docs/evaluation-and-reports.md)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="instrument_reliabilities"
+    )
+    instrument = models.CharField(_("questionnaire"), max_length=40)
+    test_retest = models.DecimalField(_("test–retest reliability"), max_digits=4, decimal_places=3)
+    source = models.CharField(_("source"), max_length=400)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["instrument"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "instrument"], name="one_reliability_per_instrument"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(test_retest__gt=0) & models.Q(test_retest__lt=1),
+                name="reliability_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument}: {self.test_retest}"

@@ -23,3 +23,7 @@ READER_ROLES = (Role.MANAGER, Role.EVALUATOR)
 rules.add_perm("evaluation.use", has_role_in_org(*READER_ROLES))
 # Figures or a report for one place (organization, site or team; for a report, its scope).
 rules.add_perm("evaluation.view_scope", has_role_over(*READER_ROLES))
+# An organization's own test–retest reliabilities for the reliable change index: managers and
+# evaluators of the whole organization (checked against the organization: the figure applies
+# to every place). No person's data is involved.
+rules.add_perm("evaluation.set_reliability", has_role_over(*READER_ROLES))

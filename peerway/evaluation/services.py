@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from peerway.core import audit
 from peerway.core.models import Organization, Site, Team, User
 
 from . import analysis, report
-from .models import Report, ReportStatus
+from .models import InstrumentReliability, Report, ReportStatus
 from .periods import parse_period
 
 log = logging.getLogger(__name__)
@@ -86,3 +88,52 @@ def generate(report_id: int) -> str:
             actor=None, action="evaluation.report_generated", obj=item, details={"bytes": len(pdf)}
         )
     return ReportStatus.READY
+
+
+def set_reliability(
+    *,
+    actor: User,
+    organization: Organization,
+    instrument: str,
+    test_retest: Decimal,
+    source: str,
+) -> InstrumentReliability:
+    """Record (or replace) the organization's test–retest reliability for a questionnaire."""
+    if not actor.has_perm("evaluation.set_reliability", organization):
+        raise PermissionDenied
+    with transaction.atomic():
+        found, created = InstrumentReliability.objects.select_for_update().update_or_create(
+            organization=organization,
+            instrument=instrument,
+            defaults={
+                "test_retest": test_retest,
+                "source": source,
+                "updated_by": actor,
+                "updated_at": timezone.now(),
+            },
+        )
+        audit.record(
+            actor=actor,
+            action="evaluation.reliability_set",
+            obj=organization,
+            details={"instrument": instrument, "test_retest": str(test_retest), "new": created},
+        )
+    return found
+
+
+def remove_reliability(*, actor: User, organization: Organization, instrument: str) -> bool:
+    """Remove it: the published internal consistency (if any) applies again."""
+    if not actor.has_perm("evaluation.set_reliability", organization):
+        raise PermissionDenied
+    with transaction.atomic():
+        deleted, _detail = InstrumentReliability.objects.filter(
+            organization=organization, instrument=instrument
+        ).delete()
+        if deleted:
+            audit.record(
+                actor=actor,
+                action="evaluation.reliability_removed",
+                obj=organization,
+                details={"instrument": instrument},
+            )
+    return bool(deleted)

@@ -16,8 +16,15 @@ from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
 
 from . import analysis, figures, services
-from .forms import FilterForm, ReportForm, default_period, reader_places, resolve
-from .models import Report, ReportStatus
+from .forms import (
+    FilterForm,
+    ReliabilityForm,
+    ReportForm,
+    default_period,
+    reader_places,
+    resolve,
+)
+from .models import InstrumentReliability, Report, ReportStatus
 
 
 def _lang() -> str:
@@ -68,6 +75,7 @@ def outcomes(request, slug):
             hospital=figures.readmission_view(hospital, lang=lang),
             paired_method=analysis.PAIRED_METHOD,
             label=analysis.label_text(),
+            can_set_reliability=request.user.has_perm("evaluation.set_reliability", organization),
         )
         audit.record(
             actor=request.user,
@@ -141,3 +149,55 @@ def download(request, slug, pk):
         f'attachment; filename="peerway-report-{item.period}-{item.level}-{item.pk}.pdf"'
     )
     return response
+
+
+@requires("evaluation.set_reliability", obj=_org)
+def reliability(request, slug):
+    """The organization's test–retest reliabilities for the reliable change index."""
+    organization = request.permission_object
+    lang = _lang()
+    form = ReliabilityForm(lang=lang)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            if services.remove_reliability(
+                actor=request.user,
+                organization=organization,
+                instrument=request.POST.get("remove", ""),
+            ):
+                messages.success(request, _("Removed. The published value applies again."))
+            return redirect("evaluation:reliability", slug=organization.slug)
+        form = ReliabilityForm(request.POST, lang=lang)
+        if form.is_valid():
+            services.set_reliability(
+                actor=request.user,
+                organization=organization,
+                instrument=form.cleaned_data["instrument"],
+                test_retest=form.cleaned_data["test_retest"],
+                source=form.cleaned_data["source"],
+            )
+            messages.success(request, _("Saved. The reliable change index now uses it."))
+            return redirect("evaluation:reliability", slug=organization.slug)
+    names = dict(form.fields["instrument"].choices)
+    supplied = [
+        {"row": row, "name": names.get(row.instrument, row.instrument)}
+        for row in InstrumentReliability.objects.filter(organization=organization)
+    ]
+    published = [
+        {
+            "name": names.get(code, code),
+            "value": value,
+            "source": analysis.PUBLISHED_RELIABILITY_SOURCE[code],
+        }
+        for code, value in sorted(analysis.PUBLISHED_RELIABILITY.items())
+    ]
+    return render(
+        request,
+        "evaluation/reliability.html",
+        {
+            "organization": organization,
+            "form": form,
+            "supplied": supplied,
+            "published": published,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
