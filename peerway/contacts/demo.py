@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from peerway.core import audit
 from peerway.planning import taxonomy
-from peerway.planning.roles.selectors import approved_version_for_team
+from peerway.planning.roles.selectors import approved_version_for_team, scope_codes
 from peerway.support.models import (
     ChimeDomain,
     Contact,
@@ -42,7 +42,8 @@ FAVOURITES = {
     "transition": ["recovery_planning", "navigation_accompaniment", "community_linking"],
     "cmh_east": ["recovery_planning", "coping_skills", "community_linking", "advocacy"],
     "navigation": ["navigation_accompaniment", "advocacy", "community_linking"],
-    "family": ["hope_role_modelling", "coping_skills", "sharing_recovery_story"],
+    # The family support team's core work (in scope on that team type, docs/contacts.md).
+    "family": ["family_peer_support", "hope_role_modelling", "coping_skills"],
 }
 SETTINGS = {
     "unit3b": [Setting.HOSPITAL],
@@ -93,9 +94,7 @@ def seed(region) -> None:
     scopes = {}
     for team in {r.person.team for r in relationships}:
         version = approved_version_for_team(team)
-        in_codes, out_codes = (
-            (version.in_scope, version.out_of_scope) if version else taxonomy.default_scope()
-        )
+        in_codes, out_codes = scope_codes(version, team.team_type)
         key = team_keys.get(team.pk, "")
         favourites = [c for c in FAVOURITES.get(key, []) if c in in_codes] or list(in_codes[:3])
         tasks = [c for c in out_codes if taxonomy.get(c).kind == "task"] if out_codes else []

@@ -3,7 +3,9 @@
 Definition (docs/contacts.md, "Drift"): for a worker on a team (or a whole team) and a
 calendar month, out-of-scope minutes ÷ all minutes attributed to activities, where
 "out of scope" and the threshold come from the role definition version approved for the
-team *now* (else the taxonomy's default scope and the default threshold). A row is
+team *now* (else the taxonomy's default scope and the default threshold); a definition not
+written for the team's type leaves that type's core work in scope (family peer support on a
+family support team). A row is
 flagged when its share is above the threshold. Reads rollups only (monthly rows for whole
 months, daily rows for partial ones), never raw contacts.
 """
@@ -16,9 +18,8 @@ from dataclasses import dataclass
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 
 from peerway.core.models import Organization, Team
-from peerway.planning import taxonomy
 from peerway.planning.models import DEFAULT_DRIFT_THRESHOLD_PERCENT
-from peerway.planning.roles.selectors import approved_versions_by_type, in_force
+from peerway.planning.roles.selectors import approved_versions_by_type, in_force, scope_codes
 
 from . import rollups
 from .models import ALL_ACTIVITIES
@@ -61,16 +62,14 @@ def scopes_for(organization: Organization, teams) -> dict[int, Scope]:
     for the team's type, else the organization-wide one, else the taxonomy's default scope
     and the default threshold (one query for all teams)."""
     by_type = approved_versions_by_type(organization)
-    _in, default_out = taxonomy.default_scope()
     scopes = {}
     for team in teams:
         version = in_force(by_type, team.team_type)
+        _in, out_codes = scope_codes(version, team.team_type)
         if version is None:
-            scopes[team.pk] = Scope(frozenset(default_out), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
+            scopes[team.pk] = Scope(frozenset(out_codes), DEFAULT_DRIFT_THRESHOLD_PERCENT, False)
         else:
-            scopes[team.pk] = Scope(
-                frozenset(version.out_of_scope), version.drift_threshold_percent, True
-            )
+            scopes[team.pk] = Scope(frozenset(out_codes), version.drift_threshold_percent, True)
     return scopes
 
 

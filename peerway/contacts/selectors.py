@@ -13,7 +13,7 @@ from peerway.core.models import Organization, Team, User
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
 from peerway.planning import taxonomy
-from peerway.planning.roles.selectors import approved_version_for_team
+from peerway.planning.roles.selectors import approved_version_for_team, scope_codes
 from peerway.support.models import Contact, ContactType, PeerRelationship, Person
 
 TEAM_READER_ROLES = {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN}
@@ -109,10 +109,7 @@ def activity_choices(team: Team, lang: str, keep: tuple[str, ...] = ()) -> Activ
     (else the whole taxonomy, split by its default scope). ``keep``: codes already on a
     contact being corrected, offered even if the definition changed since."""
     version = approved_version_for_team(team)
-    if version is not None:
-        in_codes, out_codes = list(version.in_scope), list(version.out_of_scope)
-    else:
-        in_codes, out_codes = taxonomy.default_scope()
+    in_codes, out_codes = scope_codes(version, team.team_type)
     known = set(in_codes) | set(out_codes)
     extra = [c for c in keep if c not in known]
     return ActivityChoices(

@@ -26,7 +26,9 @@ Public API
     out_of_scope_tasks() -> tuple[Category, ...]  non-peer tasks (not retired)
     get(code) -> Category                         KeyError for an unknown code
     label(code, lang="en") -> str                 the code itself when unknown
-    default_scope() -> tuple[list[str], list[str]] (in-scope codes, out-of-scope codes)
+    default_scope(team_type="") -> tuple[list[str], list[str]] (in-scope, out-of-scope codes)
+    core_for_team_type(team_type) -> frozenset[str] activities that are a team type's own work
+    adjust_for_team_type(in, out, team_type)      move them in scope (not team-specific)
     SOURCES                                       citations, by key
 """
 
@@ -40,8 +42,11 @@ __all__ = [
     "SOURCES",
     "Category",
     "Source",
+    "TEAM_TYPE_CORE",
     "activity_categories",
+    "adjust_for_team_type",
     "codes",
+    "core_for_team_type",
     "default_scope",
     "entries",
     "get",
@@ -391,10 +396,40 @@ def label(code: str, lang: str = "en") -> str:
     return category.label_in(lang) if category else code
 
 
-def default_scope() -> tuple[list[str], list[str]]:
-    """The in-scope and out-of-scope codes a first role definition starts from."""
+# Activities that are the core work of a team type (keys: peerway.core.roles.TeamType
+# values). Family peer support is a distinct role, out of scope by default, but it is what a
+# family support team's peers are there to do: on such a team it never counts as drift unless
+# a role definition written for that team type says so.
+TEAM_TYPE_CORE: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {"family_support": frozenset({"family_peer_support"})}
+)
+
+
+def core_for_team_type(team_type: str) -> frozenset[str]:
+    return TEAM_TYPE_CORE.get(team_type or "", frozenset())
+
+
+def adjust_for_team_type(
+    in_scope: list[str], out_of_scope: list[str], team_type: str
+) -> tuple[list[str], list[str]]:
+    """A scope that was not written for this team type (the taxonomy's default, or the
+    organization-wide role definition), with the team type's core activities moved in scope
+    (keeping display order)."""
+    core = core_for_team_type(team_type)
+    if not core:
+        return list(in_scope), list(out_of_scope)
+    moved = [c for c in out_of_scope if c in core]
+    order = {c.code: i for i, c in enumerate(_ENTRIES)}
+    new_in = sorted([*in_scope, *moved], key=lambda c: order.get(c, len(order)))
+    return new_in, [c for c in out_of_scope if c not in core]
+
+
+def default_scope(team_type: str = "") -> tuple[list[str], list[str]]:
+    """The in-scope and out-of-scope codes a first role definition starts from (for a team
+    type: with that type's core activities in scope)."""
     current = [c for c in _ENTRIES if not c.retired]
-    return (
+    return adjust_for_team_type(
         [c.code for c in current if c.default_in_scope],
         [c.code for c in current if not c.default_in_scope],
+        team_type,
     )

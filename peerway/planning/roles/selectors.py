@@ -9,6 +9,7 @@ from peerway.core.models import Membership, Organization, Team, User
 from peerway.core.permissions import roles_anywhere_in
 from peerway.core.roles import Role
 
+from .. import taxonomy
 from ..models import RoleDefinition, RoleDefinitionVersion, VersionStatus
 
 READER_ROLES = frozenset(
@@ -125,6 +126,21 @@ def approved_versions_by_type(organization: Organization) -> dict[str, RoleDefin
 
 def in_force(by_type: dict[str, RoleDefinitionVersion], team_type: str):
     return by_type.get(team_type) or by_type.get("")
+
+
+def scope_codes(
+    version: RoleDefinitionVersion | None, team_type: str
+) -> tuple[list[str], list[str]]:
+    """In-scope and out-of-scope codes that apply to a team of this type under ``version``
+    (the one in force, or None). A definition written for the team type is taken as it is;
+    the organization-wide one and the taxonomy's default get the team type's core activities
+    in scope (a family support team's family peer support is never drift by default)."""
+    if version is None:
+        return taxonomy.default_scope(team_type)
+    in_codes, out_codes = list(version.in_scope), list(version.out_of_scope)
+    if version.definition.team_type == team_type and team_type:
+        return in_codes, out_codes
+    return taxonomy.adjust_for_team_type(in_codes, out_codes, team_type)
 
 
 def approved_version_for_team(team: Team) -> RoleDefinitionVersion | None:

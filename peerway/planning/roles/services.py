@@ -201,7 +201,7 @@ def start_draft(*, actor: User, definition: RoleDefinition) -> RoleDefinitionVer
             for name in (*TEXT_FIELDS, "in_scope", "out_of_scope", "drift_threshold_percent"):
                 setattr(version, name, getattr(latest, name))
         else:
-            version.in_scope, version.out_of_scope = taxonomy.default_scope()
+            version.in_scope, version.out_of_scope = taxonomy.default_scope(definition.team_type)
         version.save()
         if latest is not None:
             version.co_producers.set(latest.co_producers.all())
