@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import csv
 import hashlib
 import hmac
@@ -97,6 +99,23 @@ def current_key() -> tuple[str, bytes]:
     return key_id, key
 
 
+# Actions recorded while a view runs, so a declared read event is not written twice when
+# the view (or a service it calls) already recorded it (peerway.core.access).
+_collected: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "peerway_audit_collected", default=None
+)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[str]]:
+    actions: list[str] = []
+    token = _collected.set(actions)
+    try:
+        yield actions
+    finally:
+        _collected.reset(token)
+
+
 def _place_ids(obj: Any) -> dict[str, int | None]:
     """Organization, site and team ids of an object, when it has them."""
     ids: dict[str, int | None] = {"organization_id": None, "site_id": None, "team_id": None}
@@ -169,6 +188,9 @@ def record(
         head.last_sequence = values["sequence"]
         head.last_hash = event_hash
         head.save(update_fields=["last_sequence", "last_hash"])
+    collected = _collected.get()
+    if collected is not None:
+        collected.append(action)
     return event
 
 
