@@ -13,15 +13,22 @@ from django.utils import timezone
 from peerway.contacts import services as contact_services
 from peerway.core.access import requires
 from peerway.core.models import AuditEvent
-from peerway.support.models import ConsentRecord, PeerRelationship, Person
+from peerway.recovery import services as recovery_services
+from peerway.support.models import (
+    ConsentRecord,
+    PeerRelationship,
+    Person,
+    Referral,
+    ReferralSource,
+)
 from peerway.workforce import selectors as workforce_selectors
 from peerway.workforce import services as workforce_services
 
 
 @pytest.fixture
 def records(world):
-    """Robin, supported by Pat (peer_a) on team A for 100 days, with one contact; one
-    supervision session of Pat's."""
+    """Robin, supported by Pat (peer_a) on team A for 100 days, with one contact and a
+    recovery plan; one supervision session of Pat's."""
     robin = Person.objects.create(
         organization=world.org, team=world.team_a, name="Robin Example", created_by=world.clinician
     )
@@ -55,7 +62,17 @@ def records(world):
             notes="A boundary with a former neighbour",
         ),
     )
-    return {"robin": robin, "contact": contact, "session": session}
+    referral = Referral.objects.create(
+        person=robin, team=world.team_a, source=ReferralSource.values[0], referred_by=world.manager
+    )
+    plan = recovery_services.start_plan(actor=world.peer_a, person=robin, co_produced=True)
+    return {
+        "robin": robin,
+        "contact": contact,
+        "session": session,
+        "plan": plan,
+        "referral": referral,
+    }
 
 
 def read_pages(world, records):
@@ -88,6 +105,27 @@ def read_pages(world, records):
          "support.person", robin.pk),
         ("peer_a", f"/o/{slug}/outcomes/people/{robin.pk}/", "outcomes.person_viewed",
          "support.person", robin.pk),
+        ("peer_a", f"/o/{slug}/recovery/people/{robin.pk}/plan/", "recovery.plan_viewed",
+         "recovery.recoveryplan", records["plan"].pk),
+        ("peer_a", f"/o/{slug}/recovery/people/{robin.pk}/plan/print/", "recovery.plan_printed",
+         "recovery.recoveryplan", records["plan"].pk),
+        ("peer_a", f"/o/{slug}/recovery/people/{robin.pk}/plan/goals/new/",
+         "recovery.goal_form_viewed", "support.person", robin.pk),
+        ("manager", f"/o/{slug}/referrals/{records['referral'].pk}/", "support.referral_viewed",
+         "support.referral", records["referral"].pk),
+        ("manager", f"/o/{slug}/hospital/people/{robin.pk}/hospital-id/",
+         "hospital.hospital_id_form_viewed", "support.person", robin.pk),
+        ("manager", f"/o/{slug}/workforce/teams/{world.team_a.pk}/",
+         "workforce.team_profiles_viewed", "core.team", world.team_a.pk),
+        ("manager", f"/o/{slug}/workforce/teams/{world.team_a.pk}/compliance/",
+         "workforce.compliance_viewed", "core.team", world.team_a.pk),
+        ("manager", f"/o/{slug}/dashboards/teams/{world.team_a.pk}/",
+         "indicators.dashboard_viewed", "core.team", world.team_a.pk),
+        ("manager", f"/o/{slug}/dashboards/sites/{world.north.pk}/",
+         "indicators.dashboard_viewed", "core.site", world.north.pk),
+        # Recorded by the view itself, naming the worker in its details.
+        ("manager", f"/o/{slug}/dashboards/workers/{peer}/",
+         "indicators.worker_dashboard_viewed", "core.organization", world.org.pk),
     ]  # fmt: skip
 
 
