@@ -15,7 +15,7 @@ import hmac
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -201,13 +201,18 @@ class VerifyResult:
     first_broken_sequence: int | None = None
     reason: str = ""
     checkpoints: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    newest_checkpoint: str = ""
+    uncovered: int = 0
 
     def message(self) -> str:
         if self.ok:
             text = f"Audit trail intact: {self.checked} events checked"
             if self.checkpoints:
-                text += f", consistent with {self.checkpoints} signed checkpoints"
+                text += (
+                    f", consistent with {self.checkpoints} signed checkpoints. The newest was "
+                    f"signed {self.newest_checkpoint}; {self.uncovered} events written since "
+                    "are covered by the keyed chain only"
+                )
             return text + "."
         if self.first_broken_sequence is None:
             return f"Audit trail not verified: {self.reason}"
@@ -336,7 +341,14 @@ def verify(
                 "the events up to it were rewritten",
                 len(marks),
             )
-    return VerifyResult(True, checked, checkpoints=len(marks))
+    newest = max(marks, key=lambda m: m.sequence, default=None)
+    return VerifyResult(
+        True,
+        checked,
+        checkpoints=len(marks),
+        newest_checkpoint=newest.created_at if newest else "",
+        uncovered=checked - newest.sequence if newest else 0,
+    )
 
 
 # --- Signed checkpoints ---------------------------------------------------------------

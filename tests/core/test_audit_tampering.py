@@ -88,6 +88,8 @@ def test_a_clean_trail_verifies_with_and_without_checkpoints(world, tmp_path):
     assert result.ok, result.message()
     assert result.checkpoints == 1
     assert "1 signed checkpoints" in result.message()
+    assert result.uncovered == 2
+    assert "2 events written since" in result.message()
 
 
 def test_events_name_the_key_that_chained_them(world, settings):
