@@ -53,12 +53,19 @@ PEERWAY_BLIND_INDEX_KEY = secret("PEERWAY_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
 PEERWAY_AUDIT_KEYS = [
     k.strip() for k in secret("PEERWAY_AUDIT_KEYS", DEV_AUDIT_KEY).split(",") if k.strip()
 ]
+if not PEERWAY_AUDIT_KEYS:
+    raise ImproperlyConfigured("PEERWAY_AUDIT_KEYS is empty: give at least one 'id:secret'.")
 for _entry in PEERWAY_AUDIT_KEYS:
     _key_id, _sep, _secret = _entry.partition(":")
-    if not _sep or not _secret or not _key_id.replace("-", "").replace("_", "").isalnum():
+    if (
+        not _sep
+        or not _secret
+        or len(_key_id) > 32
+        or not _key_id.replace("-", "").replace("_", "").isalnum()
+    ):
         raise ImproperlyConfigured(
-            "PEERWAY_AUDIT_KEYS must be comma-separated 'id:secret' pairs (id: letters, "
-            "digits, '-' or '_')."
+            "PEERWAY_AUDIT_KEYS must be comma-separated 'id:secret' pairs (id: up to 32 "
+            "letters, digits, '-' or '_')."
         )
 # Ed25519 key that signs audit checkpoints: PEM (PKCS#8) or base64 of the 32-byte seed.
 PEERWAY_AUDIT_SIGNING_KEY = secret("PEERWAY_AUDIT_SIGNING_KEY", DEV_AUDIT_SIGNING_KEY)
