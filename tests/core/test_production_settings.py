@@ -71,6 +71,21 @@ def test_production_refuses_a_short_audit_chain_key(tmp_path):
     assert "PEERWAY_AUDIT_KEYS" in result.stderr
 
 
+def test_a_malformed_audit_key_list_is_refused_in_any_mode(tmp_path):
+    result = run_manage(["check"], {"PEERWAY_AUDIT_KEYS": "no-key-id-here"}, tmp_path)
+    assert result.returncode != 0
+    assert "'id:secret'" in result.stderr
+
+
+def test_audit_keys_can_come_from_a_file(tmp_path):
+    keys = tmp_path / "audit_keys"
+    keys.write_text(PRODUCTION["PEERWAY_AUDIT_KEYS"] + "\n")
+    env = {**PRODUCTION, "PEERWAY_AUDIT_KEYS_FILE": str(keys)}
+    del env["PEERWAY_AUDIT_KEYS"]
+    result = run_manage(["check"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
 def test_secrets_can_come_from_files(tmp_path):
     key_file = tmp_path / "secret_key"
     key_file.write_text(PRODUCTION["SECRET_KEY"])
