@@ -13,7 +13,11 @@ COMMANDS = {
     "demo-code": ("demo_code", "Print the current two-factor code of a demo account."),
     "demo": ("demo", "Migrate, seed the demo region if the database is empty, and serve it."),
     "seed-demo": ("seed_demo", "Build the fictional demo region (kept if it already exists)."),
-    "audit": ("audit", "audit verify | audit export --since DATE [--out FILE]"),
+    "audit": (
+        "audit",
+        "audit verify [--checkpoints DIR] | checkpoint [--out DIR] | public-key | keygen"
+        " | export --since DATE [--out FILE]",
+    ),
     "migrate": ("migrate", "Apply database migrations."),
     "check": ("check", "Check the configuration (add --deploy for production)."),
     "createsuperuser": ("createsuperuser", "Create a system administrator account."),

@@ -38,6 +38,9 @@ PRODUCTION = MODE == "production"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMDEyMzQ1Njc="  # noqa: S105
 DEV_BLIND_INDEX_KEY = "dev-only-blind-index-key"  # noqa: S105
+DEV_AUDIT_KEY = "dev:dev-only-audit-chain-key-do-not-use-in-production"  # noqa: S105
+# Base64 of a fixed 32-byte Ed25519 seed: development only.
+DEV_AUDIT_SIGNING_KEY = "ZGV2LW9ubHktYXVkaXQtc2lnbmluZy1rZXktMDAwMDA="  # noqa: S105
 
 SECRET_KEY = secret("SECRET_KEY", DEV_SECRET_KEY)
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
@@ -45,6 +48,27 @@ PEERWAY_ENCRYPTION_KEYS = [
     k.strip() for k in secret("PEERWAY_ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY).split(",") if k.strip()
 ]
 PEERWAY_BLIND_INDEX_KEY = secret("PEERWAY_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
+# Audit chain keys (docs/security.md): comma-separated "id:secret" pairs kept outside the
+# database; the first keys new events, all verify (rotation). Each event stores its key id.
+PEERWAY_AUDIT_KEYS = [
+    k.strip() for k in secret("PEERWAY_AUDIT_KEYS", DEV_AUDIT_KEY).split(",") if k.strip()
+]
+if not PEERWAY_AUDIT_KEYS:
+    raise ImproperlyConfigured("PEERWAY_AUDIT_KEYS is empty: give at least one 'id:secret'.")
+for _entry in PEERWAY_AUDIT_KEYS:
+    _key_id, _sep, _secret = _entry.partition(":")
+    if (
+        not _sep
+        or not _secret
+        or len(_key_id) > 32
+        or not _key_id.replace("-", "").replace("_", "").isalnum()
+    ):
+        raise ImproperlyConfigured(
+            "PEERWAY_AUDIT_KEYS must be comma-separated 'id:secret' pairs (id: up to 32 "
+            "letters, digits, '-' or '_')."
+        )
+# Ed25519 key that signs audit checkpoints: PEM (PKCS#8) or base64 of the 32-byte seed.
+PEERWAY_AUDIT_SIGNING_KEY = secret("PEERWAY_AUDIT_SIGNING_KEY", DEV_AUDIT_SIGNING_KEY)
 
 if PRODUCTION:
     problems = []
@@ -54,6 +78,12 @@ if PRODUCTION:
         problems.append("PEERWAY_ENCRYPTION_KEYS contains the development key")
     if PEERWAY_BLIND_INDEX_KEY == DEV_BLIND_INDEX_KEY or len(PEERWAY_BLIND_INDEX_KEY) < 32:
         problems.append("PEERWAY_BLIND_INDEX_KEY is the development default or too short")
+    if DEV_AUDIT_KEY in PEERWAY_AUDIT_KEYS or any(
+        len(k.partition(":")[2]) < 32 for k in PEERWAY_AUDIT_KEYS
+    ):
+        problems.append("PEERWAY_AUDIT_KEYS contains the development key or a key too short")
+    if PEERWAY_AUDIT_SIGNING_KEY == DEV_AUDIT_SIGNING_KEY:
+        problems.append("PEERWAY_AUDIT_SIGNING_KEY is the development default")
     if problems:
         raise ImproperlyConfigured(
             "Refusing to start in production mode: " + "; ".join(problems) + ". See README."
@@ -307,6 +337,11 @@ PEERWAY_INSTRUMENTS_DIR = env.path("PEERWAY_INSTRUMENTS_DIR", default=str(DATA_D
 
 # Audit: whether to keep the client's IP address on audit events.
 PEERWAY_AUDIT_RECORD_IP = env.bool("PEERWAY_AUDIT_RECORD_IP", default=True)
+# Where `peerway audit checkpoint` and its scheduled task write signed checkpoints: a place
+# outside the database (another disk, a mounted write-once share, a shipped log directory).
+PEERWAY_AUDIT_CHECKPOINT_DIR = env.path(
+    "PEERWAY_AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "audit-checkpoints")
+)
 # Invitation links expire after this many hours.
 PEERWAY_INVITATION_HOURS = env.int("PEERWAY_INVITATION_HOURS", default=72)
 # Workforce defaults (docs/workforce.md): supervision cadence, wellbeing check-in interval

@@ -117,7 +117,11 @@ def _count_label(n: int | None, k: int) -> str:
     return str(n)
 
 
-@requires("assessments.manage_waves", obj=_org)
+@requires(
+    "assessments.manage_waves",
+    obj=_org,
+    no_record="survey wave and anonymous response counts; no person's record",
+)
 def wave_detail(request, slug, pk):
     org = request.permission_object
     wave = selectors.get_wave(org, pk)
@@ -152,7 +156,11 @@ def wave_detail(request, slug, pk):
     )
 
 
-@requires("assessments.manage_waves", obj=_org)
+@requires(
+    "assessments.manage_waves",
+    obj=_org,
+    no_record="printable survey invitation; no person's record",
+)
 def wave_print(request, slug, pk):
     org = request.permission_object
     wave = selectors.get_wave(org, pk)
@@ -177,7 +185,11 @@ def wave_print(request, slug, pk):
     )
 
 
-@requires("assessments.manage_waves", obj=_org)
+@requires(
+    "assessments.manage_waves",
+    obj=_org,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def wave_close(request, slug, pk):
     org = request.permission_object
@@ -565,7 +577,11 @@ def _not_closed(request, org, wave):
     )
 
 
-@requires("assessments.view_results", obj=_org)
+@requires(
+    "assessments.view_results",
+    obj=_org,
+    no_record="anonymous survey results (small groups suppressed); no person's record",
+)
 def wave_results(request, slug, pk):
     org = request.permission_object
     wave = selectors.get_wave(org, pk)
@@ -574,7 +590,11 @@ def wave_results(request, slug, pk):
     return render(request, "assessments/results.html", _results_context(request, org, wave))
 
 
-@requires("assessments.view_results", obj=_org)
+@requires(
+    "assessments.view_results",
+    obj=_org,
+    no_record="anonymous survey results (small groups suppressed); no person's record",
+)
 def wave_results_csv(request, slug, pk):
     import csv
 
@@ -597,7 +617,11 @@ def wave_results_csv(request, slug, pk):
     return response
 
 
-@requires("assessments.view_results", obj=_org)
+@requires(
+    "assessments.view_results",
+    obj=_org,
+    no_record="anonymous survey results (small groups suppressed); no person's record",
+)
 def wave_barriers(request, slug, pk):
     from peerway.planning.library_views import LEVELS as LEVEL_LABELS
     from peerway.planning.library_views import SUPPORT_TYPES as SUPPORT_LABELS

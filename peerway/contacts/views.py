@@ -132,7 +132,11 @@ def _form_page(request, organization, team, form, *, contact=None, draft_key, pe
     )
 
 
-@requires("contacts.log_contact", obj=_team)
+@requires(
+    "contacts.log_contact",
+    obj=_team,
+    no_record="blank contact form at a team; its people are those of the audited caseload page",
+)
 def log_contact(request, slug, team_pk):
     team = request.permission_object
     organization = team.site.organization
@@ -174,7 +178,7 @@ def log_contact(request, slug, team_pk):
     return _form_page(request, organization, team, form, draft_key=draft_key, person_pk=person_pk)
 
 
-@requires("contacts.view_contact", obj=_contact)
+@requires("contacts.view_contact", obj=_contact, audit_read="contacts.contact_viewed")
 def contact_detail(request, slug, pk):
     contact = request.permission_object
     lang = _lang()
@@ -204,7 +208,7 @@ def _out_of_scope(team) -> set[str]:
     return set(scope_for(team).out_of_scope)
 
 
-@requires("contacts.change_contact", obj=_contact)
+@requires("contacts.change_contact", obj=_contact, audit_read="contacts.contact_edit_viewed")
 def edit_contact(request, slug, pk):
     contact = request.permission_object
     team = contact.team
@@ -249,7 +253,11 @@ def edit_contact(request, slug, pk):
 
 
 @require_POST
-@requires("contacts.change_contact", obj=_contact)
+@requires(
+    "contacts.change_contact",
+    obj=_contact,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def delete_contact(request, slug, pk):
     contact = request.permission_object
     services.delete_contact(actor=request.user, contact=contact)
@@ -257,7 +265,7 @@ def delete_contact(request, slug, pk):
     return redirect("contacts:caseload", slug)
 
 
-@requires("contacts.view_history", obj=_person)
+@requires("contacts.view_history", obj=_person, audit_read="contacts.history_viewed")
 def person_history(request, slug, person_pk):
     person = request.permission_object
     lang = _lang()

@@ -266,9 +266,11 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One entry of the append-only, hash-chained audit trail.
 
-    Rows are written only by ``peerway.core.audit.record``. Each row's hash covers its
-    own fields and the previous row's hash, so editing or deleting any stored row
-    breaks the chain from that row on (``peerway audit verify``).
+    Rows are written only by ``peerway.core.audit.record``. Each row's hash is an
+    HMAC-SHA256, keyed with a secret held outside the database (``key_id`` names which of
+    PEERWAY_AUDIT_KEYS), over its own fields and the previous row's hash, so editing or
+    deleting any stored row breaks the chain from that row on, and recomputing the chain
+    needs the key (``peerway audit verify``; signed checkpoints catch a cut tail).
     """
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
@@ -286,6 +288,7 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True, editable=False)
     previous_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -31,6 +31,12 @@ def _team(request, pk, **kwargs):
     return selectors.get_team(request.user, pk)
 
 
+def _member(request, slug, pk, **kwargs):
+    """The person an administrator opens on the user-administration page."""
+    org = selectors.get_organization(request.user, slug)
+    return selectors.get_member_for_admin(request.user, org, pk)
+
+
 @public("health")
 @require_GET
 def health(request):
@@ -114,7 +120,11 @@ def structure(request, slug):
     )
 
 
-@requires("core.view_team_members", obj=_team)
+@requires(
+    "core.view_team_members",
+    obj=_team,
+    no_record="team page: members and their roles (staff directory); no person's record",
+)
 def team_detail(request, pk):
     team = request.permission_object
     return render(
@@ -188,7 +198,11 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-@requires("core.administer_users", obj=_org)
+@requires(
+    "core.administer_users",
+    obj=_org,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def revoke_invitation(request, slug, pk):
     org = request.permission_object
@@ -201,7 +215,7 @@ def revoke_invitation(request, slug, pk):
     return redirect("core:people", slug=org.slug)
 
 
-@requires("core.administer_users", obj=_org)
+@requires("core.administer_users", obj=_org, audit_read="core.member_viewed", audit_target=_member)
 def person(request, slug, pk):
     org = request.permission_object
     member = selectors.get_member_for_admin(request.user, org, pk)
@@ -240,7 +254,11 @@ def person(request, slug, pk):
     )
 
 
-@requires("core.administer_users", obj=_org)
+@requires(
+    "core.administer_users",
+    obj=_org,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def revoke_membership(request, slug, pk):
     org = request.permission_object
@@ -261,7 +279,11 @@ def revoke_membership(request, slug, pk):
     return redirect("core:person", slug=org.slug, pk=membership.user_id)
 
 
-@requires("core.administer_users", obj=_org)
+@requires(
+    "core.administer_users",
+    obj=_org,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def set_active(request, slug, pk):
     org = request.permission_object

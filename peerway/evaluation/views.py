@@ -138,7 +138,7 @@ def reports(request, slug):
     )
 
 
-@requires("evaluation.view_scope", obj=_report)
+@requires("evaluation.view_scope", obj=_report, audit_read="evaluation.report_downloaded")
 def download(request, slug, pk):
     item = request.permission_object
     if item.status != ReportStatus.READY or not item.pdf:

@@ -107,7 +107,11 @@ def suggestions(request, slug):
 
 
 @require_POST
-@requires("hospital.refer_from_trigger", obj=_person)
+@requires(
+    "hospital.refer_from_trigger",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def refer(request, slug, pk):
     person = request.permission_object
     try:
@@ -123,7 +127,7 @@ def refer(request, slug, pk):
     return redirect("hospital:suggestions", slug=slug)
 
 
-@requires("hospital.set_hospital_id", obj=_person)
+@requires("hospital.set_hospital_id", obj=_person, audit_read="hospital.hospital_id_form_viewed")
 def hospital_id(request, slug, pk):
     person = request.permission_object
     organization = person.organization

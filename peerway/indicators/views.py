@@ -503,7 +503,7 @@ def organization_dashboard(request, slug):
     return _render_place(request, organization, organization, teams, "organization")
 
 
-@requires("indicators.view_dashboard", obj=_site)
+@requires("indicators.view_dashboard", obj=_site, audit_read="indicators.dashboard_viewed")
 def site_dashboard(request, slug, pk):
     site = request.permission_object
     organization = site.organization
@@ -518,7 +518,7 @@ def site_dashboard(request, slug, pk):
     return _render_place(request, organization, site, teams, "site")
 
 
-@requires("indicators.view_dashboard", obj=_team)
+@requires("indicators.view_dashboard", obj=_team, audit_read="indicators.dashboard_viewed")
 def team_dashboard(request, slug, pk):
     team = request.permission_object
     organization = team.site.organization
@@ -570,7 +570,7 @@ def my_dashboard(request, slug):
     return redirect("indicators:worker", slug=slug, pk=request.user.pk)
 
 
-@requires("indicators.view_worker", obj=_worker)
+@requires("indicators.view_worker", obj=_worker, audit_read="indicators.worker_dashboard_viewed")
 def worker_dashboard(request, slug, pk):
     worker = request.permission_object
     organization = worker.organization

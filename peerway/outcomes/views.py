@@ -136,7 +136,7 @@ def safety_tasks(request, slug):
 # --- A person's measures -------------------------------------------------------------------
 
 
-@requires("outcomes.view_scores", obj=_person)
+@requires("outcomes.view_scores", obj=_person, audit_read="outcomes.person_viewed")
 def person(request, slug, pk):
     person = request.permission_object
     organization = person.organization
@@ -185,7 +185,7 @@ def person(request, slug, pk):
     )
 
 
-@requires("outcomes.view_answers", obj=_administration)
+@requires("outcomes.view_answers", obj=_administration, audit_read="outcomes.administration_viewed")
 def administration(request, slug, pk):
     administration = request.permission_object
     lang = _lang()
@@ -242,7 +242,7 @@ def _schedule_entry(person, code: str, time_point: int) -> Instrument:
     return selectors.outcome_instrument(code)
 
 
-@requires("outcomes.administer", obj=_person)
+@requires("outcomes.administer", obj=_person, audit_read="outcomes.form_viewed")
 def give(request, slug, pk, code, time_point):
     person = request.permission_object
     instrument = _schedule_entry(person, code, time_point)
@@ -301,7 +301,11 @@ def organization_slug(person) -> str:
     return person.organization.slug
 
 
-@requires("outcomes.administer", obj=_person)
+@requires(
+    "outcomes.administer",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def create_link(request, slug, pk, code, time_point):
     person = request.permission_object
@@ -328,7 +332,7 @@ def create_link(request, slug, pk, code, time_point):
 # --- Safety tasks -------------------------------------------------------------------------
 
 
-@requires("outcomes.view_safety_task", obj=_task)
+@requires("outcomes.view_safety_task", obj=_task, audit_read="outcomes.safety_task_viewed")
 def safety_task(request, slug, pk):
     task = request.permission_object
     audit.record(
@@ -377,7 +381,11 @@ def safety_task(request, slug, pk):
     )
 
 
-@requires("outcomes.act_on_safety_task", obj=_task)
+@requires(
+    "outcomes.act_on_safety_task",
+    obj=_task,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def acknowledge(request, slug, pk):
     task = request.permission_object
@@ -390,7 +398,7 @@ def acknowledge(request, slug, pk):
     return redirect("outcomes:safety_task", slug, task.pk)
 
 
-@requires("outcomes.act_on_safety_task", obj=_task)
+@requires("outcomes.act_on_safety_task", obj=_task, audit_read="outcomes.safety_task_viewed")
 def close(request, slug, pk):
     task = request.permission_object
     form = CloseTaskForm(request.POST or None)
@@ -471,7 +479,11 @@ def schedules(request, slug):
     )
 
 
-@requires("outcomes.manage_schedule", obj=_team)
+@requires(
+    "outcomes.manage_schedule",
+    obj=_team,
+    no_record="a team's outcome schedule settings; no person's record",
+)
 def schedule_edit(request, slug, team_pk):
     team = request.permission_object
     schedule = selectors.schedule_for(team)

@@ -139,13 +139,17 @@ def scenario_create(request, slug):
     return _edit(request, request.permission_object)
 
 
-@requires("planning.manage_capacity", obj=_org)
+@requires(
+    "planning.manage_capacity", obj=_org, no_record="capacity planning scenario; no person's record"
+)
 def scenario_edit(request, slug, pk):
     organization = request.permission_object
     return _edit(request, organization, selectors.get_scenario(organization, pk))
 
 
-@requires("planning.manage_capacity", obj=_org)
+@requires(
+    "planning.manage_capacity", obj=_org, no_record="capacity planning scenario; no person's record"
+)
 def scenario_delete(request, slug, pk):
     """GET asks for confirmation; POST deletes."""
     organization = request.permission_object
@@ -161,7 +165,9 @@ def scenario_delete(request, slug, pk):
     return redirect("planning:capacity_scenarios", slug=organization.slug)
 
 
-@requires("planning.view_capacity", obj=_org)
+@requires(
+    "planning.view_capacity", obj=_org, no_record="capacity planning scenario; no person's record"
+)
 def scenario_detail(request, slug, pk):
     organization = request.permission_object
     planned = selectors.plan(selectors.get_scenario(organization, pk))

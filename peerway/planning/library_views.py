@@ -106,7 +106,9 @@ def library(request, slug):
     )
 
 
-@requires("planning.view_knowledge", obj=_org)
+@requires(
+    "planning.view_knowledge", obj=_org, no_record="evidence library entry; no person's record"
+)
 def factor_detail(request, slug, code):
     org = request.permission_object
     kb = load_knowledge_base()
@@ -148,7 +150,9 @@ def factor_detail(request, slug, code):
     )
 
 
-@requires("planning.view_knowledge", obj=_org)
+@requires(
+    "planning.view_knowledge", obj=_org, no_record="evidence library entry; no person's record"
+)
 def strategy_detail(request, slug, code):
     org = request.permission_object
     kb = load_knowledge_base()
@@ -185,7 +189,11 @@ def strategy_detail(request, slug, code):
     )
 
 
-@requires("assessments.view_results", obj=_org)
+@requires(
+    "assessments.view_results",
+    obj=_org,
+    no_record="recommendations from anonymous survey results; no person's record",
+)
 def recommendations(request, slug, pk):
     """Ranked strategies per team and for the organization, from a closed wave's barriers."""
     from peerway.assessments import reports

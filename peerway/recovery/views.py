@@ -83,7 +83,7 @@ def _plan_context(request, person, plan):
     }
 
 
-@requires("recovery.view_plan", obj=_person)
+@requires("recovery.view_plan", obj=_person, audit_read="recovery.plan_viewed")
 def plan_detail(request, slug, pk):
     person = request.permission_object
     plan = selectors.plan_of(person)
@@ -96,7 +96,7 @@ def plan_detail(request, slug, pk):
     return render(request, "recovery/plan_detail.html", context)
 
 
-@requires("recovery.view_plan", obj=_person)
+@requires("recovery.view_plan", obj=_person, audit_read="recovery.plan_printed")
 def plan_print(request, slug, pk):
     person = request.permission_object
     plan = _plan_or_404(person)
@@ -105,7 +105,11 @@ def plan_print(request, slug, pk):
 
 
 @require_POST
-@requires("recovery.change_plan", obj=_person)
+@requires(
+    "recovery.change_plan",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def plan_start(request, slug, pk):
     person = request.permission_object
     services.start_plan(
@@ -116,7 +120,11 @@ def plan_start(request, slug, pk):
 
 
 @require_POST
-@requires("recovery.change_plan", obj=_person)
+@requires(
+    "recovery.change_plan",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def plan_co_produced(request, slug, pk):
     plan = _plan_or_404(request.permission_object)
     form = CoProducedForm(request.POST)
@@ -128,7 +136,7 @@ def plan_co_produced(request, slug, pk):
     return redirect("recovery:plan", slug=slug, pk=pk)
 
 
-@requires("recovery.change_plan", obj=_person)
+@requires("recovery.change_plan", obj=_person, audit_read="recovery.goal_form_viewed")
 def goal_form(request, slug, pk, goal_pk=None):
     person = request.permission_object
     plan = _plan_or_404(person)
@@ -154,7 +162,11 @@ def goal_form(request, slug, pk, goal_pk=None):
 
 
 @require_POST
-@requires("recovery.change_plan", obj=_person)
+@requires(
+    "recovery.change_plan",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def step_add(request, slug, pk, goal_pk):
     plan = _plan_or_404(request.permission_object)
     goal = _goal(plan, goal_pk)
@@ -168,7 +180,11 @@ def step_add(request, slug, pk, goal_pk):
 
 
 @require_POST
-@requires("recovery.change_plan", obj=_person)
+@requires(
+    "recovery.change_plan",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def step_toggle(request, slug, pk, step_pk):
     plan = _plan_or_404(request.permission_object)
     step = GoalStep.objects.filter(goal__plan=plan, pk=step_pk).select_related("goal").first()
@@ -179,7 +195,7 @@ def step_toggle(request, slug, pk, step_pk):
     return redirect("recovery:plan", slug=slug, pk=pk)
 
 
-@requires("recovery.change_plan", obj=_person)
+@requires("recovery.change_plan", obj=_person, audit_read="recovery.progress_form_viewed")
 def progress_add(request, slug, pk, goal_pk):
     person = request.permission_object
     plan = _plan_or_404(person)
@@ -227,7 +243,11 @@ def events(request, slug):
 EVENT_FORMS = {EventKind.BOUNDARY: BoundaryEventForm, EventKind.RISK: RiskEventForm}
 
 
-@requires("recovery.record_event", obj=_person)
+@requires(
+    "recovery.record_event",
+    obj=_person,
+    no_record="blank form for a new event; shows only the person's name",
+)
 def event_new(request, slug, pk, kind):
     person = request.permission_object
     if kind not in EVENT_FORMS:
@@ -294,7 +314,7 @@ def _event_page(request, event, *, follow_up_form=None, review_form=None, status
     )
 
 
-@requires("recovery.view_event", obj=_event)
+@requires("recovery.view_event", obj=_event, audit_read="recovery.event_viewed")
 def event_detail(request, slug, pk):
     event = request.permission_object
     services.record_event_view(actor=request.user, event=event)
@@ -302,7 +322,11 @@ def event_detail(request, slug, pk):
 
 
 @require_POST
-@requires("recovery.update_event", obj=_event)
+@requires(
+    "recovery.update_event",
+    obj=_event,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def event_follow_up(request, slug, pk):
     event = request.permission_object
     form = _follow_up_form(event, request.POST)
@@ -318,7 +342,11 @@ def event_follow_up(request, slug, pk):
 
 
 @require_POST
-@requires("recovery.review_event", obj=_event)
+@requires(
+    "recovery.review_event",
+    obj=_event,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def event_review(request, slug, pk):
     event = request.permission_object
     form = ReviewForm(request.POST, sessions=selectors.sessions_for_review(event))

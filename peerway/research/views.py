@@ -84,7 +84,11 @@ def request_export(request, slug):
     return render(request, "research/request.html", {"organization": organization, "form": form})
 
 
-@requires("research.download_export", obj=_export)
+@requires(
+    "research.download_export",
+    obj=_export,
+    no_record="de-identified export archive; its download is audited by the service",
+)
 def download(request, slug, pk):
     export = request.permission_object
     if not export.downloadable():

@@ -112,7 +112,7 @@ def people(request, slug):
     )
 
 
-@requires("support.view_person", obj=_person)
+@requires("support.view_person", obj=_person, audit_read="support.person_viewed")
 def person_detail(request, slug, pk):
     person = request.permission_object
     audit.record(actor=request.user, action="support.person_viewed", obj=person)
@@ -162,7 +162,11 @@ def _peer_workers(organization):
 
 
 @require_POST
-@requires("support.manage_conflicts", obj=_person)
+@requires(
+    "support.manage_conflicts",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def conflict_add(request, slug, pk):
     person = request.permission_object
     worker = User.objects.filter(pk=request.POST.get("worker") or 0).first()
@@ -194,7 +198,7 @@ def _consent_choices():
     return ConsentPurpose.choices
 
 
-@requires("support.change_person", obj=_person)
+@requires("support.change_person", obj=_person, audit_read="support.person_edit_viewed")
 def person_edit(request, slug, pk):
     person = request.permission_object
     initial = {
@@ -228,7 +232,11 @@ def person_edit(request, slug, pk):
 
 
 @require_POST
-@requires("support.change_person", obj=_person)
+@requires(
+    "support.change_person",
+    obj=_person,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def consent(request, slug, pk):
     person = request.permission_object
     form = ConsentForm(request.POST)
@@ -337,7 +345,7 @@ def referrals(request, slug):
     )
 
 
-@requires("support.view_referral", obj=_referral)
+@requires("support.view_referral", obj=_referral, audit_read="support.referral_viewed")
 def referral_detail(request, slug, pk):
     referral = request.permission_object
     can_manage = request.user.has_perm("support.manage_referrals", referral)
@@ -376,7 +384,11 @@ def referral_detail(request, slug, pk):
 
 
 @require_POST
-@requires("support.manage_referrals", obj=_referral)
+@requires(
+    "support.manage_referrals",
+    obj=_referral,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def referral_move(request, slug, pk):
     referral = request.permission_object
     try:
@@ -472,7 +484,11 @@ def matching_queue(request, slug):
 
 
 @require_POST
-@requires("support.use_service", obj=_match)
+@requires(
+    "support.use_service",
+    obj=_match,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def match_decide(request, slug, pk):
     match = request.permission_object
     if not request.user.has_perm("support.manage_referrals", match.referral):
@@ -525,7 +541,11 @@ def offers(request, slug):
 
 
 @require_POST
-@requires("support.use_service", obj=_match)
+@requires(
+    "support.use_service",
+    obj=_match,
+    no_record="POST only: an action; its write is audited by the service",
+)
 def offer_answer(request, slug, pk):
     match = request.permission_object
     if match.worker_id != request.user.pk:

@@ -101,7 +101,7 @@ def my_profile(request, slug):
     return redirect("workforce:profile", slug=slug, pk=request.user.pk)
 
 
-@requires("workforce.view_profile", obj=_worker)
+@requires("workforce.view_profile", obj=_worker, audit_read="workforce.profile_viewed")
 def profile(request, slug, pk):
     worker = request.permission_object
     user = request.user
@@ -165,7 +165,7 @@ def _supervisor_choices(organization):
     ]
 
 
-@requires("workforce.manage_employment", obj=_worker)
+@requires("workforce.manage_employment", obj=_worker, audit_read="workforce.employment_viewed")
 def employment(request, slug, pk):
     worker = request.permission_object
     organization = worker.organization
@@ -218,7 +218,11 @@ def employment(request, slug, pk):
     )
 
 
-@requires("workforce.edit_disclosure", obj=_me)
+@requires(
+    "workforce.edit_disclosure",
+    obj=_me,
+    no_record="the signed-in worker's own page, shown only to them",
+)
 def disclosure(request, slug):
     worker = request.permission_object
     organization = worker.organization
@@ -241,7 +245,7 @@ def disclosure(request, slug):
     )
 
 
-@requires("workforce.view_team_workforce", obj=_team)
+@requires("workforce.view_team_workforce", obj=_team, audit_read="workforce.team_profiles_viewed")
 def team(request, slug, pk):
     """One team's peer workers, with what each shares with the team."""
     team = request.permission_object
@@ -290,7 +294,11 @@ def supervision(request, slug):
     )
 
 
-@requires("workforce.log_supervision", obj=_worker)
+@requires(
+    "workforce.log_supervision",
+    obj=_worker,
+    no_record="blank supervision form naming the worker; notes show on the audited session page",
+)
 def log_supervision(request, slug, pk):
     worker = request.permission_object
     organization = worker.organization
@@ -333,7 +341,11 @@ def log_supervision(request, slug, pk):
     )
 
 
-@requires("workforce.read_supervision_notes", obj=_session)
+@requires(
+    "workforce.read_supervision_notes",
+    obj=_session,
+    audit_read="workforce.supervision_notes_viewed",
+)
 def supervision_session(request, slug, pk):
     session = request.permission_object
     return render(
@@ -367,7 +379,9 @@ def supervisor_settings(request, slug):
 # --- Wellbeing ---------------------------------------------------------------------------
 
 
-@requires("workforce.check_in", obj=_me)
+@requires(
+    "workforce.check_in", obj=_me, no_record="the signed-in worker's own page, shown only to them"
+)
 def wellbeing(request, slug):
     worker = request.permission_object
     organization = worker.organization
@@ -406,7 +420,9 @@ def wellbeing(request, slug):
     )
 
 
-@requires("workforce.check_in", obj=_me)
+@requires(
+    "workforce.check_in", obj=_me, no_record="the signed-in worker's own page, shown only to them"
+)
 def checkin(request, slug):
     worker = request.permission_object
     organization = worker.organization
@@ -447,7 +463,11 @@ def checkin(request, slug):
 # --- Accommodations ----------------------------------------------------------------------
 
 
-@requires("workforce.request_accommodation", obj=_me)
+@requires(
+    "workforce.request_accommodation",
+    obj=_me,
+    no_record="the signed-in worker's own page, shown only to them",
+)
 def accommodation_request(request, slug):
     worker = request.permission_object
     organization = worker.organization
@@ -469,7 +489,9 @@ def accommodation_request(request, slug):
     )
 
 
-@requires("workforce.manage_accommodations", obj=_worker)
+@requires(
+    "workforce.manage_accommodations", obj=_worker, audit_read="workforce.accommodation_viewed"
+)
 def accommodation_edit(request, slug, pk, accommodation_pk):
     worker = request.permission_object
     organization = worker.organization
@@ -519,7 +541,7 @@ def _staff(request, slug, pk, **kwargs):
     return selectors.get_staff(request.user, organization, pk)
 
 
-@requires("workforce.view_training", obj=_staff)
+@requires("workforce.view_training", obj=_staff, audit_read="workforce.training_viewed")
 def training(request, slug, pk):
     member = request.permission_object
     organization = member.organization
@@ -538,7 +560,11 @@ def training(request, slug, pk):
     )
 
 
-@requires("workforce.manage_training", obj=_staff)
+@requires(
+    "workforce.manage_training",
+    obj=_staff,
+    no_record="blank training form; the member's records are on the audited training page",
+)
 def training_add(request, slug, pk):
     member = request.permission_object
     organization = member.organization
@@ -572,7 +598,11 @@ def training_add(request, slug, pk):
     )
 
 
-@requires("workforce.manage_training", obj=_staff)
+@requires(
+    "workforce.manage_training",
+    obj=_staff,
+    no_record="POST only: an action; its write is audited by the service",
+)
 @require_POST
 def training_delete(request, slug, pk, record_pk):
     member = request.permission_object
@@ -584,7 +614,7 @@ def training_delete(request, slug, pk, record_pk):
     return redirect("workforce:training", slug=member.organization.slug, pk=member.pk)
 
 
-@requires("workforce.view_compliance", obj=_team)
+@requires("workforce.view_compliance", obj=_team, audit_read="workforce.compliance_viewed")
 def compliance(request, slug, pk):
     team = request.permission_object
     organization = team.site.organization
@@ -649,7 +679,11 @@ def network(request, slug):
     )
 
 
-@requires("workforce.manage_network", obj=_org)
+@requires(
+    "workforce.manage_network",
+    obj=_org,
+    no_record="peer network event of the organization; no person's record",
+)
 def network_event(request, slug, pk=None):
     organization = request.permission_object
     event = selectors.get_network_event(organization, pk) if pk else None

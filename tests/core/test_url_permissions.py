@@ -69,3 +69,64 @@ def test_one_time_outcome_pages_are_the_only_public_pages_under_m():
     for route, pattern in walk(get_resolver().url_patterns):
         if route.startswith("m/"):
             assert getattr(pattern.callback, "peerway_public", None) == "survey", route
+
+
+def record_parameters(route):
+    """Path parameters that name a record (everything but the organization's slug)."""
+    import re
+
+    return [name for name in re.findall(r"<(?:\w+:)?(\w+)>", route) if name != "slug"]
+
+
+def test_every_view_that_opens_a_record_declares_how_its_reads_are_audited():
+    """A view reached with a record's id either audits its reads (``audit_read``) or says,
+    with a reason, that it shows no protected record (``no_record``)."""
+    undeclared = []
+    for route, pattern in walk(get_resolver().url_patterns):
+        callback = pattern.callback
+        if not getattr(callback, "peerway_requires", False):
+            continue  # third-party views marked with access.mark (sign-in, system admin)
+        if not record_parameters(route):
+            continue
+        if callback.peerway_audit_read or callback.peerway_no_record:
+            continue
+        undeclared.append(f"{route} ({pattern.name})")
+    assert not undeclared, (
+        "Views that open a record without declaring audit_read or no_record:\n"
+        + "\n".join(undeclared)
+    )
+
+
+# The pages the security probe found showing a record without an audit event, and the
+# person pages audited before: they must audit their reads, never claim to show no record.
+MUST_AUDIT_READS = {
+    "peerway.contacts.views.edit_contact": "contacts.contact_edit_viewed",
+    "peerway.workforce.views.supervision_session": "workforce.supervision_notes_viewed",
+    "peerway.workforce.views.employment": "workforce.employment_viewed",
+    "peerway.workforce.views.training": "workforce.training_viewed",
+    "peerway.core.views.person": "core.member_viewed",
+    "peerway.support.views.person_edit": "support.person_edit_viewed",
+    "peerway.outcomes.views.give": "outcomes.form_viewed",
+    "peerway.support.views.person_detail": "support.person_viewed",
+    "peerway.support.views.referral_detail": "support.referral_viewed",
+    "peerway.contacts.views.contact_detail": "contacts.contact_viewed",
+    "peerway.contacts.views.person_history": "contacts.history_viewed",
+    "peerway.workforce.views.profile": "workforce.profile_viewed",
+    "peerway.outcomes.views.person": "outcomes.person_viewed",
+    "peerway.outcomes.views.administration": "outcomes.administration_viewed",
+    "peerway.outcomes.views.safety_task": "outcomes.safety_task_viewed",
+    "peerway.recovery.views.plan_detail": "recovery.plan_viewed",
+    "peerway.recovery.views.event_detail": "recovery.event_viewed",
+}
+
+
+def test_pages_showing_a_persons_record_audit_their_reads():
+    declared = {
+        f"{p.callback.__module__}.{p.callback.__name__}": getattr(
+            p.callback, "peerway_audit_read", None
+        )
+        for _route, p in walk(get_resolver().url_patterns)
+    }
+    for view, action in MUST_AUDIT_READS.items():
+        assert view in declared, f"{view} is no longer routed"
+        assert declared[view] == action, f"{view} must declare audit_read={action!r}"

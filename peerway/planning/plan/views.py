@@ -175,7 +175,9 @@ def action_new(request, slug):
     )
 
 
-@requires("planning.view_plan", obj=_action)
+@requires(
+    "planning.view_plan", obj=_action, no_record="implementation plan item; no person's record"
+)
 def action_detail(request, slug, pk):
     action = request.permission_object
     organization = action.plan.organization
@@ -228,7 +230,9 @@ def action_detail(request, slug, pk):
     )
 
 
-@requires("planning.change_action", obj=_action)
+@requires(
+    "planning.change_action", obj=_action, no_record="implementation plan item; no person's record"
+)
 def action_edit(request, slug, pk):
     action = request.permission_object
     plan = action.plan
@@ -254,7 +258,11 @@ def action_edit(request, slug, pk):
     )
 
 
-@requires("planning.update_action_progress", obj=_action)
+@requires(
+    "planning.update_action_progress",
+    obj=_action,
+    no_record="implementation plan item; no person's record",
+)
 def action_progress(request, slug, pk):
     action = request.permission_object
     form = ProgressForm(request.POST or None)
@@ -309,7 +317,9 @@ def milestone_new(request, slug):
     return _milestone_form(request, organization, _plan_or_404(organization))
 
 
-@requires("planning.manage_plan", obj=_org)
+@requires(
+    "planning.manage_plan", obj=_org, no_record="implementation plan item; no person's record"
+)
 def milestone_edit(request, slug, pk):
     organization = request.permission_object
     plan = _plan_or_404(organization)

@@ -166,7 +166,11 @@ def role_create(request, slug):
     )
 
 
-@requires("planning.view_role_definitions", obj=_org)
+@requires(
+    "planning.view_role_definitions",
+    obj=_org,
+    no_record="the organization's peer role definition; no person's record",
+)
 def role_definition(request, slug, pk):
     organization = request.permission_object
     definition = selectors.get_definition(organization, pk)
@@ -191,7 +195,11 @@ def role_definition(request, slug, pk):
     )
 
 
-@requires("planning.manage_role_definitions", obj=_org)
+@requires(
+    "planning.manage_role_definitions",
+    obj=_org,
+    no_record="the organization's peer role definition; no person's record",
+)
 @require_POST
 def role_new_draft(request, slug, pk):
     organization = request.permission_object
@@ -212,19 +220,31 @@ def role_new_draft(request, slug, pk):
     return redirect("planning:role_version_edit", slug=organization.slug, pk=version.pk)
 
 
-@requires("planning.view_role_version", obj=_version)
+@requires(
+    "planning.view_role_version",
+    obj=_version,
+    no_record="the organization's peer role definition; no person's record",
+)
 def role_version(request, slug, pk):
     version = request.permission_object
     return render(request, "planning/role_version.html", _version_context(request, version))
 
 
-@requires("planning.view_role_version", obj=_version)
+@requires(
+    "planning.view_role_version",
+    obj=_version,
+    no_record="the organization's peer role definition; no person's record",
+)
 def role_version_print(request, slug, pk):
     version = request.permission_object
     return render(request, "planning/role_print.html", _version_context(request, version))
 
 
-@requires("planning.manage_role_definitions", obj=_version)
+@requires(
+    "planning.manage_role_definitions",
+    obj=_version,
+    no_record="the organization's peer role definition; no person's record",
+)
 def role_version_edit(request, slug, pk):
     version = request.permission_object
     organization = version.definition.organization
@@ -283,7 +303,11 @@ def role_version_edit(request, slug, pk):
     )
 
 
-@requires("planning.approve_role_definitions", obj=_version)
+@requires(
+    "planning.approve_role_definitions",
+    obj=_version,
+    no_record="the organization's peer role definition; no person's record",
+)
 def role_version_approve(request, slug, pk):
     version = request.permission_object
     organization = version.definition.organization
@@ -316,7 +340,11 @@ def role_version_approve(request, slug, pk):
     )
 
 
-@requires("planning.view_role_definitions", obj=_org)
+@requires(
+    "planning.view_role_definitions",
+    obj=_org,
+    no_record="the organization's peer role definition; no person's record",
+)
 def role_compare(request, slug, pk):
     organization = request.permission_object
     definition = selectors.get_definition(organization, pk)
