@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
@@ -8,9 +7,9 @@ from peerway.core import views as core_views
 from peerway.core.access import mark
 from peerway.outcomes.urls import measure_patterns
 
-# The admin sign-in goes through the allauth form: same lockout and two-factor rules.
-admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Peerway"
+# The system admin (peerway.core.system_admin) has no sign-in form of its own: it sends
+# people to the allauth form (same lockout and two-factor rules) and requires a second
+# factor in the session.
 
 # allauth views anyone may reach while signing in; every other allauth view is for the
 # signed-in user's own account (allauth itself requires sign-in for those).
