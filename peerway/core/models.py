@@ -145,6 +145,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_module_perms(self, app_label: str) -> bool:
         if not self.is_active:
             return False
+        if self.is_superuser and getattr(self, "_peerway_system_admin", False):
+            return True
         return _user_has_module_perms(self, app_label)
 
 
