@@ -34,24 +34,26 @@ SIGN_IN_VIEWS = {
 }
 
 
-def _marked(patterns, *, perm=None, public_names=frozenset()):
+def _marked(patterns, *, perm=None, public_names=frozenset(), replace=None):
+    replace = replace or {}
     result = []
     for p in patterns:
         if isinstance(p, URLResolver):
             result.append(
                 URLResolver(
                     p.pattern,
-                    _marked(p.url_patterns, perm=perm, public_names=public_names),
+                    _marked(p.url_patterns, perm=perm, public_names=public_names, replace=replace),
                     p.default_kwargs,
                     p.app_name,
                     p.namespace,
                 )
             )
         elif isinstance(p, URLPattern):
+            view = replace.get(p.name, p.callback)
             if p.name in public_names:
-                callback = mark(p.callback, public_reason="sign-in")
+                callback = mark(view, public_reason="sign-in")
             else:
-                callback = mark(p.callback, perm=perm)
+                callback = mark(view, perm=perm)
             result.append(URLPattern(p.pattern, callback, p.default_args, p.name))
     return result
 
@@ -59,7 +61,15 @@ def _marked(patterns, *, perm=None, public_names=frozenset()):
 def _allauth_patterns():
     from allauth import urls as allauth_urls
 
-    return _marked(allauth_urls.urlpatterns, perm="account.own", public_names=SIGN_IN_VIEWS)
+    from peerway.core.email_change import email_change
+
+    return _marked(
+        allauth_urls.urlpatterns,
+        perm="account.own",
+        public_names=SIGN_IN_VIEWS,
+        # The sign-in address changes only through the link sent to the new address.
+        replace={"account_email": email_change},
+    )
 
 
 def _admin_patterns():
