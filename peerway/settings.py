@@ -46,8 +46,12 @@ PEERWAY_ENCRYPTION_KEYS = [
 ]
 PEERWAY_BLIND_INDEX_KEY = secret("PEERWAY_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
 
+DEBUG = env.bool("DEBUG", default=False)
+
 if PRODUCTION:
     problems = []
+    if DEBUG:
+        problems.append("DEBUG is on (it shows settings and data in error pages)")
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         problems.append("SECRET_KEY is the development default or shorter than 50 characters")
     if DEV_ENCRYPTION_KEY in PEERWAY_ENCRYPTION_KEYS:
@@ -59,7 +63,6 @@ if PRODUCTION:
             "Refusing to start in production mode: " + "; ".join(problems) + ". See README."
         )
 
-DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
@@ -106,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (it asks who is signed in); static files never reach it.
+    "peerway.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
