@@ -114,7 +114,7 @@ class SystemAdminMixin:
 
 class SystemAdminSite(admin.AdminSite):
     site_header = "Peerway"
-    site_title = "Peerway system admin"
+    site_title = "Peerway"
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin

@@ -69,3 +69,23 @@ def test_one_time_outcome_pages_are_the_only_public_pages_under_m():
     for route, pattern in walk(get_resolver().url_patterns):
         if route.startswith("m/"):
             assert getattr(pattern.callback, "peerway_public", None) == "survey", route
+
+
+def test_every_declared_permission_is_a_rule():
+    """A declared permission is a `rules` predicate (nothing falls back to Django's own
+    permission rows or to the superuser flag). The two marks are not checked by Peerway:
+    allauth's own-account pages require sign-in, and the system admin site checks its
+    superusers and their second factor itself (peerway.core.system_admin)."""
+    from rules.permissions import permissions
+
+    marks = {"account.own", "admin.site"}
+    unknown = sorted(
+        {
+            getattr(pattern.callback, "peerway_permission", None)
+            for _route, pattern in walk(get_resolver().url_patterns)
+        }
+        - {None}
+        - marks
+        - set(permissions)
+    )
+    assert not unknown, unknown
