@@ -30,7 +30,10 @@ USER_FLAGS = ("is_superuser", "is_staff", "is_active")
 
 
 def is_system_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+    """An active account with both flags (``createsuperuser`` sets both)."""
+    return bool(
+        user and user.is_authenticated and user.is_active and user.is_staff and user.is_superuser
+    )
 
 
 @contextmanager

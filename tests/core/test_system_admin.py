@@ -72,6 +72,15 @@ def test_staff_without_the_superuser_flag_is_refused(world, login):
     assert response.status_code == 403
 
 
+def test_the_superuser_flag_without_the_staff_flag_is_refused(world, client):
+    user = make_superuser(world.admin)
+    user.is_staff = False
+    user.save()
+    TOTP.activate(user, SECRET)
+    sign_in_with_code(client, user)
+    assert client.get("/system-admin/", follow=True).status_code == 403
+
+
 def test_a_superuser_without_an_authenticator_must_set_one_up(world, login):
     client = login(make_superuser(world.admin))
     response = client.get("/system-admin/", follow=False)
