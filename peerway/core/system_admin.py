@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db import transaction
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -106,6 +108,28 @@ class SystemAdminMixin:
             details=_details(obj, fields=_fields_of(message)),
         )
         return super().log_change(request, obj, message)
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        # Actions (bulk changes such as "mark as verified") write no admin log entry of
+        # their own: record each one that ran. Bulk deletion is recorded per object below.
+        name = request.POST.get("action", "")
+        ids = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        every = request.POST.get("select_across") == "1"
+        with transaction.atomic():
+            response = super().response_action(request, queryset, *args, **kwargs)
+            if name and name != "delete_selected" and (ids or every):
+                audit.record(
+                    actor=request.user,
+                    action="system_admin.action",
+                    object_type=self.model._meta.label_lower,
+                    details={
+                        "model": self.model._meta.label_lower,
+                        "name": name,
+                        "ids": ids[:500],
+                        "all": every,
+                    },
+                )
+        return response
 
     def log_deletions(self, request, queryset):
         for obj in queryset:

@@ -150,3 +150,23 @@ def test_the_audit_trail_cannot_be_changed_in_the_system_admin(world, root):
     url = reverse("admin:core_auditevent_change", args=[event.pk])
     assert root.get(url).status_code == 200  # read-only view
     assert root.post(reverse("admin:core_auditevent_delete", args=[event.pk])).status_code == 403
+
+
+def test_bulk_actions_of_library_models_are_audited(world, root):
+    """Marking a sign-in address verified is a library's admin action: audited too."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.create(
+        user=world.peer_b, email="quinn.other@northwind.test", verified=False
+    )
+    response = root.post(
+        reverse("admin:account_emailaddress_changelist"),
+        {"action": "make_verified", "_selected_action": [address.pk], "index": 0},
+    )
+    assert response.status_code == 302
+    address.refresh_from_db()
+    assert address.verified
+    event = AuditEvent.objects.get(action="system_admin.action")
+    assert event.actor_id == world.admin.pk
+    assert event.details["name"] == "make_verified"
+    assert event.details["ids"] == [str(address.pk)]
