@@ -17,8 +17,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.db import transaction
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
