@@ -160,3 +160,23 @@ def test_group_and_user_permission_rows_grant_nothing(world):
     user = User.objects.get(pk=world.clinician.pk)
     assert not user.has_perm("support.view_person")
     assert user.get_all_permissions() == set()
+
+
+def test_no_peerway_code_asks_for_the_superuser_or_staff_flag():
+    """Only the system admin site, the account model and the demo seeding may read or set
+    the flags; a rule, selector, view or template that asked for them would put someone
+    above the matrix again."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "peerway"
+    allowed = {"core/system_admin.py", "core/models.py", "core/demo.py", "core/admin.py"}
+    flag = re.compile(r"\bis_superuser\b|\.is_staff\b|\bis_staff\s*[=)]")
+    offenders = [
+        str(path.relative_to(root))
+        for path in [*root.rglob("*.py"), *root.rglob("*.html")]
+        if "migrations" not in path.parts
+        and str(path.relative_to(root)) not in allowed
+        and flag.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders
