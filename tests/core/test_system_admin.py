@@ -170,3 +170,17 @@ def test_bulk_actions_of_library_models_are_audited(world, root):
     assert event.actor_id == world.admin.pk
     assert event.details["name"] == "make_verified"
     assert event.details["ids"] == [str(address.pk)]
+
+
+def test_reauthenticating_with_the_code_opens_the_site(world, client):
+    user = make_superuser(world.admin)
+    TOTP.activate(user, SECRET)
+    client.force_login(user)  # signed in by password alone
+    to_login = client.get("/system-admin/")["Location"]
+    to_reauthenticate = client.get(to_login)["Location"]
+    assert to_reauthenticate.startswith(reverse("mfa_reauthenticate"))
+    code = format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+    response = client.post(to_reauthenticate, {"code": code})
+    assert response.status_code == 302
+    assert response["Location"] == "/system-admin/"
+    assert client.get("/system-admin/").status_code == 200
