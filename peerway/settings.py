@@ -194,6 +194,7 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 # A new sign-in address replaces the current one only once confirmed through the link
 # sent to it (peerway/core/email_change.py); requests and changes are audited.
 ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_FORMS = {"reset_password": "peerway.core.email_change.AccountAddressResetPasswordForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

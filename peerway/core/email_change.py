@@ -14,7 +14,7 @@ Requests and confirmed changes are audited (peerway.core.signals).
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
-from allauth.account.forms import AddEmailForm
+from allauth.account.forms import AddEmailForm, ResetPasswordForm
 from allauth.account.models import EmailAddress
 from allauth.account.views import EmailView
 from django.contrib.auth import get_user_model
@@ -48,6 +48,16 @@ class ChangeEmailForm(AddEmailForm):
         if taken.exists():
             raise get_adapter().validation_error("email_taken")
         return value
+
+
+class AccountAddressResetPasswordForm(ResetPasswordForm):
+    """A password reset link goes to the account's confirmed address only, never to an
+    address still waiting for its confirmation link."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        self.users = [u for u in self.users if (u.email or "").lower() == email.lower()]
+        return email
 
 
 class EmailChangeView(EmailView):

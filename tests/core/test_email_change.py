@@ -74,3 +74,15 @@ def test_someone_elses_address_cannot_be_claimed(world, login):
     assert response.status_code == 200
     assert response.context["form"].errors["email"]
     assert not mail.outbox
+
+
+def test_a_password_reset_never_goes_to_a_pending_address(world, client, login):
+    request_change(login(world.peer_a))
+    client.logout()
+    mail.outbox.clear()
+    client.post(reverse("account_reset_password"), {"email": NEW})
+    assert not [m for m in mail.outbox if "password" in m.subject.lower() and m.to == [NEW]]
+    assert not [m for m in mail.outbox if "/accounts/password/reset/key/" in m.body]
+    # The account's own address still gets its reset link.
+    client.post(reverse("account_reset_password"), {"email": "pat@northwind.test"})
+    assert [m for m in mail.outbox if "/accounts/password/reset/key/" in m.body]
