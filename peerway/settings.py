@@ -70,8 +70,12 @@ for _entry in PEERWAY_AUDIT_KEYS:
 # Ed25519 key that signs audit checkpoints: PEM (PKCS#8) or base64 of the 32-byte seed.
 PEERWAY_AUDIT_SIGNING_KEY = secret("PEERWAY_AUDIT_SIGNING_KEY", DEV_AUDIT_SIGNING_KEY)
 
+DEBUG = env.bool("DEBUG", default=False)
+
 if PRODUCTION:
     problems = []
+    if DEBUG:
+        problems.append("DEBUG is on (it shows settings and data in error pages)")
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         problems.append("SECRET_KEY is the development default or shorter than 50 characters")
     if DEV_ENCRYPTION_KEY in PEERWAY_ENCRYPTION_KEYS:
@@ -89,14 +93,13 @@ if PRODUCTION:
             "Refusing to start in production mode: " + "; ".join(problems) + ". See README."
         )
 
-DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "peerway.core.admin_apps.SystemAdminConfig",  # django.contrib.admin, see system_admin.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -136,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (it asks who is signed in); static files never reach it.
+    "peerway.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -189,7 +194,8 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Sign-in by e-mail (allauth), without ModelBackend's permissions: see backends.py.
+    "peerway.core.backends.SignInBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -215,6 +221,10 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# A new sign-in address replaces the current one only once confirmed through the link
+# sent to it (peerway/core/email_change.py); requests and changes are audited.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_FORMS = {"reset_password": "peerway.core.email_change.AccountAddressResetPasswordForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

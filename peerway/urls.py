@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
@@ -8,9 +7,9 @@ from peerway.core import views as core_views
 from peerway.core.access import mark
 from peerway.outcomes.urls import measure_patterns
 
-# The admin sign-in goes through the allauth form: same lockout and two-factor rules.
-admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Peerway"
+# The system admin (peerway.core.system_admin) has no sign-in form of its own: it sends
+# people to the allauth form (same lockout and two-factor rules) and requires a second
+# factor in the session.
 
 # allauth views anyone may reach while signing in; every other allauth view is for the
 # signed-in user's own account (allauth itself requires sign-in for those).
@@ -35,24 +34,26 @@ SIGN_IN_VIEWS = {
 }
 
 
-def _marked(patterns, *, perm=None, public_names=frozenset()):
+def _marked(patterns, *, perm=None, public_names=frozenset(), replace=None):
+    replace = replace or {}
     result = []
     for p in patterns:
         if isinstance(p, URLResolver):
             result.append(
                 URLResolver(
                     p.pattern,
-                    _marked(p.url_patterns, perm=perm, public_names=public_names),
+                    _marked(p.url_patterns, perm=perm, public_names=public_names, replace=replace),
                     p.default_kwargs,
                     p.app_name,
                     p.namespace,
                 )
             )
         elif isinstance(p, URLPattern):
+            view = replace.get(p.name, p.callback)
             if p.name in public_names:
-                callback = mark(p.callback, public_reason="sign-in")
+                callback = mark(view, public_reason="sign-in")
             else:
-                callback = mark(p.callback, perm=perm)
+                callback = mark(view, perm=perm)
             result.append(URLPattern(p.pattern, callback, p.default_args, p.name))
     return result
 
@@ -60,7 +61,15 @@ def _marked(patterns, *, perm=None, public_names=frozenset()):
 def _allauth_patterns():
     from allauth import urls as allauth_urls
 
-    return _marked(allauth_urls.urlpatterns, perm="account.own", public_names=SIGN_IN_VIEWS)
+    from peerway.core.email_change import email_change
+
+    return _marked(
+        allauth_urls.urlpatterns,
+        perm="account.own",
+        public_names=SIGN_IN_VIEWS,
+        # The sign-in address changes only through the link sent to the new address.
+        replace={"account_email": email_change},
+    )
 
 
 def _admin_patterns():

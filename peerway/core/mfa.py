@@ -23,3 +23,11 @@ def user_must_use_mfa(user) -> bool:
 
 def user_has_mfa(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_used_mfa(request) -> bool:
+    """Did this session's sign-in (or a later re-authentication) pass a second factor?"""
+    from allauth.account.authentication import get_authentication_records
+
+    records = get_authentication_records(request, getattr(request, "user", None))
+    return any(record.get("method") == "mfa" for record in records)

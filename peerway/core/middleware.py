@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -53,3 +54,29 @@ class MfaRequiredMiddleware:
         ):
             return redirect(f"{reverse('mfa_activate_totp')}?required=1")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages are never kept by browsers or proxies: ``Cache-Control: no-store``.
+
+    Every page a signed-in person sees may show health data, and the survey and outcome
+    link pages (``/s/``, ``/m/``) carry a respondent's answers without any sign-in; the
+    back button or a shared computer's cache must not bring them back. Static files
+    (served by WhiteNoise before this middleware runs) keep their long-lived caching.
+    """
+
+    PUBLIC_ANSWER_PREFIXES = ("/s/", "/m/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(settings.STATIC_URL):
+            return response
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith(self.PUBLIC_ANSWER_PREFIXES):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"  # HTTP/1.0 proxies
+        return response

@@ -6,7 +6,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+    _user_has_module_perms,
+    _user_has_perm,
+)
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -121,6 +127,27 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    # Django lets an active superuser pass every permission check. Peerway does not:
+    # its `rules` predicates decide for every account, superuser or not, so the
+    # superuser flag opens the system admin site (peerway.core.system_admin) and nothing
+    # else. See docs/permissions.md, "No one is above the matrix".
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser and getattr(self, "_peerway_system_admin", False):
+            return True  # a model permission checked by the system admin site, nothing else
+        return _user_has_perm(self, perm, obj)
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser and getattr(self, "_peerway_system_admin", False):
+            return True
+        return _user_has_module_perms(self, app_label)
 
 
 class Membership(models.Model):

@@ -1,13 +1,18 @@
-"""Navigation by role: each entry appears only for users holding a role that uses it."""
+"""Navigation: a link appears only when its page would open for the user.
+
+Each entry names a page; the menu asks the same `rules` permission that page declares
+(``peerway.core.access.requires``) over the organization the link is for. A link that
+would answer 403 is never shown (tests/core/test_navigation_links.py follows every link
+for every role).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.translation import gettext_lazy as _
-
-from .roles import Role
 
 
 @dataclass(frozen=True)
@@ -16,77 +21,59 @@ class NavItem:
     url: str
 
 
+# (label, URL name taking the organization's short name), in menu order.
+ORGANIZATION_PAGES = [
+    (_("Sites and teams"), "core:structure"),
+    (_("Readiness surveys"), "assessments:waves"),
+    (_("Questionnaires"), "assessments:instruments"),
+    (_("Evidence library"), "knowledge:library"),
+    (_("Peer role"), "planning:role_list"),
+    (_("Capacity planner"), "planning:capacity_scenarios"),
+    (_("Implementation plan"), "planning:plan"),
+    (_("Peer workforce"), "workforce:overview"),
+    (_("Dashboards"), "indicators:index"),
+    (_("Outcome evaluation"), "evaluation:outcomes"),
+    (_("Leadership and funder reports"), "evaluation:reports"),
+    (_("Hospital events"), "hospital:suggestions"),
+    (_("My caseload"), "contacts:caseload"),
+    (_("My profile"), "workforce:me"),
+    (_("Outcome measures"), "outcomes:due"),
+    (_("Recovery plans"), "recovery:plans"),
+    (_("Boundary and risk events"), "recovery:events"),
+    (_("People supported"), "support:people"),
+    (_("Referrals"), "support:referrals"),
+    (_("Matching"), "support:matching"),
+    (_("People and access"), "core:people"),
+    (_("Security settings"), "core:security"),
+    (_("De-identified exports"), "research:exports"),
+    (_("Audit trail"), "core:audit"),
+]
+
+
+@cache
+def permission_of(url_name: str) -> str:
+    """The permission the page behind a URL name declares (organization pages)."""
+    view = resolve(reverse(url_name, args=["x"])).func
+    permission = getattr(view, "peerway_permission", None)
+    if not permission:
+        raise LookupError(f"{url_name} declares no permission")
+    return permission
+
+
+def may_open(user, url_name: str, organization) -> bool:
+    return user.has_perm(permission_of(url_name), organization)
+
+
 def navigation_for(user) -> list[NavItem]:
     from .permissions import _memberships
 
-    memberships = _memberships(user)
     items = [NavItem(_("Home"), reverse("core:home"))]
-    # roles anywhere in the organization, and roles held organization-wide
-    orgs: dict[int, tuple[str, set[str], set[str]]] = {}
-    for m in memberships:
-        slug, roles, org_wide = orgs.setdefault(
-            m.organization_id, (m.organization.slug, set(), set())
-        )
-        roles.add(m.role)
-        if m.scope == "organization":
-            org_wide.add(m.role)
-    for slug, roles, org_wide in orgs.values():
-        items.append(NavItem(_("Sites and teams"), reverse("core:structure", args=[slug])))
-        if org_wide & {Role.MANAGER, Role.EVALUATOR}:
-            items.append(NavItem(_("Readiness surveys"), reverse("assessments:waves", args=[slug])))
-        items.append(NavItem(_("Questionnaires"), reverse("assessments:instruments", args=[slug])))
-        items.append(NavItem(_("Evidence library"), reverse("knowledge:library", args=[slug])))
-        if roles - {Role.ADMIN}:
-            items.append(NavItem(_("Peer role"), reverse("planning:role_list", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.EVALUATOR}:
-            items.append(
-                NavItem(_("Capacity planner"), reverse("planning:capacity_scenarios", args=[slug]))
-            )
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER, Role.EVALUATOR}:
-            items.append(NavItem(_("Implementation plan"), reverse("planning:plan", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.HR}:
-            items.append(NavItem(_("Peer workforce"), reverse("workforce:overview", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.EVALUATOR, Role.PEER_WORKER}:
-            items.append(NavItem(_("Dashboards"), reverse("indicators:index", args=[slug])))
-        if roles & {Role.MANAGER, Role.EVALUATOR}:
-            items.append(
-                NavItem(_("Outcome evaluation"), reverse("evaluation:outcomes", args=[slug]))
-            )
-            items.append(
-                NavItem(
-                    _("Leadership and funder reports"), reverse("evaluation:reports", args=[slug])
-                )
-            )
-        if roles & {Role.MANAGER, Role.SUPERVISOR}:
-            items.append(
-                NavItem(_("Hospital events"), reverse("hospital:suggestions", args=[slug]))
-            )
-        if Role.PEER_WORKER in roles:
-            items.append(NavItem(_("My caseload"), reverse("contacts:caseload", args=[slug])))
-        if Role.PEER_WORKER in roles:
-            items.append(NavItem(_("My profile"), reverse("workforce:me", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER}:
-            items.append(NavItem(_("Outcome measures"), reverse("outcomes:due", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER}:
-            items.append(NavItem(_("Recovery plans"), reverse("recovery:plans", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.PEER_WORKER}:
-            items.append(
-                NavItem(_("Boundary and risk events"), reverse("recovery:events", args=[slug]))
-            )
-        if roles & {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER}:
-            items.append(NavItem(_("People supported"), reverse("support:people", args=[slug])))
-            items.append(NavItem(_("Referrals"), reverse("support:referrals", args=[slug])))
-        if roles & {Role.MANAGER, Role.SUPERVISOR}:
-            items.append(NavItem(_("Matching"), reverse("support:matching", args=[slug])))
-        if roles & {Role.MANAGER, Role.ADMIN}:
-            items.append(NavItem(_("People and access"), reverse("core:people", args=[slug])))
-        if org_wide & {Role.MANAGER, Role.ADMIN}:
-            items.append(NavItem(_("Security settings"), reverse("core:security", args=[slug])))
-        if org_wide & {Role.EVALUATOR, Role.MANAGER, Role.ADMIN}:
-            items.append(
-                NavItem(_("De-identified exports"), reverse("research:exports", args=[slug]))
-            )
-        if Role.ADMIN in org_wide:
-            items.append(NavItem(_("Audit trail"), reverse("core:audit", args=[slug])))
-        break  # one organization at a time in the menu; others are reached from home
+    memberships = _memberships(user)
+    if not memberships:
+        return items
+    # One organization at a time in the menu; others are reached from home.
+    organization = memberships[0].organization
+    for label, url_name in ORGANIZATION_PAGES:
+        if may_open(user, url_name, organization):
+            items.append(NavItem(label, reverse(url_name, args=[organization.slug])))
     return items

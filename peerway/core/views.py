@@ -63,6 +63,10 @@ def home(request):
         "memberships": memberships,
         "teams": list(selectors.teams_for(request.user, org)) if org else [],
     }
+    # A team's name links to its members only where the user may see them.
+    context["team_links"] = {
+        t.pk for t in context["teams"] if request.user.has_perm("core.view_team_members", t)
+    }
     if org and request.user.has_perm("assessments.manage_waves", org):
         from peerway.assessments.selectors import waves_for
 

@@ -59,6 +59,9 @@ rules.add_perm(
     "support.use_service",
     has_role_in_org(Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER),
 )
+# The matching screen (open referrals of the teams one leads): managers and supervisors
+# anywhere in the organization; each list is then scoped to the teams they lead.
+rules.add_perm("support.use_matching", has_role_in_org(Role.MANAGER, Role.SUPERVISOR))
 # Declare that a peer worker must never be matched with a person: supervisors, managers
 # and clinicians over the person's team.
 rules.add_perm("support.manage_conflicts", team_staff)

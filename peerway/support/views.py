@@ -416,7 +416,7 @@ def _lead_teams(user, org):
     )
 
 
-@requires("support.use_service", obj=_org)
+@requires("support.use_matching", obj=_org)
 def matching_queue(request, slug):
     """Open referrals of the teams the user leads, with proposals to decide."""
     org = request.permission_object

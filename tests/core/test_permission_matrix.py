@@ -2,6 +2,7 @@
 
 import pytest
 
+from peerway.core.models import User
 from peerway.core.permissions import can_deactivate, can_manage_membership
 from peerway.core.roles import Role
 
@@ -64,6 +65,31 @@ def test_permission_matrix(world, who, perm, target, allowed):
     user = getattr(world, who)
     obj = getattr(world, target) if target else None
     assert user.has_perm(perm, obj) is allowed
+
+
+@pytest.mark.parametrize(("who", "perm", "target", "allowed"), MATRIX)
+def test_permission_matrix_is_the_same_for_a_superuser(world, who, perm, target, allowed):
+    """The superuser flag opens the system admin site only: every row answers the same."""
+    user = getattr(world, who)
+    user.is_superuser = True
+    user.is_staff = True
+    user.save()
+    obj = getattr(world, target) if target else None
+    assert User.objects.get(pk=user.pk).has_perm(perm, obj) is allowed
+
+
+@pytest.mark.parametrize(
+    "perm",
+    sorted({perm for _who, perm, _target, _allowed in MATRIX} - {"core.view_home"}),
+)
+@pytest.mark.parametrize("target", ["org", "north", "team_a", None])
+def test_a_superuser_without_a_role_is_denied_every_row(world, perm, target):
+    root = User.objects.create_superuser(
+        email="root@northwind.test", password=None, display_name="Root Account"
+    )
+    obj = getattr(world, target) if target else None
+    assert root.has_perm(perm, obj) is False
+    assert root.has_perm("core.view_home") is True
 
 
 def test_deactivated_user_has_no_permission(world):

@@ -98,3 +98,15 @@ def test_secrets_can_come_from_files(tmp_path):
 def test_check_deploy_passes_with_documented_production_settings(tmp_path):
     result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_with_debug_on(tmp_path):
+    result = run_manage(["check"], {**PRODUCTION, "DEBUG": "true"}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DEBUG" in result.stderr
+
+
+def test_debug_stays_available_in_development(tmp_path):
+    result = run_manage(["check"], {"DEBUG": "true"}, tmp_path)
+    assert result.returncode == 0, result.stderr

@@ -130,3 +130,21 @@ def test_pages_showing_a_persons_record_audit_their_reads():
     for view, action in MUST_AUDIT_READS.items():
         assert view in declared, f"{view} is no longer routed"
         assert declared[view] == action, f"{view} must declare audit_read={action!r}"
+def test_every_declared_permission_is_a_rule():
+    """A declared permission is a `rules` predicate (nothing falls back to Django's own
+    permission rows or to the superuser flag). The two marks are not checked by Peerway:
+    allauth's own-account pages require sign-in, and the system admin site checks its
+    superusers and their second factor itself (peerway.core.system_admin)."""
+    from rules.permissions import permissions
+
+    marks = {"account.own", "admin.site"}
+    unknown = sorted(
+        {
+            getattr(pattern.callback, "peerway_permission", None)
+            for _route, pattern in walk(get_resolver().url_patterns)
+        }
+        - {None}
+        - marks
+        - set(permissions)
+    )
+    assert not unknown, unknown

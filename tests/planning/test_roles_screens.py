@@ -294,3 +294,15 @@ def test_list_is_empty_but_helpful_for_a_new_organization(world, login):
     assert url("role_create") in text
     peer_text = login(world.peer_a).get(url("role_list")).content.decode()
     assert url("role_create") not in peer_text
+
+
+def test_the_compare_address_on_its_own_compares_the_default_pair(world, login, approved_and_draft):
+    """The compare form's action, opened as a link, shows in force against draft."""
+    v1, v2 = approved_and_draft
+    response = login(world.manager).get(url("role_compare", v1.definition_id))
+    assert response.status_code == 200
+    assert (response.context["a"], response.context["b"]) == (v1, v2)
+    # A reader who sees one version only is sent back to the definition page.
+    response = login(world.clinician).get(url("role_compare", v1.definition_id))
+    assert response.status_code == 302
+    assert response["Location"] == url("role_definition", v1.definition_id)

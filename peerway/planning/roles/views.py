@@ -166,6 +166,13 @@ def role_create(request, slug):
     )
 
 
+def _default_pair(versions) -> tuple:
+    """What is in force against what is proposed, else the last two (newest first in)."""
+    approved = next((v for v in versions if v.status == VersionStatus.APPROVED), None)
+    draft = next((v for v in versions if v.status == VersionStatus.DRAFT), None)
+    return (approved, draft) if approved and draft else tuple(reversed(versions[:2]))
+
+
 @requires(
     "planning.view_role_definitions",
     obj=_org,
@@ -176,10 +183,8 @@ def role_definition(request, slug, pk):
     definition = selectors.get_definition(organization, pk)
     versions = list(selectors.visible_versions(request.user, definition))
     can_manage = request.user.has_perm("planning.manage_role_definitions", organization)
-    approved = next((v for v in versions if v.status == VersionStatus.APPROVED), None)
     draft = next((v for v in versions if v.status == VersionStatus.DRAFT), None)
-    # Default comparison: what is in force against what is proposed, else the last two.
-    default_pair = (approved, draft) if approved and draft else tuple(reversed(versions[:2]))
+    default_pair = _default_pair(versions)
     return render(
         request,
         "planning/role_definition.html",
@@ -348,8 +353,16 @@ def role_version_approve(request, slug, pk):
 def role_compare(request, slug, pk):
     organization = request.permission_object
     definition = selectors.get_definition(organization, pk)
-    older = selectors.get_visible_version(request.user, definition, request.GET.get("a"))
-    newer = selectors.get_visible_version(request.user, definition, request.GET.get("b"))
+    if not (request.GET.get("a") and request.GET.get("b")):
+        # The compare address on its own (a bookmark, the form's action): the default
+        # pair of the definition page, or that page when there is nothing to compare.
+        pair = _default_pair(list(selectors.visible_versions(request.user, definition)))
+        if len(pair) < 2:
+            return redirect("planning:role_definition", slug=organization.slug, pk=definition.pk)
+        older, newer = pair
+    else:
+        older = selectors.get_visible_version(request.user, definition, request.GET.get("a"))
+        newer = selectors.get_visible_version(request.user, definition, request.GET.get("b"))
     if older.number > newer.number:
         older, newer = newer, older
     comparison = compare_versions(older, newer, _lang())
