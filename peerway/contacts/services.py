@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerway.core import audit
+from peerway.core.locking import relock
 from peerway.core.models import Team, User
 from peerway.planning import taxonomy
 from peerway.support.models import (
@@ -151,19 +152,6 @@ def log_contact(
     return contact
 
 
-def _lock(contact: Contact) -> bool:
-    """Lock the contact's row and reload it from the database (values and people), inside
-    the caller's transaction. False when the row is gone (deleted meanwhile). Every change
-    of a contact reads its "before" state here, never from the object the view loaded:
-    two requests on one contact then run one after the other, the second seeing the
-    first's result (docs/contacts.md, "Simultaneous changes")."""
-    try:
-        contact.refresh_from_db(from_queryset=Contact.objects.select_for_update())
-    except Contact.DoesNotExist:
-        return False
-    return True
-
-
 def _gone() -> ValidationError:
     return ValidationError({"__all__": [_("This contact was deleted meanwhile.")]})
 
@@ -178,7 +166,8 @@ def update_contact(
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
-        if not _lock(contact):
+        # The "before" state is the locked row's (docs/contacts.md, "Simultaneous changes").
+        if not relock(contact):
             raise _gone()
         current_people = list(contact.people.all())
         new_people = current_people if people is None else list(people)
@@ -220,7 +209,7 @@ def delete_contact(*, actor: User, contact: Contact) -> bool:
     if not actor.has_perm("contacts.change_contact", contact):
         raise PermissionDenied
     with transaction.atomic():
-        if not _lock(contact):
+        if not relock(contact):
             return False
         snapshot = rollups.Snapshot.of(contact)
         contact_id = contact.pk

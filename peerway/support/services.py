@@ -181,6 +181,8 @@ def move_referral(*, actor: User, referral: Referral, state: str, reason: str = 
         raise PermissionDenied
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.state == state:
+            return referral  # a repeated request (double submit): already done, once
         if not referral.can_move_to(state):
             raise ValidationError(
                 {
