@@ -10,16 +10,15 @@ writer waits for the first and works from its result.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from peerway.contacts import rollups, services
 from peerway.core.models import AuditEvent, User
 from peerway.support.models import Contact, Person
+from tests.concurrency import at_once
 
 from .conftest import log
 from .rollup_rows import daily_rows, monthly_rows, months_of
@@ -27,43 +26,6 @@ from .rollup_rows import daily_rows, monthly_rows, months_of
 pytestmark = pytest.mark.django_db(transaction=True)
 
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
-
-
-@pytest.fixture
-def writers():
-    """Two connections writing at once. The in-memory SQLite test database shares one
-    cache between connections, whose table locks fail at once ("database table is
-    locked") instead of waiting; file databases (what Peerway runs on) wait, see
-    tests/core/test_sqlite_writers.py. So the threaded races run on PostgreSQL, and on
-    SQLite only when the test database is a file."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("threads need a file or PostgreSQL test database")
-    return at_once
-
-
-def at_once(*calls):
-    """Run each call in its own thread and connection, released together. Returns what
-    each call returned or raised, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            prepared = call()  # load what the "view" would load, on this connection
-            barrier.wait(timeout=30)
-            results[i] = prepared()
-        except Exception as exc:  # reported to the test, never swallowed
-            results[i] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a writer never finished"
-    return results
 
 
 def edit(contact_pk, actor_pk, **changes):
@@ -105,11 +67,9 @@ def assert_rollups_equal_raw_contacts():
     assert (daily_rows(), monthly_rows()) == incremental
 
 
-def test_two_simultaneous_edits_of_one_contact_keep_rollups_equal_to_contacts(
-    world, service, writers
-):
+def test_two_simultaneous_edits_of_one_contact_keep_rollups_equal_to_contacts(world, service):
     contact = log(world, [service.ana], duration_minutes=30)
-    results = writers(
+    results = at_once(
         edit(contact.pk, world.peer_a.pk, duration_minutes=60, activities=["advocacy"]),
         edit(
             contact.pk,
@@ -124,10 +84,10 @@ def test_two_simultaneous_edits_of_one_contact_keep_rollups_equal_to_contacts(
     assert Contact.objects.get().duration_minutes in (60, 45)
 
 
-def test_two_simultaneous_deletes_remove_the_contact_once(world, service, writers):
+def test_two_simultaneous_deletes_remove_the_contact_once(world, service):
     contact = log(world, [service.ana, service.ben], contact_type="group")
     log(world, [service.ana], duration_minutes=20)  # the day keeps another contact
-    results = writers(delete(contact.pk, world.peer_a.pk), delete(contact.pk, world.peer_a.pk))
+    results = at_once(delete(contact.pk, world.peer_a.pk), delete(contact.pk, world.peer_a.pk))
     assert sorted(results) == [False, True]
     assert not Contact.objects.filter(pk=contact.pk).exists()
     assert AuditEvent.objects.filter(action="contacts.contact_deleted").count() == 1
@@ -135,9 +95,9 @@ def test_two_simultaneous_deletes_remove_the_contact_once(world, service, writer
     assert daily_rows()  # the other contact is still counted
 
 
-def test_an_edit_and_a_delete_at_once_never_bring_the_contact_back(world, service, writers):
+def test_an_edit_and_a_delete_at_once_never_bring_the_contact_back(world, service):
     contact = log(world, [service.ana])
-    results = writers(
+    results = at_once(
         edit(contact.pk, world.peer_a.pk, duration_minutes=50, people=[service.ben]),
         delete(contact.pk, world.peer_a.pk),
     )
@@ -150,9 +110,9 @@ def test_an_edit_and_a_delete_at_once_never_bring_the_contact_back(world, servic
     assert daily_rows() == [] and monthly_rows() == []
 
 
-def test_two_contacts_logged_at_once_on_a_new_day_share_one_rollup_row(world, service, writers):
+def test_two_contacts_logged_at_once_on_a_new_day_share_one_rollup_row(world, service):
     day = YESTERDAY - dt.timedelta(days=3)
-    results = writers(
+    results = at_once(
         create(world, [service.ana], date=day, duration_minutes=30),
         create(world, [service.ben], date=day, duration_minutes=40),
     )
