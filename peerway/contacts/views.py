@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from peerway.core import audit
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
+from peerway.core.idempotency import once_per_token
 from peerway.planning import taxonomy
 from peerway.support import selectors as support_selectors
 from peerway.support.models import ChimeDomain
@@ -133,6 +134,7 @@ def _form_page(request, organization, team, form, *, contact=None, draft_key, pe
 
 
 @requires("contacts.log_contact", obj=_team)
+@once_per_token
 def log_contact(request, slug, team_pk):
     team = request.permission_object
     organization = team.site.organization
@@ -252,8 +254,10 @@ def edit_contact(request, slug, pk):
 @requires("contacts.change_contact", obj=_contact)
 def delete_contact(request, slug, pk):
     contact = request.permission_object
-    services.delete_contact(actor=request.user, contact=contact)
-    messages.success(request, _("The contact was deleted."))
+    if services.delete_contact(actor=request.user, contact=contact):
+        messages.success(request, _("The contact was deleted."))
+    else:
+        messages.info(request, _("The contact had already been deleted."))
     return redirect("contacts:caseload", slug)
 
 
