@@ -154,6 +154,10 @@ SQLITE_OPTIONS = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(SQLITE_OPTIONS)
+    # Tests: a file instead of the in-memory database, whose shared cache cannot run the
+    # threaded concurrency tests (they skip there).
+    if env.str("PEERWAY_TEST_SQLITE_FILE", default=""):
+        DATABASES["default"]["TEST"] = {"NAME": env.str("PEERWAY_TEST_SQLITE_FILE")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -16,9 +16,10 @@ from django.db import connection
 
 def need_two_connections() -> None:
     """The in-memory SQLite test database shares one cache between connections, whose
-    table locks fail at once ("database table is locked") instead of waiting; file
-    databases (what Peerway runs on) wait, see tests/core/test_sqlite_writers.py. The
-    threaded races therefore run on PostgreSQL, and on SQLite only with a file database."""
+        table locks fail at once ("database table is locked") instead of waiting; file
+        databases (what Peerway runs on) wait, see tests/core/test_sqlite_writers.py. The
+        threaded races therefore run on PostgreSQL, and on SQLite with a file test database
+    (``PEERWAY_TEST_SQLITE_FILE=path``)."""
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("threads need a file or PostgreSQL test database")
 
