@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -226,6 +226,15 @@ def _snapshots(contacts) -> Iterator[Snapshot]:
         )
 
 
+def _hold_contact_writes() -> None:
+    """Make contact writes wait until the rebuild commits: a contact written while the
+    rebuild reads would otherwise be counted by both (or neither). SQLite already runs one
+    write transaction at a time (IMMEDIATE); PostgreSQL needs the table lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Contact._meta.db_table} IN SHARE MODE")
+
+
 def rebuild(organization=None) -> dict[str, int]:
     """Recompute every daily and monthly rollup (of one organization, or all) from raw
     contacts, one day at a time, in one transaction (readers see the old rows until it
@@ -253,6 +262,7 @@ def rebuild(organization=None) -> dict[str, int]:
     )
     counted = written = monthly_written = 0
     with transaction.atomic():
+        _hold_contact_writes()
         daily.delete()
         monthly.delete()
         day, batch = None, []
