@@ -176,15 +176,23 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'peerway.sqlite3'}")
 }
+# SQLite (docs/decisions.md, "Simultaneous writes"): WAL lets readers go on while one
+# writer writes; IMMEDIATE takes the write lock when a transaction begins, so a transaction
+# never reads, then finds another writer in its way (which fails at once, "database is
+# locked", whatever the timeout); the timeout is how long (seconds) a writer waits for
+# the lock before giving up.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 20,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "timeout": 20,
-        }
-    )
+    DATABASES["default"]["OPTIONS"].update(SQLITE_OPTIONS)
+    # Tests: a file instead of the in-memory database, whose shared cache cannot run the
+    # threaded concurrency tests (they skip there).
+    if env.str("PEERWAY_TEST_SQLITE_FILE", default=""):
+        DATABASES["default"]["TEST"] = {"NAME": env.str("PEERWAY_TEST_SQLITE_FILE")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -67,33 +67,64 @@ def _next_month(month: dt.date) -> dt.date:
     return (month + dt.timedelta(days=32)).replace(day=1)
 
 
+# Daily rows first, then monthly (the order rows are locked in, see ``_write``).
+TABLES = ((ContactRollup, "day"), (ContactMonthlyRollup, "month"))
+
+
+def _deltas(snapshot: Snapshot, sign: int, into: dict[tuple, list[int]]) -> None:
+    """Add one contact's share (times ``sign``) to {(table, date, team, worker, activity,
+    organization): [contacts, minutes, attendances]}, daily and monthly."""
+    for activity, *values in snapshot.rows():
+        for table, day in ((0, snapshot.day), (1, month_of(snapshot.day))):
+            key = (table, day, snapshot.team_id, snapshot.worker_id, activity)
+            _accumulate(into, (*key, snapshot.organization_id), [sign * v for v in values])
+
+
 def apply(snapshot: Snapshot, sign: int) -> None:
     """Add (sign=1) or remove (sign=-1) one contact's share, in the daily and the monthly
     rollups. Call inside the write's transaction."""
-    daily = {"day": snapshot.day, "team_id": snapshot.team_id, "worker_id": snapshot.worker_id}
-    monthly = {
-        "month": month_of(snapshot.day),
-        "team_id": snapshot.team_id,
-        "worker_id": snapshot.worker_id,
-    }
-    for activity, *values in snapshot.rows():
-        for model, key in ((ContactRollup, daily), (ContactMonthlyRollup, monthly)):
-            _add(model, key, snapshot.organization_id, activity, sign, values)
+    deltas: dict[tuple, list[int]] = {}
+    _deltas(snapshot, sign, deltas)
+    _write(deltas)
 
 
-def _add(model, key, organization_id, activity, sign, values) -> None:
+def change(before: Snapshot, after: Snapshot) -> None:
+    """Move a corrected contact's share from ``before`` to ``after`` (only the net
+    difference is written). Call inside the write's transaction, with the contact's row
+    locked and ``before`` read from it."""
+    deltas: dict[tuple, list[int]] = {}
+    _deltas(before, -1, deltas)
+    _deltas(after, +1, deltas)
+    _write(deltas)
+
+
+def _write(deltas: dict[tuple, list[int]]) -> None:
+    # Always in the same order (daily before monthly, then by day, team, worker, activity):
+    # two transactions touching the same rows lock them in the same order, so they wait
+    # for each other instead of deadlocking.
+    for (table, day, team_id, worker_id, activity, organization_id), values in sorted(
+        deltas.items()
+    ):
+        if not any(values):
+            continue
+        model, date_field = TABLES[table]
+        key = {date_field: day, "team_id": team_id, "worker_id": worker_id}
+        _add(model, key, organization_id, activity, values)
+
+
+def _add(model, key, organization_id, activity, values) -> None:
     contacts, minutes, attendances = values
     rows = model.objects.filter(**key, activity=activity)
     updated = rows.update(
-        contacts=F("contacts") + sign * contacts,
-        minutes=F("minutes") + sign * minutes,
-        attendances=F("attendances") + sign * attendances,
+        contacts=F("contacts") + contacts,
+        minutes=F("minutes") + minutes,
+        attendances=F("attendances") + attendances,
     )
     if updated:
-        if sign < 0:
+        if contacts < 0:
             rows.filter(contacts__lte=0).delete()
         return
-    if sign < 0:
+    if contacts <= 0:
         return  # nothing to remove (rollups rebuilt meanwhile): stay consistent
     try:
         with transaction.atomic():
@@ -102,11 +133,12 @@ def _add(model, key, organization_id, activity, sign, values) -> None:
                 organization_id=organization_id,
                 activity=activity,
                 contacts=contacts,
-                minutes=minutes,
-                attendances=attendances,
+                minutes=max(minutes, 0),
+                attendances=max(attendances, 0),
             )
     except IntegrityError:
-        # Another transaction created the row first: add to it.
+        # Another transaction created the row first (it has committed: the unique index
+        # made this insert wait for it): add to it.
         rows.update(
             contacts=F("contacts") + contacts,
             minutes=F("minutes") + minutes,
@@ -194,6 +226,15 @@ def _snapshots(contacts) -> Iterator[Snapshot]:
         )
 
 
+def _hold_contact_writes() -> None:
+    """Make contact writes wait until the rebuild commits: a contact written while the
+    rebuild reads would otherwise be counted by both (or neither). SQLite already runs one
+    write transaction at a time (IMMEDIATE); PostgreSQL needs the table lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Contact._meta.db_table} IN SHARE MODE")
+
+
 def rebuild(organization=None) -> dict[str, int]:
     """Recompute every daily and monthly rollup (of one organization, or all) from raw
     contacts, one day at a time, in one transaction (readers see the old rows until it
@@ -221,6 +262,7 @@ def rebuild(organization=None) -> dict[str, int]:
     )
     counted = written = monthly_written = 0
     with transaction.atomic():
+        _hold_contact_writes()
         daily.delete()
         monthly.delete()
         day, batch = None, []

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerway.core import audit
+from peerway.core.locking import relock
 from peerway.core.models import Team, User
 from peerway.planning import taxonomy
 from peerway.support.models import (
@@ -151,6 +152,10 @@ def log_contact(
     return contact
 
 
+def _gone() -> ValidationError:
+    return ValidationError({"__all__": [_("This contact was deleted meanwhile.")]})
+
+
 def update_contact(
     *, actor: User, contact: Contact, people: Iterable[Person] | None = None, **changes
 ) -> list[str]:
@@ -160,23 +165,26 @@ def update_contact(
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    current_people = list(contact.people.all())
-    new_people = current_people if people is None else list(people)
-    values = {name: getattr(contact, name) for name in EDITABLE}
-    values.update(_clean_lists(changes))
-    _validate(
-        actor=actor,
-        team=contact.team,
-        people=new_people,
-        values=values,
-        kept=frozenset(p.pk for p in current_people),
-    )
-    changed = [name for name in EDITABLE if values[name] != getattr(contact, name)]
-    if {p.pk for p in new_people} != {p.pk for p in current_people}:
-        changed.append("people")
-    if not changed:
-        return []
     with transaction.atomic():
+        # The "before" state is the locked row's (docs/contacts.md, "Simultaneous changes").
+        if not relock(contact):
+            raise _gone()
+        current_people = list(contact.people.all())
+        new_people = current_people if people is None else list(people)
+        values = {name: getattr(contact, name) for name in EDITABLE}
+        values.update(_clean_lists(changes))
+        _validate(
+            actor=actor,
+            team=contact.team,
+            people=new_people,
+            values=values,
+            kept=frozenset(p.pk for p in current_people),
+        )
+        changed = [name for name in EDITABLE if values[name] != getattr(contact, name)]
+        if {p.pk for p in new_people} != {p.pk for p in current_people}:
+            changed.append("people")
+        if not changed:
+            return []
         before = rollups.Snapshot.of(contact, attendances=len(current_people))
         for name in EDITABLE:
             setattr(contact, name, values[name])
@@ -184,8 +192,7 @@ def update_contact(
         contact.save()
         if "people" in changed:
             contact.people.set(new_people)
-        rollups.apply(before, -1)
-        rollups.apply(rollups.Snapshot.of(contact, attendances=len(new_people)), +1)
+        rollups.change(before, rollups.Snapshot.of(contact, attendances=len(new_people)))
         audit.record(
             actor=actor,
             action="contacts.contact_edited",
@@ -195,19 +202,26 @@ def update_contact(
     return changed
 
 
-def delete_contact(*, actor: User, contact: Contact) -> None:
-    """Remove a contact logged by mistake (the author, within the edit window)."""
+def delete_contact(*, actor: User, contact: Contact) -> bool:
+    """Remove a contact logged by mistake (the author, within the edit window). Returns
+    False, changing nothing, when the contact was already deleted (a second click, or
+    another request that got there first)."""
     if not actor.has_perm("contacts.change_contact", contact):
         raise PermissionDenied
     with transaction.atomic():
+        if not relock(contact):
+            return False
         snapshot = rollups.Snapshot.of(contact)
         contact_id = contact.pk
+        contact.people.clear()
+        deleted, _counts = Contact.objects.filter(pk=contact_id).delete()
+        if not deleted:
+            return False
+        rollups.apply(snapshot, -1)
         audit.record(
             actor=actor,
             action="contacts.contact_deleted",
             obj=contact,
             details={"contact": contact_id},
         )
-        contact.people.clear()
-        contact.delete()
-        rollups.apply(snapshot, -1)
+    return True

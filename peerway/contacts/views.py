@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from peerway.core import audit
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
+from peerway.core.idempotency import once_per_token
 from peerway.planning import taxonomy
 from peerway.support import selectors as support_selectors
 from peerway.support.models import ChimeDomain
@@ -137,6 +138,7 @@ def _form_page(request, organization, team, form, *, contact=None, draft_key, pe
     obj=_team,
     no_record="blank contact form at a team; its people are those of the audited caseload page",
 )
+@once_per_token
 def log_contact(request, slug, team_pk):
     team = request.permission_object
     organization = team.site.organization
@@ -260,8 +262,10 @@ def edit_contact(request, slug, pk):
 )
 def delete_contact(request, slug, pk):
     contact = request.permission_object
-    services.delete_contact(actor=request.user, contact=contact)
-    messages.success(request, _("The contact was deleted."))
+    if services.delete_contact(actor=request.user, contact=contact):
+        messages.success(request, _("The contact was deleted."))
+    else:
+        messages.info(request, _("The contact had already been deleted."))
     return redirect("contacts:caseload", slug)
 
 

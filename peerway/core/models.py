@@ -279,6 +279,27 @@ class Invitation(models.Model):
         return str(self.team or self.site or self.organization)
 
 
+class Submission(models.Model):
+    """A create form sent with a one-time token (``peerway.core.idempotency``): the same
+    token sent again by the same user (a double click, a replayed request) creates nothing
+    and leads to the record the first one created. Holds no content of the form."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="one_submission_per_token")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"submission {self.token[:6]}… → {self.url}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit events are append-only and cannot be changed.")

@@ -363,6 +363,11 @@ def acknowledge_task(*, actor: User, task: SafetyTask) -> SafetyTask:
     if task.status != SafetyStatus.OPEN:
         raise ValidationError(_("This task is already acknowledged or closed."))
     with transaction.atomic():
+        # Locked and read again (docs/decisions.md, "Simultaneous writes"): a second
+        # click finds the task already acknowledged or closed and changes nothing.
+        task.refresh_from_db(from_queryset=SafetyTask.objects.select_for_update())
+        if task.status != SafetyStatus.OPEN:
+            raise ValidationError(_("This task is already acknowledged or closed."))
         task.status = SafetyStatus.ACKNOWLEDGED
         task.acknowledged_by = actor
         task.acknowledged_at = timezone.now()
@@ -378,6 +383,11 @@ def close_task(*, actor: User, task: SafetyTask, outcome: str, note: str = "") -
     if outcome not in SafetyOutcome.values:
         raise ValidationError({"outcome": _("Choose what was done.")})
     with transaction.atomic():
+        # Locked and read again (docs/decisions.md, "Simultaneous writes"): a second
+        # click finds the task already closed and changes nothing.
+        task.refresh_from_db(from_queryset=SafetyTask.objects.select_for_update())
+        if task.status == SafetyStatus.CLOSED:
+            raise ValidationError(_("This task is already closed."))
         now = timezone.now()
         if task.acknowledged_at is None:
             task.acknowledged_by = actor

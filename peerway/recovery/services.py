@@ -149,6 +149,8 @@ def change_goal(*, actor: User, goal: Goal, text: str, domain: str, status: str)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # The status before is the locked row's (docs/decisions.md, "Simultaneous writes").
+        goal.refresh_from_db(from_queryset=Goal.objects.select_for_update())
         if status != goal.status:
             goal.status_changed_on = timezone.localdate()
         goal.text, goal.domain, goal.status = text, domain, status
@@ -190,6 +192,10 @@ def set_step_done(*, actor: User, step: GoalStep, done: bool) -> GoalStep:
     plan = step.goal.plan
     _require(actor, "recovery.change_plan", plan)
     with transaction.atomic():
+        # Read again on the locked row: ticking a step already ticked changes nothing.
+        step.refresh_from_db(from_queryset=GoalStep.objects.select_for_update())
+        if step.done == done:
+            return step
         step.done = done
         step.done_on = timezone.localdate() if done else None
         step.save(update_fields=["done", "done_on"])
@@ -378,6 +384,10 @@ def mark_reviewed(*, actor: User, event: SafetyEvent, session=None) -> SafetyEve
             {"session": _("Choose one of the worker's sessions held on or after the event.")}
         )
     with transaction.atomic():
+        # Re-checked on the locked row: a second review of the same event changes nothing.
+        event.refresh_from_db(from_queryset=SafetyEvent.objects.select_for_update())
+        if event.reviewed_at is not None:
+            raise ValidationError({"event": _("This event was already reviewed.")})
         event.reviewed_at = timezone.now()
         event.reviewed_by = actor
         event.supervision_session = session

@@ -166,7 +166,10 @@ def solver_referral(referral: Referral) -> matching.Referral:
 def propose(*, actor: User, organization, referrals: Iterable[Referral]) -> Proposal:
     """Run the solver for these open referrals; store one proposed match per assignment
     (replacing earlier undecided proposals for them)."""
-    referrals = list(referrals)
+    # Locked and read again: a referral approved meanwhile is no longer open.
+    referrals = list(
+        Referral.objects.select_for_update().filter(pk__in=[r.pk for r in referrals]).order_by("pk")
+    )
     for referral in referrals:
         if not actor.has_perm("support.manage_referrals", referral):
             raise PermissionDenied
@@ -221,10 +224,11 @@ def approve(*, actor: User, match: Match, worker: User | None = None, reason: st
     The referral is then offered to the person through that worker."""
     if not actor.has_perm("support.manage_referrals", match.referral):
         raise PermissionDenied
+    # The referral first, then its match: the order ``propose`` locks them in too.
+    referral = Referral.objects.select_for_update().get(pk=match.referral_id)
     match = Match.objects.select_for_update().get(pk=match.pk)
     if match.status != MatchStatus.PROPOSED:
         raise ValidationError({"match": _("This proposal was already decided.")})
-    referral = Referral.objects.select_for_update().get(pk=match.referral_id)
     if referral.state not in OPEN_STATES:
         raise ValidationError({"match": _("This referral is no longer waiting for a match.")})
     if worker is not None and worker.pk != match.worker_id:
@@ -257,6 +261,7 @@ def approve(*, actor: User, match: Match, worker: User | None = None, reason: st
 def reject(*, actor: User, match: Match, reason: str) -> Match:
     if not actor.has_perm("support.manage_referrals", match.referral):
         raise PermissionDenied
+    match = Match.objects.select_for_update().get(pk=match.pk)  # decided meanwhile?
     if match.status != MatchStatus.PROPOSED:
         raise ValidationError({"match": _("This proposal was already decided.")})
     if not reason.strip():

@@ -64,6 +64,9 @@ def set_preferences(*, actor: User, person: Person, preferences: dict[str, tuple
         if not str(value).strip():
             raise ValidationError({attribute: _("Choose a value or remove the preference.")})
     with transaction.atomic():
+        # The person's row is locked first: two replacements run one after the other (each
+        # delete then sees the other's new rows), never leaving both sets or a clash.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
         person.preferences.all().delete()
         PersonPreference.objects.bulk_create(
             PersonPreference(person=person, attribute=a, value=str(v).strip(), strength=s)
@@ -91,6 +94,8 @@ def update_person(
     if year_of_birth is not None and not (1900 <= year_of_birth <= timezone.localdate().year):
         raise ValidationError({"year_of_birth": _("Enter a year between 1900 and this year.")})
     with transaction.atomic():
+        # Compared with the locked row, not with the page's copy (docs/decisions.md §18).
+        person.refresh_from_db(from_queryset=Person.objects.select_for_update())
         changed = []
         for field, value in (
             ("name", name.strip()),
@@ -181,6 +186,8 @@ def move_referral(*, actor: User, referral: Referral, state: str, reason: str = 
         raise PermissionDenied
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.state == state:
+            return referral  # a repeated request (double submit): already done, once
         if not referral.can_move_to(state):
             raise ValidationError(
                 {

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from peerway.core import audit
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
+from peerway.core.idempotency import once_per_token
 from peerway.core.models import Team, User
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
@@ -286,6 +287,7 @@ def core_selectors_roles(user, organization) -> set[str]:
 
 
 @requires("support.use_service", obj=_org)
+@once_per_token
 def refer(request, slug):
     """A clinician refers in under a minute; peer workers record self and family referrals."""
     org = request.permission_object

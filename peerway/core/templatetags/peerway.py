@@ -19,3 +19,15 @@ def with_class(field, css: str):
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}_error"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def submission_token(context):
+    """The hidden one-time token of a create form (``peerway.core.idempotency``)."""
+    from django.utils.html import format_html
+
+    from peerway.core.idempotency import FIELD, form_token
+
+    request = context.get("request")
+    token = form_token(request) if request is not None else ""
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, token)

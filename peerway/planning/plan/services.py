@@ -299,6 +299,9 @@ def add_recommended(
         raise ValidationError({"strategy": _("Unknown strategy.")}) from exc
     if wave is not None and wave.organization_id != plan.organization_id:
         raise ValidationError({"wave": _("The wave belongs to another organization.")})
+    # The plan's row is locked first: two requests adding the same recommendation run one
+    # after the other, and the second finds the first's action.
+    ImplementationPlan.objects.select_for_update().filter(pk=plan.pk).first()
     existing = (
         plan.actions.filter(strategy=strategy, team=team, site=None)
         .exclude(status=ActionStatus.CANCELLED)
@@ -338,6 +341,8 @@ def save_milestone(
     else:
         if milestone.plan_id != plan.pk:
             raise PermissionDenied
+        # Locked and read again: the history records what was there before.
+        milestone.refresh_from_db(from_queryset=Milestone.objects.select_for_update())
         changes = _diff(milestone, MILESTONE_FIELDS, values)
         if not changes:
             return milestone
@@ -364,6 +369,9 @@ def update_gate(*, actor: User, plan: ImplementationPlan, **values: Any) -> Impl
     scenario = values.get("capacity_scenario")
     if scenario is not None and scenario.organization_id != plan.organization_id:
         raise ValidationError({"capacity_scenario": _("Choose a scenario of this organization.")})
+    # Read again on the locked row (docs/decisions.md, "Simultaneous writes"): the change
+    # history records what was there before, not what a page showed earlier.
+    plan.refresh_from_db(from_queryset=ImplementationPlan.objects.select_for_update())
     changes = _diff(plan, GATE_FIELDS, values)
     if not changes:
         return plan
@@ -398,6 +406,9 @@ def record_leadership(
         "leadership_commitment_note": note if on else "",
         "leadership_commitment_by": actor if on else None,
     }
+    # Read again on the locked row (docs/decisions.md, "Simultaneous writes"): the change
+    # history records what was there before, not what a page showed earlier.
+    plan.refresh_from_db(from_queryset=ImplementationPlan.objects.select_for_update())
     changes = _diff(plan, values, values)
     if not changes:
         return plan
