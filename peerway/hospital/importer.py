@@ -147,6 +147,13 @@ def parse_row(
     def value(name: str) -> str:
         return fields[header[name]].strip() if name in header else ""
 
+    # A NUL character is never part of real data, and PostgreSQL refuses to store one.
+    columns = [name for name, i in header.items() if "\x00" in fields[i]]
+    if columns:
+        for name in columns:
+            report.add(row, name, _("This cell holds a NUL character (byte 0): remove it."))
+        return None
+
     before = report.error_count
     person_code, hospital_id = value(PERSON_CODE).upper(), value(HOSPITAL_ID)
     if not person_code and not hospital_id:
