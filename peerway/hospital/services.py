@@ -158,6 +158,8 @@ def run_import(
             _apply(job, report)
     except _ImportFailed as exc:
         report.add(0, "", str(exc))
+        _finish(job, report, JobStatus.FAILED)
+        return report
     except Exception:
         logger.exception("Hospital import job %s stopped", job_id)
         report.add(0, "", _("The import stopped unexpectedly. Nothing was imported."))

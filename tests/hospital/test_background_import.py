@@ -226,3 +226,37 @@ def test_the_command_answers_a_malformed_file_with_a_message(
 def test_the_command_reports_a_directory_given_as_the_file(world, people, tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_hospital_events", str(tmp_path), "--organization", "northwind")
+
+
+def test_a_clash_with_a_simultaneous_import_fails_cleanly_and_names_the_cause(
+    world, people, monkeypatch
+):
+    """If another import stores the same events between checking and saving (PostgreSQL
+    lets both check at once), the unique key stops this one: nothing of it is kept."""
+    from django.db import IntegrityError
+
+    real_execute = services.connection.cursor
+
+    def clashing_cursor(*args, **kwargs):
+        cursor = real_execute(*args, **kwargs)
+        original = cursor.execute
+
+        def execute(sql, params=None):
+            if sql.startswith("INSERT INTO") and "NOT EXISTS" in sql:
+                raise IntegrityError("duplicate key value violates unique constraint")
+            return original(sql, params)
+
+        cursor.execute = execute
+        return cursor
+
+    monkeypatch.setattr(services.connection, "cursor", clashing_cursor)
+    report = services.import_hospital_events(
+        actor=world.manager, organization=world.org, stream=csv_bytes(*ROWS[:5]), today=TODAY
+    )
+    monkeypatch.undo()
+    assert not report.ok
+    assert "Another import saved some of the same events" in report.errors[0].message
+    job = ImportJob.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert not HospitalEvent.objects.exists() and not HospitalImport.objects.exists()
+    assert not StagedEvent.objects.exists()
