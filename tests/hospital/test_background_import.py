@@ -260,3 +260,33 @@ def test_a_clash_with_a_simultaneous_import_fails_cleanly_and_names_the_cause(
     assert job.status == JobStatus.FAILED
     assert not HospitalEvent.objects.exists() and not HospitalImport.objects.exists()
     assert not StagedEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (
+            HEADER.encode() + b"P-ADA2345,,admission,2026-01-05,,H\x00\n",
+            "<td>2</td><td><code>facility",
+        ),
+        (HEADER.encode() + "P-ADA2345,,admission,2026-01-05,,Hôpital\n".encode("latin-1"), "UTF-8"),
+        (b"", "The file is empty"),
+        (HEADER.encode() + b'"P-ADA2345,,admission,2026-01-05,,H\n', "cannot be read as CSV"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "UTF-8"),
+    ],
+)
+def test_a_malformed_upload_is_named_on_the_page_and_nothing_is_saved(
+    world, people, login, content, named
+):
+    client = login(world.manager)
+    response = client.post(
+        f"/o/{world.org.slug}/hospital/import/",
+        {"file": SimpleUploadedFile("events.csv", content, "text/csv")},
+    )
+    if response.status_code == 200:  # refused by the form itself (an empty file)
+        assert named in response.content.decode() or "empty" in response.content.decode()
+    else:
+        page = client.get(response.url).content.decode()
+        assert "Nothing was imported" in page
+        assert named in page
+    assert not HospitalEvent.objects.exists()
