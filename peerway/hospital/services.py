@@ -367,7 +367,7 @@ def _apply(job: ImportJob, report: ImportReport) -> None:
             now = connection.ops.adapt_datetimefield_value(timezone.now())
             with connection.cursor() as cursor:
                 cursor.execute(insert, [job.organization_id, run.pk, now, job.pk])
-            report.created = HospitalEvent.objects.filter(source_import=run).count()
+                report.created = cursor.rowcount
             report.already_present = report.rows - report.created
             run.rows, run.created = report.rows, report.created
             run.already_present = report.already_present
