@@ -26,6 +26,8 @@ COLUMNS = (PERSON_CODE, HOSPITAL_ID, EVENT, DATE, ADMISSION_DATE, FACILITY)
 REQUIRED_COLUMNS = (EVENT, DATE, FACILITY)
 FACILITY_MAX = 120
 MAX_REPORTED_ERRORS = 500
+# Hospital histories may go back decades, never to year 1 (docs/security.md, input bounds).
+EARLIEST_DATE = date(1900, 1, 1)
 
 # Accepted spellings of each event (case-insensitive).
 KIND_ALIASES = {
@@ -213,5 +215,12 @@ def _check_date(
         return None
     if parsed > today:
         report.add(row, column, _("The date is in the future."))
+        return None
+    if parsed < EARLIEST_DATE:
+        report.add(
+            row,
+            column,
+            _("The date is before %(earliest)s.") % {"earliest": EARLIEST_DATE.isoformat()},
+        )
         return None
     return parsed

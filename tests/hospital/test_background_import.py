@@ -290,3 +290,15 @@ def test_a_malformed_upload_is_named_on_the_page_and_nothing_is_saved(
         assert "Nothing was imported" in page
         assert named in page
     assert not HospitalEvent.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "1000-03-04", "1899-12-31"])
+def test_an_absurdly_old_hospital_date_is_named(world, people, typed):
+    data = csv_bytes(f"P-ADA2345,,admission,{typed},,H", ROWS[0])
+    report = services.import_hospital_events(
+        actor=world.manager, organization=world.org, stream=data, today=TODAY
+    )
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "date", "The date is before 1900-01-01.")
+    ]
+    assert not HospitalEvent.objects.exists()
