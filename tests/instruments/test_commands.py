@@ -145,3 +145,13 @@ def test_load_reports_a_directory_given_as_the_file(tmp_path):
 def test_score_answers_pathological_json_with_a_message(answers):
     with pytest.raises(CommandError):
         run("score", "phq9", "--answers", answers)
+
+
+def test_load_refuses_yaml_aliases_that_could_expand_without_end(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 10)]
+    lines.append("items: *a9")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="aliases"):
+        run("instruments", "load", str(path))

@@ -51,6 +51,23 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # --------------------------------------------------------------------------- reading files
 
 
+def _refuse_aliases(text: str, source: str) -> None:
+    """A definition is plain data: YAML aliases (``*name``) could make a few lines expand
+    into billions of nodes when validated, so they are refused."""
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise DefinitionError(
+                    "(file)",
+                    "YAML aliases (*name) are not accepted: write each value out",
+                    source=source,
+                )
+    except yaml.YAMLError:
+        return  # reported, with its line, when the file is loaded
+    except RecursionError as exc:
+        raise DefinitionError("(file)", "nested too deeply", source=source) from exc
+
+
 def read_definition_file(path: str | Path) -> dict[str, Any]:
     """Parse a YAML (or JSON) definition file into a dict, with clear errors."""
     path = Path(path)
@@ -63,6 +80,7 @@ def read_definition_file(path: str | Path) -> dict[str, Any]:
         raise DefinitionError("(file)", "file is not UTF-8 text", source=source) from exc
     except OSError as exc:  # a directory, no permission, …
         raise DefinitionError("(file)", exc.strerror or str(exc), source=source) from exc
+    _refuse_aliases(text, source)
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except RecursionError as exc:
