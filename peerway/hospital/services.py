@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -88,6 +88,7 @@ def queue_import(
     from .tasks import run_hospital_import
 
     job = create_job(actor=actor, organization=organization, source=source)
+    abandon_stale_jobs(organization=organization)
     total = 0
     with transaction.atomic():
         number, pending, size = 0, [], 0
@@ -112,6 +113,29 @@ def queue_import(
     run_hospital_import.enqueue(job.pk)
     job.refresh_from_db()
     return job
+
+
+# A job still unfinished after this long lost its worker: its kept file is deleted.
+STALE_AFTER = timedelta(days=1)
+
+
+def abandon_stale_jobs(*, organization: Organization) -> int:
+    """Mark jobs whose worker stopped (still waiting or running after ``STALE_AFTER``) as
+    failed, deleting their kept file and staged rows. Returns how many."""
+    stale = ImportJob.objects.filter(
+        organization=organization,
+        status__in=[JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.APPLYING],
+        created_at__lt=timezone.now() - STALE_AFTER,
+    )
+    count = 0
+    for job in stale.select_related("organization", "requested_by"):
+        report = report_of(job)
+        report.add(
+            0, "", _("The import did not finish. Nothing was imported: send the file again.")
+        )
+        _finish(job, report, JobStatus.FAILED)
+        count += 1
+    return count
 
 
 def _store_chunk(job: ImportJob, number: int, data: bytes) -> None:

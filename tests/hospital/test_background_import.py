@@ -302,3 +302,24 @@ def test_an_absurdly_old_hospital_date_is_named(world, people, typed):
         (2, "date", "The date is before 1900-01-01.")
     ]
     assert not HospitalEvent.objects.exists()
+
+
+def test_a_job_whose_worker_stopped_is_failed_and_its_file_deleted(world, people, login, held):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = login(world.manager)
+    upload(client, world, *ROWS[:3])
+    stale = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(days=2), status=JobStatus.CHECKING
+    )
+    upload(client, world, *ROWS[:3])  # the next upload tidies up
+    stale.refresh_from_db()
+    assert stale.status == JobStatus.FAILED
+    assert "did not finish" in stale.errors[0][2]
+    assert not stale.chunks.exists()
+    assert ImportJob.objects.exclude(pk=stale.pk).get().status == JobStatus.QUEUED
+    page = client.get(job_url(world, stale)).content.decode()
+    assert "The import did not finish" in page and "hx-trigger" not in page
