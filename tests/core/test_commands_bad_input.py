@@ -94,3 +94,20 @@ def test_bad_input_is_a_message_and_exit_status_1(world, tmp_path, capsys, case)
     assert code == 1
     assert named in captured.err
     assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--end", "0001-01-05"], "--end: give a date from 2000-01-01"),
+        (["--end", "9999-12-31"], "--end: give a date from 2000-01-01"),
+        (["--days", "100000000"], "--days: at most"),
+    ],
+)
+def test_synth_refuses_dates_that_would_overflow(capsys, args, named):
+    code = peerway(["synth", "--people", "5", "--contacts", "5", *args])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert named in captured.err
+    assert "Traceback" not in captured.err
