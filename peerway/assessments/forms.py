@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 from peerway.instruments.engine.model import Instrument, text_in
 
@@ -72,9 +74,11 @@ class WaveForm(BootstrapMixin, forms.Form):
         initial=list(Audience.values),
     )
     teams = forms.MultipleChoiceField(label=_("Teams"), widget=forms.CheckboxSelectMultiple)
-    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(
-        label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"})
+    opens_on = bounded_date_field(
+        dates.NEAR_FUTURE, label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closes_on = bounded_date_field(
+        dates.NEAR_FUTURE, label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     k = forms.IntegerField(
         label=_("Anonymity threshold (k)"),

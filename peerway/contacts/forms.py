@@ -5,6 +5,8 @@ from types import SimpleNamespace
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 from peerway.support.models import ChimeDomain, ContactType, Modality, Setting
 
@@ -23,7 +25,9 @@ class ContactForm(BootstrapMixin, forms.Form):
     people = forms.MultipleChoiceField(
         label=_("Who took part"), widget=forms.CheckboxSelectMultiple
     )
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = bounded_date_field(
+        dates.PAST, label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     duration_minutes = forms.IntegerField(
         label=_("Minutes"),
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_MINUTES, "step": 5}),

@@ -646,6 +646,9 @@ EXPORT_COLUMNS = (
 
 
 def export_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
+    # Cells a spreadsheet would run as a formula are prefixed, as in every other CSV export.
+    from peerway.assessments.analysis.export import safe_text
+
     yield list(EXPORT_COLUMNS)
     for e in events:
         row = []
@@ -655,7 +658,7 @@ def export_rows(events: Iterable[AuditEvent]) -> Iterator[list[str]]:
                 value = json.dumps(value, sort_keys=True, ensure_ascii=False)
             elif isinstance(value, datetime):
                 value = value.astimezone(UTC).isoformat()
-            row.append("" if value is None else str(value))
+            row.append(safe_text(value))
         yield row
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from . import dates
+from .dates import bounded_date_field
 from .models import Organization, Site, Team
 from .permissions import roles_over
 from .roles import Role
@@ -150,9 +152,12 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
     action = forms.CharField(label=_("Action"), required=False)
     object_type = forms.CharField(label=_("Record type"), required=False)
     actor = forms.CharField(label=_("Actor e-mail"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_from = bounded_date_field(
+        dates.FILTER,
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_to = bounded_date_field(
+        dates.FILTER, label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

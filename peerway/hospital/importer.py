@@ -26,6 +26,8 @@ COLUMNS = (PERSON_CODE, HOSPITAL_ID, EVENT, DATE, ADMISSION_DATE, FACILITY)
 REQUIRED_COLUMNS = (EVENT, DATE, FACILITY)
 FACILITY_MAX = 120
 MAX_REPORTED_ERRORS = 500
+# Hospital histories may go back decades, never to year 1 (docs/security.md, input bounds).
+EARLIEST_DATE = date(1900, 1, 1)
 
 # Accepted spellings of each event (case-insensitive).
 KIND_ALIASES = {
@@ -147,6 +149,13 @@ def parse_row(
     def value(name: str) -> str:
         return fields[header[name]].strip() if name in header else ""
 
+    # A NUL character is never part of real data, and PostgreSQL refuses to store one.
+    columns = [name for name, i in header.items() if "\x00" in fields[i]]
+    if columns:
+        for name in columns:
+            report.add(row, name, _("This cell holds a NUL character (byte 0): remove it."))
+        return None
+
     before = report.error_count
     person_code, hospital_id = value(PERSON_CODE).upper(), value(HOSPITAL_ID)
     if not person_code and not hospital_id:
@@ -206,5 +215,12 @@ def _check_date(
         return None
     if parsed > today:
         report.add(row, column, _("The date is in the future."))
+        return None
+    if parsed < EARLIEST_DATE:
+        report.add(
+            row,
+            column,
+            _("The date is before %(earliest)s.") % {"earliest": EARLIEST_DATE.isoformat()},
+        )
         return None
     return parsed

@@ -124,3 +124,98 @@ class TriggerRule(models.Model):
             f"≥{self.min_admissions} admissions or ≥{self.min_emergency_visits} "
             f"emergency visits in {self.window_months} months"
         )
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    CHECKING = "checking", _("Checking rows")
+    APPLYING = "applying", _("Saving")
+    DONE = "done", _("Imported")
+    REJECTED = "rejected", _("Rejected: nothing was imported")
+    FAILED = "failed", _("Failed: nothing was imported")
+
+
+class ImportJob(models.Model):
+    """One file being imported in the background: its progress and, at the end, its
+    counts or its validation report. The file itself is held (encrypted) in
+    ``ImportChunk`` rows only until it has been read."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="hospital_import_jobs"
+    )
+    source = models.CharField(max_length=10, choices=ImportSource.choices)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total_bytes = models.PositiveBigIntegerField(default=0)
+    bytes_read = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [[row, column, message], ...]: at most MAX_REPORTED_ERRORS; no person data.
+    errors = models.JSONField(default=list, blank=True)
+    result = models.OneToOneField(
+        HospitalImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="job"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"hospital import job {self.pk} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in {JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.APPLYING}
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(100, int(100 * self.bytes_read / self.total_bytes)) if self.total_bytes else 0
+
+
+class ImportChunk(models.Model):
+    """A piece of an uploaded file (whole lines, Fernet-encrypted), kept until read."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="hospital_chunk_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of job {self.job_id}"
+
+
+class StagedEvent(models.Model):
+    """A checked row waiting for the final, short transaction that copies every staged row
+    of a job into ``HospitalEvent`` at once (or none, if any row was wrong)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged")
+    row = models.PositiveIntegerField()
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    date = models.DateField()
+    admitted_on = models.DateField(null=True, blank=True)
+    facility = models.CharField(max_length=120)
+
+    class Meta:
+        constraints = [
+            # The same event twice in one file is an error, found here across chunks.
+            models.UniqueConstraint(
+                fields=["job", "person", "kind", "date", "facility"],
+                name="hospital_staged_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} row {self.row}"

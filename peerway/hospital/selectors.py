@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from peerway.core.models import Organization, Team
@@ -23,7 +24,7 @@ from peerway.support.models import (
 )
 from peerway.support.selectors import consenting_people_q
 
-from .models import EventKind, HospitalEvent, HospitalImport, TriggerRule
+from .models import EventKind, HospitalEvent, HospitalImport, ImportJob, JobStatus, TriggerRule
 
 LEAD_ROLES = {Role.MANAGER, Role.SUPERVISOR}
 
@@ -114,6 +115,22 @@ def suggestion_for(person: Person, today: date | None = None) -> TriggerCounts |
     if found is None:
         return None
     return TriggerCounts(found.admissions, found.emergency_visits)
+
+
+def running_jobs(organization: Organization) -> QuerySet[ImportJob]:
+    """Files of the organization still being checked or saved."""
+    return ImportJob.objects.filter(
+        organization=organization,
+        status__in=[JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.APPLYING],
+    ).select_related("requested_by")
+
+
+def get_import_job(organization: Organization, pk: int) -> ImportJob:
+    """One import of the organization (404 otherwise). Callers check the permission to
+    import for the organization: jobs hold counts and row problems, never names."""
+    return get_object_or_404(
+        ImportJob.objects.select_related("requested_by"), organization=organization, pk=pk
+    )
 
 
 def recent_imports(organization: Organization, limit: int = 10) -> QuerySet[HospitalImport]:

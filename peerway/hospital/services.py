@@ -1,4 +1,5 @@
-"""Writes of the hospital app: importing events (all-or-nothing per file), the trigger
+"""Writes of the hospital app: importing events (all-or-nothing per file, checked and
+staged outside the final transaction, in the background for uploads), the trigger
 settings, referrals suggested by the trigger, and a person's hospital identifier.
 
 Keyword-only, one transaction each, audited with counts and ids only: never a hospital
@@ -8,30 +9,42 @@ identifier, a name or a facility.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
-from datetime import date
+import io
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerway.core import audit
+from peerway.core.crypto import fernet
 from peerway.core.models import Organization, User
 from peerway.support.models import Person, Referral, ReferralSource
 from peerway.support.services import create_referral
 
 from . import importer, selectors
-from .importer import HOSPITAL_ID, PERSON_CODE, FileError, ImportReport, ParsedRow
-from .models import HospitalEvent, HospitalImport, ImportSource, TriggerRule
+from .importer import HOSPITAL_ID, PERSON_CODE, FileError, ImportReport, ParsedRow, RowError
+from .models import (
+    HospitalEvent,
+    HospitalImport,
+    ImportChunk,
+    ImportJob,
+    ImportSource,
+    JobStatus,
+    StagedEvent,
+    TriggerRule,
+)
 
 BATCH_SIZE = 1000
+# Uploads are kept in pieces of about this size (whole lines, encrypted) until read.
+CHUNK_BYTES = 1 << 20
 # progress(rows read, bytes read)
 Progress = Callable[[int, int], None]
 
-
-class _Rejected(Exception):
-    """Raised inside the import transaction so that nothing of a bad file is kept."""
+logger = logging.getLogger(__name__)
 
 
 def import_hospital_events(
@@ -44,56 +57,185 @@ def import_hospital_events(
     today: date | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
-    """Import a CSV file of hospital events for one organization.
+    """Import a CSV file of hospital events for one organization, now, and report.
 
-    ``stream`` yields the file's lines as bytes (an open binary file or an upload). Rows
-    are read one at a time and written in batches inside one transaction; if any row is
-    wrong, the transaction is rolled back and the report lists every problem. ``actor``
-    is None only for the command line, which runs with the operator's server access.
+    The same steps as a background import (``queue_import`` then ``run_import``), reading
+    ``stream`` (the file's lines as bytes) directly. ``actor`` is None only for the command
+    line, which runs with the operator's server access.
     """
+    job = create_job(actor=actor, organization=organization, source=source)
+    return run_import(job.pk, stream=stream, progress=progress, today=today, batch_size=batch_size)
+
+
+def create_job(*, actor: User | None, organization: Organization, source: str) -> ImportJob:
     if actor is not None and not actor.has_perm("hospital.import_events", organization):
         raise PermissionDenied
     if source not in ImportSource.values:
         raise ValueError(source)
+    return ImportJob.objects.create(organization=organization, source=source, requested_by=actor)
+
+
+def queue_import(
+    *,
+    actor: User,
+    organization: Organization,
+    upload: Iterable[bytes],
+    source: str = ImportSource.UPLOAD,
+) -> ImportJob:
+    """Keep an uploaded file (encrypted, in pieces of whole lines) and start checking it in
+    the background (``tasks.run_hospital_import``). Returns at once; the job shows progress.
+    """
+    from .tasks import run_hospital_import
+
+    job = create_job(actor=actor, organization=organization, source=source)
+    abandon_stale_jobs(organization=organization)
+    total = 0
+    with transaction.atomic():
+        number, pending, size = 0, [], 0
+        for line in upload:
+            pending.append(line)
+            size += len(line)
+            if size >= CHUNK_BYTES:
+                _store_chunk(job, number, b"".join(pending))
+                number, pending, total, size = number + 1, [], total + size, 0
+        if pending:
+            _store_chunk(job, number, b"".join(pending))
+            total += size
+        ImportJob.objects.filter(pk=job.pk).update(total_bytes=total)
+        audit.record(
+            actor=actor,
+            action="hospital.import_queued",
+            obj=job,
+            organization_id=organization.pk,
+            details={"source": source, "bytes": total},
+        )
+    # After the commit, so that a worker always finds the stored file.
+    run_hospital_import.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+# A job still unfinished after this long lost its worker: its kept file is deleted.
+STALE_AFTER = timedelta(days=1)
+
+
+def abandon_stale_jobs(*, organization: Organization) -> int:
+    """Mark jobs whose worker stopped (still waiting or running after ``STALE_AFTER``) as
+    failed, deleting their kept file and staged rows. Returns how many."""
+    stale = ImportJob.objects.filter(
+        organization=organization,
+        status__in=[JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.APPLYING],
+        created_at__lt=timezone.now() - STALE_AFTER,
+    )
+    count = 0
+    for job in stale.select_related("organization", "requested_by"):
+        report = report_of(job)
+        report.add(
+            0, "", _("The import did not finish. Nothing was imported: send the file again.")
+        )
+        _finish(job, report, JobStatus.FAILED)
+        count += 1
+    return count
+
+
+def _store_chunk(job: ImportJob, number: int, data: bytes) -> None:
+    ImportChunk.objects.create(job=job, number=number, data=fernet().encrypt(data))
+
+
+def _stored_lines(job: ImportJob) -> Iterator[bytes]:
+    for data in job.chunks.order_by("number").values_list("data", flat=True).iterator():
+        yield from io.BytesIO(fernet().decrypt(bytes(data)))
+
+
+class _ImportFailed(Exception):
+    """The final step could not run; nothing was imported."""
+
+
+def run_import(
+    job_id: int,
+    *,
+    stream: Iterable[bytes] | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Check every row, stage the good ones, then copy them all in one short transaction.
+
+    Reading, checking and staging run in small transactions, so other writers (contact
+    logging on SQLite) are never locked out for long; only the final step, one
+    INSERT … SELECT of the staged rows, holds the write lock. If any row is wrong, nothing
+    is imported and the report lists every problem. A job runs once: running it again
+    (a retried task) only returns its outcome.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.CHECKING
+    )
+    job = ImportJob.objects.select_related("organization", "requested_by").get(pk=job_id)
+    if not claimed:
+        return report_of(job)
     today = today or timezone.localdate()
     report = ImportReport()
     try:
-        with transaction.atomic():
-            run = HospitalImport.objects.create(
-                organization=organization, source=source, imported_by=actor
-            )
-            _read_and_write(run, stream, report, today, progress, batch_size)
-            if not report.ok:
-                raise _Rejected
-            run.rows, run.created = report.rows, report.created
-            run.already_present = report.already_present
-            run.save(update_fields=["rows", "created", "already_present"])
-            audit.record(
-                actor=actor,
-                action="hospital.events_imported",
-                obj=run,
-                organization_id=organization.pk,
-                details={
-                    "source": source,
-                    "rows": report.rows,
-                    "new": report.created,
-                    "already_present": report.already_present,
-                },
-            )
-    except _Rejected:
-        audit.record(
-            actor=actor,
-            action="hospital.import_rejected",
-            object_type="hospital.hospitalimport",
-            organization_id=organization.pk,
-            details={"source": source, "rows": report.rows, "errors": report.error_count},
-        )
+        lines = stream if stream is not None else _stored_lines(job)
+        _check_and_stage(job, lines, report, today, progress, batch_size)
+        if report.ok:
+            _apply(job, report)
+    except _ImportFailed as exc:
+        report.add(0, "", str(exc))
+        _finish(job, report, JobStatus.FAILED)
+        return report
+    except Exception:
+        logger.exception("Hospital import job %s stopped", job_id)
+        report.add(0, "", _("The import stopped unexpectedly. Nothing was imported."))
+        _finish(job, report, JobStatus.FAILED)
+        raise
+    if not report.ok:
+        _finish(job, report, JobStatus.REJECTED)
     return report
 
 
-def _read_and_write(run, stream, report, today, progress, batch_size) -> None:
+def report_of(job: ImportJob) -> ImportReport:
+    """The outcome of a job as the report the screens and the command show."""
+    report = ImportReport(
+        rows=job.rows,
+        created=job.created,
+        already_present=job.already_present,
+        error_count=job.error_count,
+        bytes_read=job.bytes_read,
+    )
+    report.errors = [RowError(*e) for e in job.errors]
+    return report
+
+
+def _finish(job: ImportJob, report: ImportReport, status: str) -> None:
+    """Record a rejected or failed job, drop what it staged and the stored file."""
+    job.status = status
+    job.rows, job.bytes_read, job.error_count = report.rows, report.bytes_read, report.error_count
+    # PostgreSQL cannot keep a NUL character in JSON: show it as a visible symbol instead.
+    job.errors = [[e.row, e.column, e.message.replace("\x00", "\u2400")] for e in report.errors]
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.save(
+            update_fields=["status", "rows", "bytes_read", "error_count", "errors", "finished_at"]
+        )
+        audit.record(
+            actor=job.requested_by,
+            action="hospital.import_rejected",
+            object_type="hospital.hospitalimport",
+            organization_id=job.organization_id,
+            details={"source": job.source, "rows": report.rows, "errors": report.error_count},
+        )
+    _clean_up(job)
+
+
+def _clean_up(job: ImportJob) -> None:
+    StagedEvent.objects.filter(job=job).delete()
+    ImportChunk.objects.filter(job=job).delete()
+
+
+def _check_and_stage(job, lines, report, today, progress, batch_size) -> None:
     try:
-        reader = csv.reader(importer.decoded_lines(stream, report), strict=True)
+        reader = csv.reader(importer.decoded_lines(lines, report), strict=True)
         header = importer.read_header(next(reader, None))
         batch: list[ParsedRow] = []
         for fields in reader:
@@ -104,13 +246,11 @@ def _read_and_write(run, stream, report, today, progress, batch_size) -> None:
             if parsed is not None:
                 batch.append(parsed)
             if len(batch) >= batch_size:
-                _write_batch(run, batch, report)
+                _stage_batch(job, batch, report)
                 batch = []
-                if progress:
-                    progress(report.rows, report.bytes_read)
-        _write_batch(run, batch, report)
-        if progress:
-            progress(report.rows, report.bytes_read)
+                _progress(job, report, progress)
+        _stage_batch(job, batch, report)
+        _progress(job, report, progress)
     except FileError as exc:
         report.add(0, "", str(exc))
     except csv.Error as exc:
@@ -121,15 +261,58 @@ def _read_and_write(run, stream, report, today, progress, batch_size) -> None:
         )
 
 
-def _write_batch(run: HospitalImport, batch: list[ParsedRow], report: ImportReport) -> None:
-    """Find the people, set aside rows already stored, and insert the rest.
+def _progress(job: ImportJob, report: ImportReport, progress: Progress | None) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(rows=report.rows, bytes_read=report.bytes_read)
+    if progress:
+        progress(report.rows, report.bytes_read)
 
-    Rows are inserted even after an error elsewhere in the file, so that a duplicate in a
-    later batch is still found; the whole transaction is rolled back in that case.
+
+def _stage_batch(job: ImportJob, batch: list[ParsedRow], report: ImportReport) -> None:
+    """Find the people and stage the rows (a short transaction of its own).
+
+    Rows are staged even after an error elsewhere in the file, so that a duplicate in a
+    later batch is still found; nothing staged is imported in that case.
     """
     if not batch:
         return
-    org = run.organization
+    resolved = _resolve_people(job.organization, batch, report)
+    staged = {
+        (p, k, d, f): row
+        for p, k, d, f, row in StagedEvent.objects.filter(
+            job=job,
+            person_id__in={p for p, _r in resolved},
+            date__in={r.date for _p, r in resolved},
+        ).values_list("person_id", "kind", "date", "facility", "row")
+    }
+    new: list[StagedEvent] = []
+    for person_id, r in resolved:
+        key = (person_id, r.kind, r.date, r.facility)
+        if key in staged:
+            report.add(
+                r.row,
+                "",
+                _("Same person, event, date and facility as row %(row)d.") % {"row": staged[key]},
+            )
+            continue
+        staged[key] = r.row
+        new.append(
+            StagedEvent(
+                job=job,
+                row=r.row,
+                person_id=person_id,
+                kind=r.kind,
+                date=r.date,
+                admitted_on=r.admitted_on,
+                facility=r.facility,
+            )
+        )
+    with transaction.atomic():
+        StagedEvent.objects.bulk_create(new, batch_size=500)
+
+
+def _resolve_people(
+    org: Organization, batch: list[ParsedRow], report: ImportReport
+) -> list[tuple[int, ParsedRow]]:
     codes = {r.person_code for r in batch if r.person_code}
     by_code = dict(
         Person.objects.filter(organization=org, code__in=codes).values_list("code", "pk")
@@ -181,42 +364,64 @@ def _write_batch(run: HospitalImport, batch: list[ParsedRow], report: ImportRepo
                 continue
             person_id = matches[0]
         resolved.append((person_id, r))
+    return resolved
 
-    existing = {
-        (p, k, d, f): (imp, row)
-        for p, k, d, f, imp, row in HospitalEvent.objects.filter(
-            person_id__in={p for p, _r in resolved}, date__in={r.date for _p, r in resolved}
-        ).values_list("person_id", "kind", "date", "facility", "source_import_id", "source_row")
-    }
-    new: list[HospitalEvent] = []
-    for person_id, r in resolved:
-        key = (person_id, r.kind, r.date, r.facility)
-        if key in existing:
-            import_id, first_row = existing[key]
-            if import_id == run.pk:
-                report.add(
-                    r.row,
-                    "",
-                    _("Same person, event, date and facility as row %(row)d.") % {"row": first_row},
-                )
-            else:
-                report.already_present += 1
-            continue
-        existing[key] = (run.pk, r.row)
-        new.append(
-            HospitalEvent(
-                organization=org,
-                person_id=person_id,
-                kind=r.kind,
-                date=r.date,
-                admitted_on=r.admitted_on,
-                facility=r.facility,
-                source_import=run,
-                source_row=r.row,
+
+def _apply(job: ImportJob, report: ImportReport) -> None:
+    """Copy every staged row of the job that is not stored yet, in one short transaction."""
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING)
+    q = connection.ops.quote_name
+    events, staged = q(HospitalEvent._meta.db_table), q(StagedEvent._meta.db_table)
+    person, kind, day, facility = q("person_id"), q("kind"), q("date"), q("facility")
+    # Table and column names come from the models, never from input.
+    insert = (
+        f"INSERT INTO {events} ({q('organization_id')}, {person}, {kind}, {day}, "  # noqa: S608
+        f"{q('admitted_on')}, {facility}, {q('source_import_id')}, {q('source_row')}, "
+        f"{q('created_at')}) "
+        f"SELECT %s, s.{person}, s.{kind}, s.{day}, s.{q('admitted_on')}, s.{facility}, %s, "
+        f"s.{q('row')}, %s FROM {staged} s WHERE s.{q('job_id')} = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {events} e WHERE e.{person} = s.{person} AND e.{kind} = s.{kind} "
+        f"AND e.{day} = s.{day} AND e.{facility} = s.{facility})"
+    )
+    try:
+        with transaction.atomic():
+            run = HospitalImport.objects.create(
+                organization=job.organization, source=job.source, imported_by=job.requested_by
             )
-        )
-    HospitalEvent.objects.bulk_create(new, batch_size=500)
-    report.created += len(new)
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            with connection.cursor() as cursor:
+                cursor.execute(insert, [job.organization_id, run.pk, now, job.pk])
+                report.created = cursor.rowcount
+            report.already_present = report.rows - report.created
+            run.rows, run.created = report.rows, report.created
+            run.already_present = report.already_present
+            run.save(update_fields=["rows", "created", "already_present"])
+            job.status, job.result = JobStatus.DONE, run
+            job.rows, job.bytes_read = report.rows, report.bytes_read
+            job.created, job.already_present = report.created, report.already_present
+            job.finished_at = timezone.now()
+            job.save()
+            audit.record(
+                actor=job.requested_by,
+                action="hospital.events_imported",
+                obj=run,
+                organization_id=job.organization_id,
+                details={
+                    "source": job.source,
+                    "rows": report.rows,
+                    "new": report.created,
+                    "already_present": report.already_present,
+                },
+            )
+    except IntegrityError as exc:
+        # Another import stored some of the same events at the same moment (PostgreSQL).
+        raise _ImportFailed(
+            _(
+                "Another import saved some of the same events at the same time. Nothing was "
+                "imported from this file: import it again."
+            )
+        ) from exc
+    _clean_up(job)
 
 
 # --- eligibility trigger --------------------------------------------------------------

@@ -8,6 +8,7 @@ app_name = "hospital"
 
 urlpatterns = [
     path("o/<slug:slug>/hospital/import/", views.upload, name="import"),
+    path("o/<slug:slug>/hospital/import/<int:pk>/", views.import_job, name="import_job"),
     path("o/<slug:slug>/hospital/trigger/", views.trigger_settings, name="trigger"),
     path("o/<slug:slug>/hospital/suggestions/", views.suggestions, name="suggestions"),
     path(

@@ -32,34 +32,46 @@ def _person(request, slug, pk, **kwargs):
 @requires("hospital.import_events", obj=_org)
 def upload(request, slug):
     organization = request.permission_object
-    report = None
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
-        report = services.import_hospital_events(
+        # The file is kept and checked in the background: a large file never holds the
+        # request (or the database's write lock) for long.
+        job = services.queue_import(
             actor=request.user,
             organization=organization,
-            stream=form.cleaned_data["file"],
+            upload=form.cleaned_data["file"],
             source=ImportSource.UPLOAD,
         )
-        if report.ok:
-            messages.success(
-                request,
-                _("Imported %(rows)d rows: %(new)d new, %(present)d already present.")
-                % {"rows": report.rows, "new": report.created, "present": report.already_present},
-            )
-            return redirect("hospital:import", slug=slug)
-        form = UploadForm()
+        return redirect("hospital:import_job", slug=slug, pk=job.pk)
     return render(
         request,
         "hospital/import.html",
         {
             "organization": organization,
             "form": form,
-            "report": report,
+            "jobs": selectors.running_jobs(organization),
             "imports": selectors.recent_imports(organization),
             "can_manage_trigger": request.user.has_perm("hospital.manage_trigger", organization),
         },
     )
+
+
+@requires("hospital.import_events", obj=_org)
+def import_job(request, slug, pk):
+    """Progress of one file, then its counts or its validation report. While the file is
+    being checked the progress region refreshes itself (htmx), announced politely."""
+    organization = request.permission_object
+    job = selectors.get_import_job(organization, pk)
+    context = {
+        "organization": organization,
+        "job": job,
+        "report": services.report_of(job),
+        "done_message": _("Imported %(rows)d rows: %(new)d new, %(present)d already present.")
+        % {"rows": job.rows, "new": job.created, "present": job.already_present},
+    }
+    if request.htmx:
+        return render(request, "hospital/_job_status.html", context)
+    return render(request, "hospital/import_job.html", context)
 
 
 @requires("hospital.manage_trigger", obj=_org)

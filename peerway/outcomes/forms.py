@@ -5,14 +5,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peerway.assessments.forms import InstrumentPageForm, engine_language  # noqa: F401
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 
 from .models import SafetyOutcome
 
 
 class GivenOnForm(BootstrapMixin, forms.Form):
-    administered_on = forms.DateField(
-        label=_("Date given"), widget=forms.DateInput(attrs={"type": "date"})
+    administered_on = bounded_date_field(
+        dates.PAST, label=_("Date given"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, **kwargs):

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 from peerway.support.models import ChimeDomain
 
@@ -23,7 +25,8 @@ def not_in_future(value):
 
 
 def _date_field(label):
-    return forms.DateField(
+    return bounded_date_field(
+        dates.PAST,
         label=label,
         validators=[not_in_future],
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -52,8 +52,20 @@ def random_offset(max_days: int = MAX_SHIFT_DAYS_DEFAULT) -> int:
             return offset
 
 
+# Stored dates outside these (year 1, year 9999: typed before forms bounded dates, or written
+# by another system) are exported as unknown: they are errors, and shifting them could
+# overflow and stop the export.
+PLAUSIBLE_DATES = (date(1900, 1, 1), date(2199, 12, 31))
+
+
 def shift(value: date | None, offset_days: int) -> date | None:
-    return None if value is None else value + timedelta(days=offset_days)
+    """The date moved by the offset; None for no date or an implausible one."""
+    if value is None or not PLAUSIBLE_DATES[0] <= value <= PLAUSIBLE_DATES[1]:
+        return None
+    try:
+        return value + timedelta(days=offset_days)
+    except OverflowError:
+        return None
 
 
 def age_band(year_of_birth: int | None, reference_year: int, width: int = 5) -> str:

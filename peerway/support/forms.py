@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 
 from .models import (
@@ -157,7 +159,9 @@ class ConsentForm(BootstrapMixin, forms.Form):
     given = forms.ChoiceField(
         label=_("Decision"), choices=[("yes", _("Given")), ("no", _("Withdrawn or refused"))]
     )
-    decided_on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+    decided_on = bounded_date_field(
+        dates.PAST, label=_("Date"), widget=DATE, initial=timezone.localdate
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 
 from .models import (
@@ -34,10 +36,14 @@ class EmploymentForm(BootstrapMixin, forms.Form):
     )
     contract_type = forms.ChoiceField(label=_("Contract type"), choices=ContractType.choices)
     pay_band = forms.CharField(label=_("Pay band"), max_length=40, required=False)
-    start_date = forms.DateField(
-        label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    start_date = bounded_date_field(
+        dates.NEAR_FUTURE,
+        label=_("Start date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    end_date = forms.DateField(
+    end_date = bounded_date_field(
+        dates.PLANNING,
         label=_("End date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -146,7 +152,9 @@ class SupervisionForm(BootstrapMixin, forms.Form):
         help_text=_("Several supervisees only for a group session."),
     )
     session_type = forms.ChoiceField(label=_("Type"), choices=SessionType.choices)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = bounded_date_field(
+        dates.NEAR_FUTURE, label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=5, max_value=480, initial=60
     )
@@ -232,8 +240,11 @@ class AccommodationForm(BootstrapMixin, forms.Form):
     adjustments = forms.CharField(
         label=_("Agreed adjustments"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    review_date = forms.DateField(
-        label=_("Review date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    review_date = bounded_date_field(
+        dates.PLANNING,
+        label=_("Review date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     status = forms.ChoiceField(label=_("Status"), choices=AccommodationStatus.choices)
 
@@ -261,10 +272,11 @@ class TrainingForm(BootstrapMixin, forms.Form):
     hours = forms.DecimalField(
         label=_("Hours"), required=False, min_value=0.5, max_value=2000, decimal_places=1
     )
-    completed_on = forms.DateField(
-        label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
+    completed_on = bounded_date_field(
+        dates.PAST, label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    expires_on = forms.DateField(
+    expires_on = bounded_date_field(
+        dates.PLANNING,
         label=_("Expires on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -278,7 +290,9 @@ class TrainingForm(BootstrapMixin, forms.Form):
 
 class NetworkEventForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = bounded_date_field(
+        dates.NEAR_FUTURE, label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -12,6 +12,7 @@ from peerway.instruments.engine import (
     ItemsSourceUnavailable,
     load_definition,
     load_library,
+    loader,
     score,
 )
 from peerway.instruments.engine.loader import read_definition_file
@@ -88,7 +89,19 @@ def pibc_with(source: str) -> dict:
     return data
 
 
-HERE = __name__
+HERE = "tests.fake"
+
+
+@pytest.fixture(autouse=True)
+def fake_sources(monkeypatch):
+    """Register this module's generators as if they were shipped item sources."""
+    for func in (
+        fake_pibc_items,
+        fake_items_with_bad_response_set,
+        fake_items_not_a_dict,
+        fake_items_that_raise,
+    ):
+        monkeypatch.setitem(loader.ITEM_SOURCES, f"{HERE}:{func.__name__}", func)
 
 
 def test_pibc_definition_merges_generated_items_and_scales():
@@ -131,8 +144,8 @@ def test_generated_item_errors_name_the_field_and_the_generator():
     [
         (f"{HERE}:fake_items_not_a_dict", "must return a dict"),
         (f"{HERE}:fake_items_that_raise", "RuntimeError: knowledge base is empty"),
-        (f"{HERE}:no_such_function", "has no function 'no_such_function'"),
-        ("not a dotted path", "is not of the form"),
+        (f"{HERE}:no_such_function", "is not one of Peerway's shipped item sources"),
+        ("not a dotted path", "is not one of Peerway's shipped item sources"),
     ],
 )
 def test_broken_items_source_is_reported_on_the_items_source_field(source, fragment):
@@ -142,15 +155,69 @@ def test_broken_items_source_is_reported_on_the_items_source_field(source, fragm
     assert fragment in str(exc.value)
 
 
-def test_missing_items_source_module_is_reported_as_unavailable():
+def test_a_shipped_source_whose_module_is_missing_is_reported_as_unavailable(monkeypatch):
+    def missing():
+        raise ModuleNotFoundError("No module named 'peerway.planning.knowledge.kb'")
+
+    monkeypatch.setitem(loader.ITEM_SOURCES, "peerway.planning.knowledge.kb:pibc_items", missing)
     with pytest.raises(ItemsSourceUnavailable) as exc:
-        load_definition(pibc_with("peerway.no_such_module_xyz:items"))
+        load_definition(DEFINITIONS_DIR / "pibc" / "definition.yaml")
     assert "not available" in str(exc.value)
 
 
-def test_library_lists_pibc_as_unavailable_until_the_knowledge_base_exists(monkeypatch):
-    import peerway.instruments.engine.loader as loader
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "os:system",
+        "subprocess:getoutput",
+        "builtins:exit",
+        "tests.instruments.test_items_source:fake_pibc_items",
+        "peerway.no_such_module_xyz:items",
+    ],
+)
+def test_a_definition_naming_any_module_is_refused_and_nothing_is_imported(
+    spec, monkeypatch, tmp_path
+):
+    """Definitions are data: naming code to run is refused before anything is imported."""
+    called = []
+    monkeypatch.setattr("os.system", lambda *a: called.append(a) or 0)
+    imported = []
+    real_import = importlib.import_module
+    monkeypatch.setattr(
+        importlib, "import_module", lambda name, *a: imported.append(name) or real_import(name, *a)
+    )
+    path = tmp_path / "evil.yaml"
+    path.write_text(
+        "code: evil\nversion: '1'\nname: {en: Evil}\nlanguages: [en]\n"
+        "licence: {category: locally_developed}\n"
+        f"items_source: '{spec}'\n"
+        "response_sets: {r: [{value: 0, label: {en: a}}, {value: 1, label: {en: b}}]}\n"
+        "items: []\nscales: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as exc:
+        load_definition(path)
+    assert exc.value.field == "items_source"
+    assert "cannot name code to run" in str(exc.value)
+    assert not isinstance(exc.value, ItemsSourceUnavailable)
+    assert imported == []
+    assert called == []
 
+
+def test_a_definition_that_fails_validation_never_runs_its_item_source(monkeypatch):
+    calls = []
+    monkeypatch.setitem(
+        loader.ITEM_SOURCES, f"{HERE}:counted", lambda: calls.append(1) or fake_pibc_items()
+    )
+    data = pibc_with(f"{HERE}:counted")
+    data["licence"] = {"category": "not-a-category"}
+    with pytest.raises(DefinitionError) as exc:
+        load_definition(data)
+    assert exc.value.field.startswith("licence")
+    assert calls == []
+
+
+def test_library_lists_pibc_as_unavailable_until_the_knowledge_base_exists(monkeypatch):
     real = loader.call_items_source
 
     def missing(spec, *, source=None):

@@ -577,7 +577,7 @@ def test_json_input_errors_name_the_field():
     with pytest.raises(MatchingInputError) as caught:
         solve_json(json.dumps(document))
     errors = caught.value.errors
-    assert "workers[2].remaining_capacity: must be a non-negative integer" in errors
+    assert "workers[2].remaining_capacity: must be a whole number from 0 to 10000" in errors
     assert any(
         e.startswith("referrals[0].preferences[0].attribute: must be one of") for e in errors
     )

@@ -77,6 +77,10 @@ def parse_answers_json(answers_json_text: str) -> dict[str, Any]:
         raise AnswerError(
             {"answers": f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"}
         ) from exc
+    except RecursionError as exc:
+        raise AnswerError({"answers": "the JSON is nested too deeply"}) from exc
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise AnswerError({"answers": f"not valid JSON: {exc}"}) from exc
     if not isinstance(data, dict):
         raise AnswerError({"answers": "expected a JSON object mapping item ids to numbers or null"})
     return data

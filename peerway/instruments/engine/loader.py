@@ -1,16 +1,15 @@
 """Load instrument definitions (YAML or dict) into immutable ``Instrument`` objects.
 
-Loading = parse → merge ``items_source`` output → JSON Schema → semantic checks → dataclasses.
+Loading = parse → check ``items_source`` against the shipped table and the file against the
+JSON Schema → merge the shipped source's output → JSON Schema → semantic checks → dataclasses.
 Every failure raises ``DefinitionError`` naming the offending field.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
@@ -36,16 +35,37 @@ from .model import (
 from .model import (
     format_number as _n,
 )
-from .schema import DEFINITION_SCHEMA, SUPPLIED_SCHEMA, validate_with_schema
+from .schema import (
+    DEFINITION_SCHEMA,
+    PRE_SOURCE_SCHEMA,
+    SUPPLIED_SCHEMA,
+    validate_with_schema,
+)
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 _EPS = 1e-9
 # The C loader is ~10× faster; both are safe loaders (no arbitrary objects).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ITEMS_SOURCE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 # --------------------------------------------------------------------------- reading files
+
+
+def _refuse_aliases(text: str, source: str) -> None:
+    """A definition is plain data: YAML aliases (``*name``) could make a few lines expand
+    into billions of nodes when validated, so they are refused."""
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise DefinitionError(
+                    "(file)",
+                    "YAML aliases (*name) are not accepted: write each value out",
+                    source=source,
+                )
+    except yaml.YAMLError:
+        return  # reported, with its line, when the file is loaded
+    except RecursionError as exc:
+        raise DefinitionError("(file)", "nested too deeply", source=source) from exc
 
 
 def read_definition_file(path: str | Path) -> dict[str, Any]:
@@ -58,8 +78,13 @@ def read_definition_file(path: str | Path) -> dict[str, Any]:
         raise DefinitionError("(file)", "file not found", source=source) from exc
     except UnicodeDecodeError as exc:
         raise DefinitionError("(file)", "file is not UTF-8 text", source=source) from exc
+    except OSError as exc:  # a directory, no permission, …
+        raise DefinitionError("(file)", exc.strerror or str(exc), source=source) from exc
+    _refuse_aliases(text, source)
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except RecursionError as exc:
+        raise DefinitionError("(file)", "nested too deeply", source=source) from exc
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -77,33 +102,42 @@ def read_definition_file(path: str | Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- items_source
 
 
-def call_items_source(spec: str, *, source: str | None = None) -> dict[str, list[Any]]:
-    """Import ``module:function`` and return its ``{"items": [...], "scales": [...]}``."""
-    module_name, _, func_name = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        missing = exc.name or ""
-        if missing and (module_name == missing or module_name.startswith(missing + ".")):
-            raise ItemsSourceUnavailable(
-                "items_source", f"module '{module_name}' is not available ({exc})", source=source
-            ) from exc
-        raise DefinitionError(
-            "items_source", f"importing '{module_name}' failed: {exc}", source=source
-        ) from exc
-    except Exception as exc:  # a broken generator module must not look like a missing one
+def _pibc_items() -> Any:
+    # Imported here, not at the top: the engine does not import Django apps on its own.
+    from peerway.planning.knowledge.kb import pibc_items
+
+    return pibc_items()
+
+
+# Definitions are data: a file can only NAME one of these shipped generators, never a module
+# or function of its choosing. Nothing outside this table is ever imported or called.
+ITEM_SOURCES: dict[str, Callable[[], Any]] = {
+    "peerway.planning.knowledge.kb:pibc_items": _pibc_items,
+}
+
+
+def check_items_source(spec: Any, *, source: str | None = None) -> str:
+    """The name of a shipped item source, or a ``DefinitionError``; imports nothing."""
+    if not isinstance(spec, str) or spec not in ITEM_SOURCES:
+        known = ", ".join(sorted(ITEM_SOURCES)) or "(none)"
         raise DefinitionError(
             "items_source",
-            f"importing '{module_name}' failed: {type(exc).__name__}: {exc}",
+            f"{str(spec)[:100]!r} is not one of Peerway's shipped item sources ({known}); "
+            "definition files are data and cannot name code to run",
             source=source,
-        ) from exc
-    func = getattr(module, func_name, None)
-    if not callable(func):
-        raise DefinitionError(
-            "items_source", f"'{module_name}' has no function '{func_name}'", source=source
         )
+    return spec
+
+
+def call_items_source(spec: str, *, source: str | None = None) -> dict[str, list[Any]]:
+    """Call the shipped item source ``spec``; return its ``{"items": [...], "scales": [...]}``."""
+    func = ITEM_SOURCES[check_items_source(spec, source=source)]
     try:
         result = func()
+    except ModuleNotFoundError as exc:
+        raise ItemsSourceUnavailable(
+            "items_source", f"'{spec}' is not available ({exc})", source=source
+        ) from exc
     except Exception as exc:
         raise DefinitionError(
             "items_source", f"{spec}() raised {type(exc).__name__}: {exc}", source=source
@@ -145,14 +179,10 @@ def load_definition(
     else:
         source = source or str(path_or_dict)
         data = read_definition_file(path_or_dict)
-    spec = data.get("items_source")
-    if isinstance(spec, str) and spec:
-        if not _ITEMS_SOURCE.match(spec):
-            raise DefinitionError(
-                "items_source",
-                f"'{spec}' is not of the form 'package.module:function'",
-                source=source,
-            )
+    if "items_source" in data:
+        # Validate the file itself (with its own, possibly empty, lists) before anything runs.
+        spec = check_items_source(data["items_source"], source=source)
+        validate_with_schema(data, PRE_SOURCE_SCHEMA, source=source)
         generated = call_items_source(spec, source=source)
         data["items"] = list(data.get("items") or []) + generated["items"]
         data["scales"] = list(data.get("scales") or []) + generated["scales"]

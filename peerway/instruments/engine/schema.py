@@ -217,6 +217,16 @@ DEFINITION_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# The same checks for a file that names a shipped ``items_source``, applied BEFORE the source
+# runs: its own lists may be empty (the source adds items and scales).
+PRE_SOURCE_SCHEMA: dict[str, Any] = {
+    **DEFINITION_SCHEMA,
+    "properties": {
+        **DEFINITION_SCHEMA["properties"],
+        "scales": {"type": "array", "items": _SCALE},
+    },
+}
+
 SUPPLIED_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Organization-supplied item text for an instrument structure",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from peerway.core import dates
+from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin, manageable_places, resolve_place
 from peerway.core.models import User
 
@@ -47,7 +49,8 @@ class ProgressForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required to mark the action done, e.g. “Policy approved by the board”."),
     )
-    completed_on = forms.DateField(
+    completed_on = bounded_date_field(
+        dates.PAST,
         label=_("Completed on"),
         required=False,
         widget=DATE,
@@ -78,7 +81,7 @@ class ActionForm(ProgressForm):
     phase = forms.ChoiceField(label=_("Phase"))
     scope = forms.ChoiceField(label=_("Where it applies"))
     owner = forms.ChoiceField(label=_("Owner"), required=False)
-    due_on = forms.DateField(label=_("Due date"), required=False, widget=DATE)
+    due_on = bounded_date_field(dates.PLANNING, label=_("Due date"), required=False, widget=DATE)
     strategy = forms.ChoiceField(
         label=_("Strategy from the evidence library"),
         required=False,
@@ -157,8 +160,10 @@ class ActionForm(ProgressForm):
 class MilestoneForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     phase = forms.ChoiceField(label=_("Phase"), required=False)
-    due_on = forms.DateField(label=_("Target date"), widget=DATE)
-    achieved_on = forms.DateField(label=_("Achieved on"), required=False, widget=DATE)
+    due_on = bounded_date_field(dates.PLANNING, label=_("Target date"), widget=DATE)
+    achieved_on = bounded_date_field(
+        dates.PAST, label=_("Achieved on"), required=False, widget=DATE
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -262,7 +267,8 @@ class GateForm(BootstrapMixin, forms.Form):
 
 
 class LeadershipForm(BootstrapMixin, forms.Form):
-    leadership_commitment_on = forms.DateField(
+    leadership_commitment_on = bounded_date_field(
+        dates.PLANNING,
         label=_("Date of the commitment"),
         required=False,
         widget=DATE,

@@ -77,6 +77,10 @@ class Referral:
         return _build(_parse_referral, data, "referral")
 
 
+# No caseload comes near this; a bound keeps absurd numbers out of the solver's arrays.
+MAX_CAPACITY = 10_000
+
+
 @dataclass(frozen=True)
 class Worker:
     """A peer worker with room for ``remaining_capacity`` more people.
@@ -348,8 +352,12 @@ def _parse_worker(data: Any, path: str, errors: list[str]) -> Worker | None:
     capacity = mapping.get("remaining_capacity")
     if capacity is None:
         errors.append(f"{path}.remaining_capacity: required")
-    elif isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
-        errors.append(f"{path}.remaining_capacity: must be a non-negative integer")
+    elif (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or not 0 <= capacity <= MAX_CAPACITY
+    ):
+        errors.append(f"{path}.remaining_capacity: must be a whole number from 0 to {MAX_CAPACITY}")
     gender = _text(mapping.get("gender"), f"{path}.gender", errors, optional=True)
     attrs_path = f"{path}.attributes"
     attributes = tuple(

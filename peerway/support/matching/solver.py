@@ -322,6 +322,10 @@ def solve(
 INPUT_FIELDS = ("referrals", "workers", "weights", "allow_site_fallback")
 
 
+# One batch is a few dozen referrals; the bound keeps the cost matrix within memory.
+MAX_BATCH = 2_000
+
+
 def solve_json(text: str | bytes, *, lang: str | None = None) -> dict[str, Any]:
     """Solve a JSON document ``{"referrals": [...], "workers": [...], "weights": {...},
     "allow_site_fallback": true}`` and return the JSON-ready solution.
@@ -338,6 +342,10 @@ def solve_json(text: str | bytes, *, lang: str | None = None) -> dict[str, Any]:
         raise MatchingInputError(
             [f"input: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
         ) from None
+    except RecursionError:
+        raise MatchingInputError(["input: the JSON is nested too deeply"]) from None
+    except ValueError as exc:  # not UTF-8 bytes, a number with thousands of digits
+        raise MatchingInputError([f"input: not valid JSON ({exc})"]) from None
     if not isinstance(data, dict):
         raise MatchingInputError(["input: must be a JSON object"])
     errors = [f"{key}: unknown field" for key in data if key not in INPUT_FIELDS]
@@ -346,6 +354,8 @@ def solve_json(text: str | bytes, *, lang: str | None = None) -> dict[str, Any]:
             errors.append(f"{key}: required")
         elif not isinstance(data[key], list):
             errors.append(f"{key}: must be a list")
+        elif len(data[key]) > MAX_BATCH:
+            errors.append(f"{key}: at most {MAX_BATCH} in one batch")
     fallback = data.get("allow_site_fallback", True)
     if not isinstance(fallback, bool):
         errors.append("allow_site_fallback: must be true or false")

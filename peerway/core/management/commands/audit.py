@@ -59,8 +59,11 @@ class Command(BaseCommand):
             since = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
         out_path = options.get("out")
         if out_path:
-            with open(out_path, "w", newline="", encoding="utf-8") as fh:
-                count = audit.export_csv(fh, since=since)
+            try:
+                with open(out_path, "w", newline="", encoding="utf-8") as fh:
+                    count = audit.export_csv(fh, since=since)
+            except OSError as exc:
+                raise CommandError(f"--out: cannot write {out_path}: {exc.strerror}") from exc
             self.stderr.write(f"{count} events written to {out_path}.")
         else:
             count = audit.export_csv(sys.stdout, since=since)

@@ -41,8 +41,13 @@ class Command(BaseCommand):
         out = Path(pdf)
         if not out.parent.exists():
             raise CommandError(f"--pdf: the folder {out.parent} does not exist")
+        if out.is_dir():
+            raise CommandError(f"--pdf: {out} is a directory; give a file name")
         data = report.render_pdf(scope, parsed, today=timezone.localdate(), lang=lang)
-        out.write_bytes(data)
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"--pdf: cannot write {out}: {exc.strerror}") from exc
         audit.record(
             actor=None,
             action="evaluation.report_written",

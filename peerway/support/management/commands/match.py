@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from peerway.support.matching import MatchingInputError, solve_json
 
+MAX_INPUT_BYTES = 10 * 2**20
+
 
 class Command(BaseCommand):
     help = (
@@ -19,12 +21,25 @@ class Command(BaseCommand):
     def handle(self, *args, input, lang, **options):
         try:
             if input == "-":
-                text = sys.stdin.read()
+                stream = getattr(sys.stdin, "buffer", None)
+                raw = (
+                    stream.read(MAX_INPUT_BYTES + 1)
+                    if stream is not None
+                    else sys.stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8")
+                )
             else:
-                with open(input, encoding="utf-8") as fh:
-                    text = fh.read()
+                with open(input, "rb") as fh:
+                    raw = fh.read(MAX_INPUT_BYTES + 1)
         except OSError as exc:
             raise CommandError(f"--input: cannot read {input}: {exc.strerror}") from exc
+        if len(raw) > MAX_INPUT_BYTES:
+            raise CommandError(f"--input: {input} is larger than {MAX_INPUT_BYTES // 2**20} MB.")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                f"--input: {input} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8."
+            ) from exc
         try:
             result = solve_json(text, lang=lang)
         except MatchingInputError as exc:

@@ -7,12 +7,20 @@ from django.utils import timezone
 from ... import generator
 from ...load import DEFAULT_BATCH_SIZE, DEFAULT_SLUG, SynthError, load
 
+# Plausible bounds (docs/security.md, input bounds): outside them dates overflow.
+EARLIEST_END = dt.date(2000, 1, 1)
+LATEST_END = dt.date(2999, 12, 31)
+MAX_DAYS = 36_600
+
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise CommandError(f"--end: {text!r} is not a date (YYYY-MM-DD).") from exc
+    if not EARLIEST_END <= day <= LATEST_END:
+        raise CommandError(f"--end: give a date from {EARLIEST_END} to {LATEST_END}.")
+    return day
 
 
 class Command(BaseCommand):
@@ -42,6 +50,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
+        if o["days"] > MAX_DAYS:
+            raise CommandError(f"--days: at most {MAX_DAYS:,} (about a century).")
         try:
             shape = generator.Shape(
                 people=o["people"],
