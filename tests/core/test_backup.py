@@ -107,7 +107,6 @@ def test_a_backup_restores_into_an_empty_database_and_is_verified(records, tmp_p
 def test_restore_refuses_a_database_in_use_unless_forced_and_then_brings_the_backup_back(
     records, world, tmp_path
 ):
-    sqlite_only()
     out = tmp_path / "peerway.backup"
     call_command("backup", "--out", str(out))
     Person.objects.create(organization=world.org, team=world.team_a, name="After the backup")
@@ -123,7 +122,6 @@ def test_restore_refuses_a_database_in_use_unless_forced_and_then_brings_the_bac
 def test_verification_names_a_lost_key_a_rewritten_audit_event_and_changed_rows(
     records, world, tmp_path, settings
 ):
-    sqlite_only()
     out = tmp_path / "peerway.backup"
     call_command("backup", "--out", str(out))
     manifest = backups.read_manifest(out)
@@ -145,7 +143,6 @@ def test_verification_names_a_lost_key_a_rewritten_audit_event_and_changed_rows(
 
 
 def test_a_damaged_backup_or_a_missing_manifest_restores_nothing(records, world, tmp_path):
-    sqlite_only()
     out = tmp_path / "peerway.backup"
     call_command("backup", "--out", str(out))
     Person.objects.create(organization=world.org, team=world.team_a)
