@@ -464,12 +464,36 @@ def signature(status: str, rows: dict[str, list[tuple]]) -> tuple:
     )
 
 
+# Local suppression: a person whose rows are shared by fewer than k people has whole
+# tables withheld, in this order (the outcome measures last), before being suppressed.
+WITHHOLD_ORDER = ("hospital", "relationships", "referrals", "contacts", "outcomes")
+TABLES = ("contacts", "referrals", "relationships", "outcomes", "hospital")
+MAX_WITHHELD_DEFAULT = 1 / 3
+
+
 @dataclass
 class LinkedAnonymized(Anonymized):
     detail: Detail = DETAILS[0]
     plan: int = 0
     rows: dict[int, dict[str, list[tuple]]] = field(default_factory=dict)
+    withheld: dict[int, tuple[str, ...]] = field(default_factory=dict)  # kept people only
     smallest: int = 0
+
+    @property
+    def withheld_people(self) -> int:
+        return sum(1 for tables in self.withheld.values() if tables)
+
+
+def _class_key(quasi: tuple, status: str, rows: dict[str, list[tuple]], withheld: set[str]):
+    """What a person's published rows say, with a withheld table showing only as such."""
+    sig = signature(status, rows)
+    parts = dict(zip(TABLES, sig[1:], strict=True))
+    return (quasi, status, *(("withheld",) if t in withheld else parts[t] for t in TABLES))
+
+
+def _classes(quasi, hist, rows, withheld) -> tuple[dict[int, tuple], Counter]:
+    key = {ref: _class_key(quasi[ref], hist[ref].status, rows[ref], withheld[ref]) for ref in hist}
+    return key, Counter(key.values())
 
 
 def anonymize_linked(
@@ -479,44 +503,65 @@ def anonymize_linked(
     reference_year: int,
     k: int = K_DEFAULT,
     max_suppression: float = MAX_SUPPRESSION_DEFAULT,
+    max_withheld: float = MAX_WITHHELD_DEFAULT,
     plans: Sequence[tuple[Level, Detail]] = PLANS,
 ) -> LinkedAnonymized:
     """k-anonymity on each person's quasi-identifiers and coarsened rows of every table
-    taken together: at the least general plan whose small classes hold at most
-    ``max_suppression`` of the people, those classes are suppressed; else ExportRefused.
+    taken together.
 
-    Within a kept class every person's rows are identical apart from the outcome values,
-    so whatever an observer knows of someone's contacts, referrals, support and hospital
-    use, at least k exported people fit it."""
+    At each plan (least general first), people in classes smaller than k have their
+    tables withheld one by one (WITHHOLD_ORDER) and the classes are formed again; those
+    still in a small class with every table withheld are suppressed. The first plan at
+    which at most ``max_suppression`` of the people are suppressed and at most
+    ``max_withheld`` have any table withheld is used; else ExportRefused.
+
+    Within a kept class every person's published rows are identical apart from the
+    outcome values, so whatever an observer knows of someone's contacts, referrals,
+    support and hospital use, at least k exported people fit it."""
     total = len(subjects)
     if total == 0:
         raise ExportRefused("no_people", people=0, share=0.0, k=k, limit=max_suppression)
-    best_share = 1.0
-    empty = History()
+    best_suppressed, best_withheld = 1.0, 1.0
     for number, (level, detail) in enumerate(plans):
         quasi = {s.ref: level.quasi(s, reference_year) for s in subjects}
-        rows = {s.ref: profile(histories.get(s.ref, empty), detail) for s in subjects}
-        key = {
-            s.ref: (quasi[s.ref], signature(histories.get(s.ref, empty).status, rows[s.ref]))
-            for s in subjects
-        }
-        sizes = Counter(key.values())
-        small = sorted(ref for ref, q in key.items() if sizes[q] < k)
-        share = len(small) / total
-        best_share = min(best_share, share)
-        if share <= max_suppression:
-            kept = {ref: q for ref, q in quasi.items() if sizes[key[ref]] >= k}
+        hist = {s.ref: histories.get(s.ref) or History() for s in subjects}
+        rows = {ref: profile(h, detail) for ref, h in hist.items()}
+        withheld: dict[int, set[str]] = {ref: set() for ref in hist}
+
+        for table in WITHHOLD_ORDER:
+            key, sizes = _classes(quasi, hist, rows, withheld)
+            small = [ref for ref in hist if sizes[key[ref]] < k]
+            if not small:
+                break
+            for ref in small:
+                withheld[ref].add(table)
+        key, sizes = _classes(quasi, hist, rows, withheld)
+        suppressed = sorted(ref for ref in hist if sizes[key[ref]] < k)
+        kept = [ref for ref in hist if sizes[key[ref]] >= k]
+        with_withheld = sum(1 for ref in kept if withheld[ref])
+        suppressed_share, withheld_share = len(suppressed) / total, with_withheld / total
+        best_suppressed = min(best_suppressed, suppressed_share)
+        best_withheld = min(best_withheld, withheld_share)
+        if suppressed_share <= max_suppression and withheld_share <= max_withheld:
             return LinkedAnonymized(
                 level=level,
                 k=k,
-                quasi=kept,
-                suppressed=small,
+                quasi={ref: quasi[ref] for ref in kept},
+                suppressed=suppressed,
                 total=total,
                 detail=detail,
                 plan=number,
-                rows={ref: rows[ref] for ref in kept},
+                rows={
+                    ref: {t: [] if t in withheld[ref] else rows[ref][t] for t in TABLES}
+                    for ref in kept
+                },
+                withheld={ref: tuple(t for t in TABLES if t in withheld[ref]) for ref in kept},
                 smallest=min((sizes[key[ref]] for ref in kept), default=0),
             )
+    if best_suppressed <= max_suppression:
+        raise ExportRefused(
+            "too_much_withholding", people=total, share=best_withheld, k=k, limit=max_withheld
+        )
     raise ExportRefused(
-        "too_much_suppression", people=total, share=best_share, k=k, limit=max_suppression
+        "too_much_suppression", people=total, share=best_suppressed, k=k, limit=max_suppression
     )

@@ -22,6 +22,13 @@ FILES: dict[str, list[tuple[str, str, str]]] = {
         ),
         ("language", "code", "Preferred language (ISO code or 'other'); may be grouped."),
         ("status", "code", "referred, active or closed."),
+        (
+            "withheld",
+            "text",
+            "Files in which this person's rows are withheld (';'-separated), because their "
+            "rows there made them stand out; empty when none. Treat as missing, not as "
+            "zero.",
+        ),
     ],
     "referrals.csv": [
         ("study_id", "text", "Person's study ID."),

@@ -51,6 +51,7 @@ PROFILE_TABLES = {
     "outcomes.csv": "outcomes",
     "hospital_events.csv": "hospital",
 }
+FILE_OF = {table: file_name for file_name, table in PROFILE_TABLES.items()}
 
 
 @dataclass
@@ -85,6 +86,16 @@ def refusal_message(exc: deid.ExportRefused) -> str:
             "Nothing was exported: nobody in the organization has given consent to the use "
             "of de-identified data for evaluation."
         )
+    if exc.code == "too_much_withholding":
+        return _(
+            "The export was refused: to make every person's rows shared by at least k = "
+            "%(k)d people, %(share)d%% of the people would have files withheld, and the "
+            "limit is %(limit)d%%."
+        ) % {
+            "share": round(exc.facts["share"] * 100),
+            "k": exc.facts["k"],
+            "limit": round(exc.facts["limit"] * 100),
+        }
     return _(
         "The export was refused: even at the most general level, %(share)d%% of the people "
         "would have to be suppressed to reach k = %(k)d, and the limit is %(limit)d%%."
@@ -226,7 +237,8 @@ def build_files(organization, *, k: int, max_suppression: float):
     tables: dict[str, list[list]] = {name: [] for name in FILES}
     for pk, p in kept.items():
         age, place, language = result.quasi[pk]
-        tables["people.csv"].append([sid[pk], age, place, language, p.status])
+        withheld = ";".join(FILE_OF[t] for t in result.withheld[pk])
+        tables["people.csv"].append([sid[pk], age, place, language, p.status, withheld])
         rows = result.rows[pk]
         for file_name, table in PROFILE_TABLES.items():
             tables[file_name] += [[sid[pk], *row] for row in rows[table]]
@@ -264,6 +276,8 @@ def build_files(organization, *, k: int, max_suppression: float):
         ["people_exported", len(kept)],
         ["people_suppressed", len(result.suppressed)],
         ["max_suppressed_share", max_suppression],
+        ["people_with_withheld_files", result.withheld_people],
+        ["max_withheld_share", round(deid.MAX_WITHHELD_DEFAULT, 3)],
         ["dates", "none: events are described relative to the person's own history, in bands"],
         *[[f"rows_{name}", len(rows)] for name, rows in tables.items()],
     ]

@@ -172,3 +172,32 @@ def test_linked_anonymity_suppresses_a_unique_history_and_refuses_when_too_many_
     histories[9].referrals.clear()
     with pytest.raises(deid.ExportRefused):
         deid.anonymize_linked(people, histories, reference_year=2026, k=5)
+
+
+def admissions(n):
+    day = date(2026, 1, 1)
+    return deid.History(
+        hospital=[
+            deid.HospitalFact("admission", day + timedelta(days=200 * i), None) for i in range(n)
+        ]
+    )
+
+
+def test_rare_rows_are_withheld_before_a_person_is_suppressed():
+    people = [subject(i) for i in range(17)]
+    # Five people alike but for their hospital use, each one different.
+    histories = {12 + n: admissions(n + 1) for n in range(5)}
+    result = deid.anonymize_linked(people, histories, reference_year=2026, k=5)
+    assert result.plan == 0 and result.suppressed == []
+    assert {ref for ref, tables in result.withheld.items() if tables} == set(range(12, 17))
+    assert all(result.withheld[ref] == ("hospital",) for ref in range(12, 17))
+    assert all(result.rows[ref]["hospital"] == [] for ref in range(12, 17))
+
+
+def test_refused_when_too_many_people_would_have_files_withheld():
+    people = [subject(i) for i in range(10)]
+    histories = {5 + n: admissions(n + 1) for n in range(5)}
+    with pytest.raises(deid.ExportRefused) as exc:
+        deid.anonymize_linked(people, histories, reference_year=2026, k=5)
+    assert exc.value.code == "too_much_withholding"
+    assert exc.value.facts["share"] == 0.5

@@ -204,3 +204,29 @@ def test_a_missing_or_empty_purpose_is_named_and_nothing_is_written(world, crowd
     assert "purpose" in exc.value.message_dict
     assert not DeidentifiedExport.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="research.").exists()
+
+
+def test_rows_that_single_a_person_out_are_withheld_and_the_person_is_marked(world, crowd):
+    from peerway.hospital.models import EventKind, HospitalEvent
+
+    distinct = []
+    for n in range(5):
+        person = make_person(world, world.team_a, 1990)
+        for i in range(n + 1):
+            HospitalEvent.objects.create(
+                organization=world.org,
+                person=person,
+                kind=EventKind.EMERGENCY_VISIT,
+                date=date(2025, 1, 1 + i),
+                facility="Secret General Hospital",
+            )
+        distinct.append(person)
+    result = export(world)
+    people = read_csv(result.files["people.csv"])
+    marked = [p for p in people if p["withheld"]]
+    assert len(people) == 27 and len(marked) == 5
+    assert {p["withheld"] for p in marked} == {"hospital_events.csv"}
+    events = read_csv(result.files["hospital_events.csv"])
+    assert not {e["study_id"] for e in events} & {p["study_id"] for p in marked}
+    summary = {r["item"]: r["value"] for r in read_csv(result.files[SUMMARY_FILE])}
+    assert summary["people_with_withheld_files"] == "5"
