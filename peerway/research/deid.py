@@ -3,14 +3,17 @@ and easy to review (docs/deidentified-export.md).
 
 - Study IDs: HMAC-SHA256 of the record's internal id under a random key made for one
   export and then forgotten, so IDs cannot be linked across exports or back to a person.
-- Dates: shifted by a random offset per person per export; every date of one person moves
-  by the same number of days, so intervals are kept.
+- No dates: each person's events are described relative to their own history, in bands
+  (``profile``), at one of several levels of detail (``DETAILS``).
 - Ages: bands from the year of birth (5 years wide, widened only to reach k-anonymity),
   top-coded at 90.
-- k-anonymity on the quasi-identifiers (age band, place, language): the least general
-  level of a fixed hierarchy whose small classes hold at most ``max_suppression`` of the
-  people is chosen and those small classes are suppressed; when no level qualifies the
-  export is refused.
+- k-anonymity on everything a person's rows say, taken together (``anonymize_linked``):
+  age band, place, language, status and the coarsened rows of every file. The least
+  general plan (``PLANS``) is chosen at which few enough people need rare files withheld
+  or must be suppressed; when none qualifies the export is refused.
+
+``random_offset`` and ``shift`` (per-person date shifting) are no longer used by the
+export: shifted dates keep exact intervals, which single people out.
 """
 
 from __future__ import annotations
