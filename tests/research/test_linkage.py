@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from peerway.hospital.models import EventKind, HospitalEvent
 from peerway.research import services
 from peerway.support.models import Contact, Person
 
@@ -28,7 +29,8 @@ PERIOD_DAYS = {"month": 30, "quarter": 90, "whole": None}
 @pytest.fixture
 def vulnerable(world):
     """Forty people alike on paper (team A, born 1990, English) whose contact histories
-    are all different: how many contacts, how far apart, how long, in person or not."""
+    are all different: how many contacts, how far apart, how long, in person or not; a
+    dozen of them also went to hospital, one to three times."""
     rng = random.Random(13)
     people = []
     for i in range(40):
@@ -45,6 +47,13 @@ def vulnerable(world):
             )
             contact.people.add(person)
             day += timedelta(days=rng.randrange(1, 40))
+        for visit in range(i % 3 + 1 if i % 10 < 3 else 0):
+            HospitalEvent.objects.create(
+                organization=world.org,
+                person=person,
+                kind=EventKind.EMERGENCY_VISIT if visit % 2 else EventKind.ADMISSION,
+                date=day + timedelta(days=30 * visit),
+            )
         people.append(person)
     return people
 
@@ -59,9 +68,12 @@ def raw_histories(world) -> dict[int, dict]:
             "site": p.team.site.name,
             "language": p.language,
             "contacts": [],
+            "hospital": Counter(),
         }
         for p in people
     }
+    for person_id, kind in HospitalEvent.objects.values_list("person_id", "kind"):
+        raw[person_id]["hospital"][kind] += 1
     for contact in Contact.objects.filter(organization=world.org).prefetch_related("people"):
         for person in contact.people.all():
             raw[person.pk]["contacts"].append(
@@ -121,6 +133,9 @@ def candidates(world, files) -> dict[str, list[int]]:
     contact_rows = defaultdict(list)
     for row in read_csv(files["contacts.csv"]):
         contact_rows[row["study_id"]].append(row)
+    hospital_rows: dict[str, Counter] = defaultdict(Counter)
+    for row in read_csv(files["hospital_events.csv"]):
+        hospital_rows[row["study_id"]][row["event"]] += 1
     return {
         person["study_id"]: [
             pk
@@ -129,6 +144,10 @@ def candidates(world, files) -> dict[str, list[int]]:
             and (
                 "contacts.csv" in person["withheld"].split(";")  # rows withheld: no clue
                 or fits_contacts(history["contacts"], contact_rows[person["study_id"]])
+            )
+            and (
+                "hospital_events.csv" in person["withheld"].split(";")
+                or history["hospital"] == hospital_rows[person["study_id"]]
             )
         ]
         for person in read_csv(files["people.csv"])
@@ -143,6 +162,7 @@ def test_the_world_is_vulnerable_exact_contact_patterns_single_out_everyone(worl
         return gaps, tuple(c[1:] for c in contacts)
 
     raw = raw_histories(world)
+    assert sum(1 for p in vulnerable if raw[p.pk]["hospital"]) == 12
     patterns = Counter(pattern(raw[p.pk]["contacts"]) for p in vulnerable)
     assert all(count == 1 for count in patterns.values())
 
