@@ -41,6 +41,8 @@ COMMANDS = {
     "report": ("report", "Leadership report as PDF: report --period 2026Q3 --pdf FILE."),
     "export": ("export_", "export deidentified --out DIR --purpose TEXT"),
     "synth": ("synth", "Create a synthetic organization: synth --people N --contacts M."),
+    "backup": ("backup", "backup --out FILE | backup verify FILE (database backup)."),
+    "restore": ("restore", "restore FILE [--force]: restore a backup, then verify it."),
 }
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
 

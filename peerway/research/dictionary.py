@@ -3,7 +3,8 @@ data dictionary written beside them (English, like the column names)."""
 
 from __future__ import annotations
 
-SHIFTED = "Date shifted by this person's random offset (same offset for all their dates)."
+BAND = "A band: 'a-b' from a to b, 'a+' a or more."
+WITHHELD = " Empty when withheld at this export's detail level (summary.csv: detail)."
 
 FILES: dict[str, list[tuple[str, str, str]]] = {
     "people.csv": [
@@ -21,45 +22,64 @@ FILES: dict[str, list[tuple[str, str, str]]] = {
         ),
         ("language", "code", "Preferred language (ISO code or 'other'); may be grouped."),
         ("status", "code", "referred, active or closed."),
-        ("registered_on", "date", "Day the person was registered. " + SHIFTED),
+        (
+            "withheld",
+            "text",
+            "Files in which this person's rows are withheld (';'-separated), because their "
+            "rows there made them stand out; empty when none. Treat as missing, not as "
+            "zero.",
+        ),
     ],
     "referrals.csv": [
         ("study_id", "text", "Person's study ID."),
         ("referral_number", "integer", "1 for the person's first referral, then 2, 3 …"),
-        ("source", "code", "clinician, self, family or trigger (hospital use)."),
-        ("urgency", "code", "routine, soon or urgent."),
+        ("source", "code", "clinician, self, family or trigger (hospital use)." + WITHHELD),
+        ("urgency", "code", "routine, soon or urgent." + WITHHELD),
         ("state", "code", "Current state: new, triaged, offered, accepted, declined, …"),
-        ("referred_on", "date", "Day of the referral. " + SHIFTED),
-        ("accepted_on", "date", "First day it was accepted (empty if never). " + SHIFTED),
-        ("first_contact_on", "date", "First contact made (empty if never). " + SHIFTED),
-        ("closed_on", "date", "Day closed (empty if open). " + SHIFTED),
-        ("days_to_first_contact", "integer", "Days from referral to first contact."),
+        (
+            "days_to_first_contact",
+            "band",
+            "Days from referral to first contact: 0-7, 8-14, 15-30, 31-90, 91+ (or 0-14, "
+            "15-90, 91+). Empty if no first contact yet." + WITHHELD,
+        ),
     ],
     "relationships.csv": [
         ("study_id", "text", "Person's study ID."),
         ("relationship_number", "integer", "1 for the person's first peer relationship, …"),
-        ("started_on", "date", "Start of peer support. " + SHIFTED),
-        ("ended_on", "date", "End of peer support (empty if ongoing). " + SHIFTED),
-        ("days_in_support", "integer", "Days from start to end (empty if ongoing)."),
+        (
+            "days_in_support",
+            "band",
+            "Days from start to end: 0-30, 31-90, 91-180, 181-365, 366+ (or 0-90, 91-365, "
+            "366+), 'ended' when withheld, 'ongoing' if not ended.",
+        ),
     ],
     "contacts.csv": [
-        ("study_id", "text", "Person's study ID (one row per person present)."),
-        ("contact_on", "date", "Day of the contact. " + SHIFTED),
-        ("minutes", "integer", "Duration in minutes."),
-        ("modality", "code", "in_person, phone, video or text."),
-        ("setting", "code", "hospital, emergency, clinic, home, community or remote."),
-        ("contact_type", "code", "one_to_one, group, navigation, phone_follow_up, …"),
-        ("group", "yes/no", "More than one person was present."),
-        ("activities", "codes", "Activity codes of the peer role taxonomy, ';'-separated."),
-        ("chime_domains", "codes", "CHIME domains addressed, ';'-separated."),
+        ("study_id", "text", "Person's study ID (contacts where the person was present)."),
+        (
+            "period",
+            "code",
+            "month (30 days), quarter (90 days) or whole (the whole follow-up in one row).",
+        ),
+        (
+            "period_number",
+            "integer",
+            "Follow-up period counted from the person's first contact: 0 holds their first "
+            "30 (or 90) days. Only periods with a contact have a row. Empty for whole.",
+        ),
+        ("contacts", "band", "Number of contacts in the period. " + BAND),
+        ("minutes", "band", "Total minutes of those contacts. " + BAND + WITHHELD),
+        (
+            "modality",
+            "code",
+            "in_person (all in person), remote (phone, video or text only) or mixed." + WITHHELD,
+        ),
     ],
     "outcomes.csv": [
         ("study_id", "text", "Person's study ID."),
         ("instrument", "code", "Questionnaire code (e.g. qpr15, phq9)."),
-        ("version", "text", "Questionnaire version."),
+        ("version", "text", "Questionnaire version." + WITHHELD),
         ("time_point_months", "integer", "Scheduled time point: 0 (intake), 3, 6, 12."),
-        ("administered_on", "date", "Day given. " + SHIFTED),
-        ("mode", "code", "with_worker or self_link."),
+        ("mode", "code", "with_worker or self_link." + WITHHELD),
         ("total_score", "number", "Total score (empty if not scorable)."),
         ("band", "code", "Score band of the instrument."),
         ("valid", "yes/no", "Enough items answered to score."),
@@ -68,8 +88,38 @@ FILES: dict[str, list[tuple[str, str, str]]] = {
     "hospital_events.csv": [
         ("study_id", "text", "Person's study ID."),
         ("event", "code", "admission, discharge or emergency_visit."),
-        ("event_on", "date", "Day of the event. " + SHIFTED),
-        ("admitted_on", "date", "For a discharge: its admission day, if sent. " + SHIFTED),
+        (
+            "phase",
+            "code",
+            "When, relative to the person's peer support: before_support, during_support, "
+            "after_support, or no_support (never supported).",
+        ),
+        (
+            "stay_days",
+            "band",
+            "For a discharge with its admission day: length of stay, 0-2, 3-7, 8-30, 31+."
+            + WITHHELD,
+        ),
+        (
+            "days_since_discharge",
+            "band",
+            "For an admission or emergency visit after an earlier discharge: days since "
+            "that discharge, 0-30, 31-90, 91+ (readmission)." + WITHHELD,
+        ),
+    ],
+    "contact_mix.csv": [
+        (
+            "dimension",
+            "code",
+            "modality, setting, contact_type, activity, chime_domain or group.",
+        ),
+        ("code", "code", "The value counted (e.g. in_person, emotional_support, hope)."),
+        (
+            "contacts",
+            "text",
+            "Contacts with at least one exported person that have this value; counts below "
+            "k are shown as '<k' (e.g. '<5'). Not linked to study IDs.",
+        ),
     ],
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,6 +43,15 @@ from .models import DeidentifiedExport, ExportSource, ExportStatus
 PURPOSE_MIN_CHARS = 10
 PURPOSE_MAX_CHARS = 1000
 ARCHIVE_DAYS = 7
+# The files made from each person's coarsened rows (deid.profile), in column order.
+PROFILE_TABLES = {
+    "contacts.csv": "contacts",
+    "referrals.csv": "referrals",
+    "relationships.csv": "relationships",
+    "outcomes.csv": "outcomes",
+    "hospital_events.csv": "hospital",
+}
+FILE_OF = {table: file_name for file_name, table in PROFILE_TABLES.items()}
 
 
 @dataclass
@@ -77,6 +86,16 @@ def refusal_message(exc: deid.ExportRefused) -> str:
             "Nothing was exported: nobody in the organization has given consent to the use "
             "of de-identified data for evaluation."
         )
+    if exc.code == "too_much_withholding":
+        return _(
+            "The export was refused: to make every person's rows shared by at least k = "
+            "%(k)d people, %(share)d%% of the people would have files withheld, and the "
+            "limit is %(limit)d%%."
+        ) % {
+            "share": round(exc.facts["share"] * 100),
+            "k": exc.facts["k"],
+            "limit": round(exc.facts["limit"] * 100),
+        }
     return _(
         "The export was refused: even at the most general level, %(share)d%% of the people "
         "would have to be suppressed to reach k = %(k)d, and the limit is %(limit)d%%."
@@ -100,18 +119,17 @@ def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
+def build_files(organization, *, k: int, max_suppression: float):
+    """De-identify the organization's consenting people. Returns (files, anonymized, counts).
 
-
-def build_files(organization, *, k: int, max_suppression: float, max_shift_days: int):
-    """De-identify the organization's consenting people. Returns (files, anonymized)."""
+    Every consenting person's events are read first, because whether a person can be
+    exported depends on how many others share the coarsened pattern of all their rows."""
     today = timezone.localdate()
     consenting = Person.objects.filter(
         consenting_people_q(ConsentPurpose.EVALUATION), organization=organization
     )
     people = list(consenting.select_related("team__site"))
-    # Related rows are read by subquery (no long id lists) and filtered to ``kept`` here.
+    # Related rows are read by subquery (no long id lists).
     among = consenting.values("pk")
     subjects = [
         deid.Subject(
@@ -123,68 +141,30 @@ def build_files(organization, *, k: int, max_suppression: float, max_shift_days:
         )
         for p in people
     ]
-    result = deid.anonymize(
-        subjects, reference_year=today.year, k=k, max_suppression=max_suppression
-    )
-    key = deid.new_key()
-    kept = {p.pk: p for p in people if p.pk in result.quasi}
-    sid = {pk: deid.study_id(key, pk) for pk in kept}
-    if len(set(sid.values())) != len(sid):  # 64-bit IDs: practically never; never silently
-        raise RuntimeError("Study ID collision; run the export again.")
-    offset = {pk: deid.random_offset(max_shift_days) for pk in kept}
-    del key  # the key ends with this function: IDs cannot be recomputed later
+    histories = {p.pk: deid.History(status=p.status) for p in people}
 
-    def sh(pk, value):
-        return _iso(deid.shift(value, offset[pk]))
-
-    tables: dict[str, list[list]] = {name: [] for name in FILES}
-    for pk, p in kept.items():
-        age, place, language = result.quasi[pk]
-        tables["people.csv"].append(
-            [sid[pk], age, place, language, p.status, sh(pk, timezone.localdate(p.created_at))]
+    first_contact_at: dict[int, object] = {}
+    events = ReferralEvent.objects.filter(
+        referral__person__in=among, state=ReferralState.FIRST_CONTACT
+    ).order_by("at", "pk")
+    for ev in events.only("referral_id", "at").iterator(chunk_size=2000):
+        first_contact_at.setdefault(ev.referral_id, timezone.localdate(ev.at))
+    for r in Referral.objects.filter(person__in=among).only(
+        "pk", "person_id", "source", "urgency", "state", "created_at"
+    ):
+        histories[r.person_id].referrals.append(
+            deid.ReferralFact(
+                source=r.source,
+                urgency=r.urgency,
+                state=r.state,
+                referred_on=timezone.localdate(r.created_at),
+                first_contact_on=first_contact_at.get(r.pk),
+            )
         )
-
-    first_at: dict[int, dict[str, object]] = defaultdict(dict)
-    events = ReferralEvent.objects.filter(referral__person__in=among).order_by("at", "pk")
-    for ev in events.only("referral_id", "state", "at").iterator(chunk_size=2000):
-        first_at[ev.referral_id].setdefault(ev.state, timezone.localdate(ev.at))
-    numbers: dict[int, int] = defaultdict(int)
-    for r in Referral.objects.filter(person__in=among).order_by("created_at", "pk"):
-        if r.person_id not in kept:
-            continue
-        numbers[r.person_id] += 1
-        states = first_at[r.pk]
-        referred = timezone.localdate(r.created_at)
-        first_contact = states.get(ReferralState.FIRST_CONTACT)
-        tables["referrals.csv"].append(
-            [
-                sid[r.person_id],
-                numbers[r.person_id],
-                r.source,
-                r.urgency,
-                r.state,
-                sh(r.person_id, referred),
-                sh(r.person_id, states.get(ReferralState.ACCEPTED)),
-                sh(r.person_id, first_contact),
-                sh(r.person_id, states.get(ReferralState.CLOSED)),
-                (first_contact - referred).days if first_contact else None,
-            ]
-        )
-
-    numbers.clear()
-    for rel in PeerRelationship.objects.filter(person__in=among).order_by("started_on", "pk"):
-        if rel.person_id not in kept:
-            continue
-        numbers[rel.person_id] += 1
-        tables["relationships.csv"].append(
-            [
-                sid[rel.person_id],
-                numbers[rel.person_id],
-                sh(rel.person_id, rel.started_on),
-                sh(rel.person_id, rel.ended_on),
-                (rel.ended_on - rel.started_on).days if rel.ended_on else None,
-            ]
-        )
+    for person_id, started, ended in PeerRelationship.objects.filter(person__in=among).values_list(
+        "person_id", "started_on", "ended_on"
+    ):
+        histories[person_id].relationships.append(deid.RelationshipFact(started, ended))
 
     through = Contact.people.through
     attendance = defaultdict(list)
@@ -194,89 +174,111 @@ def build_files(organization, *, k: int, max_suppression: float, max_shift_days:
         "contact_id", "person_id"
     ):
         sizes[contact_id] += 1
-        if person_id in kept:
+        if person_id in histories:
             attendance[contact_id].append(person_id)
+    # What the contacts were about is counted over the whole export (contact_mix.csv),
+    # never per person: kept here per contact until the kept people are known.
+    mix_facts: list[tuple[list[int], list[tuple[str, str]]]] = []
     contacts = Contact.objects.filter(pk__in=contact_ids).values_list(
-        "pk",
-        "date",
-        "duration_minutes",
-        "modality",
-        "setting",
-        "contact_type",
-        "activities",
+        "pk", "date", "duration_minutes", "modality", "setting", "contact_type", "activities",
         "chime",
+    )  # fmt: skip
+    for pk, day, minutes, modality, setting, kind, activities, chime in contacts.iterator(
+        chunk_size=2000
+    ):
+        present = attendance.get(pk, [])
+        for person_id in present:
+            histories[person_id].contacts.append(deid.ContactFact(day, minutes or 0, modality))
+        values = [("modality", modality), ("setting", setting), ("contact_type", kind)]
+        values.append(("group", _yes(sizes[pk] > 1)))
+        values += [("activity", str(a)) for a in activities or []]
+        values += [("chime_domain", str(a)) for a in chime or []]
+        mix_facts.append((present, values))
+
+    administrations = Administration.objects.filter(person__in=among).only(
+        "person_id",
+        "instrument",
+        "version",
+        "time_point",
+        "mode",
+        "total_score",
+        "band",
+        "valid",
+        "flagged",
     )
-    for pk, day, minutes, modality, setting, kind, activities, chime in contacts.order_by(
-        "date", "pk"
-    ).iterator(chunk_size=2000):
-        for person_id in attendance.get(pk, ()):
-            tables["contacts.csv"].append(
-                [
-                    sid[person_id],
-                    sh(person_id, day),
-                    minutes,
-                    modality,
-                    setting,
-                    kind,
-                    _yes(sizes[pk] > 1),
-                    ";".join(str(a) for a in activities or []),
-                    ";".join(str(a) for a in chime or []),
-                ]
+    for a in administrations.iterator(chunk_size=2000):
+        histories[a.person_id].outcomes.append(
+            deid.OutcomeFact(
+                instrument=a.instrument,
+                version=a.version,
+                time_point=a.time_point,
+                mode=a.mode,
+                total_score=a.total_score,
+                band=a.band,
+                valid=a.valid,
+                flagged=a.flagged,
             )
+        )
+    for person_id, kind, day, admitted_on in HospitalEvent.objects.filter(
+        person__in=among
+    ).values_list("person_id", "kind", "date", "admitted_on"):
+        histories[person_id].hospital.append(deid.HospitalFact(kind, day, admitted_on))
 
-    administrations = Administration.objects.filter(person__in=among).defer(
-        "answers_data", "result_data"
+    result = deid.anonymize_linked(
+        subjects, histories, reference_year=today.year, k=k, max_suppression=max_suppression
     )
-    for a in administrations.order_by("administered_on", "pk").iterator(chunk_size=2000):
-        if a.person_id not in kept:
-            continue
-        tables["outcomes.csv"].append(
-            [
-                sid[a.person_id],
-                a.instrument,
-                a.version,
-                a.time_point,
-                sh(a.person_id, a.administered_on),
-                a.mode,
-                a.total_score,
-                a.band,
-                _yes(a.valid),
-                _yes(a.flagged),
-            ]
-        )
+    key = deid.new_key()
+    kept = {p.pk: p for p in people if p.pk in result.quasi}
+    sid = {pk: deid.study_id(key, pk) for pk in kept}
+    if len(set(sid.values())) != len(sid):  # 64-bit IDs: practically never; never silently
+        raise RuntimeError("Study ID collision; run the export again.")
+    del key  # the key ends with this function: IDs cannot be recomputed later
 
-    for h in HospitalEvent.objects.filter(person__in=among).order_by("date", "pk"):
-        if h.person_id not in kept:
-            continue
-        tables["hospital_events.csv"].append(
-            [sid[h.person_id], h.kind, sh(h.person_id, h.date), sh(h.person_id, h.admitted_on)]
-        )
+    tables: dict[str, list[list]] = {name: [] for name in FILES}
+    for pk, p in kept.items():
+        age, place, language = result.quasi[pk]
+        withheld = ";".join(FILE_OF[t] for t in result.withheld[pk])
+        tables["people.csv"].append([sid[pk], age, place, language, p.status, withheld])
+        rows = result.rows[pk]
+        for file_name, table in PROFILE_TABLES.items():
+            tables[file_name] += [[sid[pk], *row] for row in rows[table]]
+
+    mix: Counter = Counter()
+    for present, values in mix_facts:
+        if any(person_id in kept for person_id in present):
+            mix.update(set(values))
+    tables["contact_mix.csv"] = [
+        [dimension, code, count if count >= k else f"<{k}"]
+        for (dimension, code), count in sorted(mix.items())
+    ]
 
     files: dict[str, bytes] = {}
     for name, rows in tables.items():
         # Row order by study ID (random per export), never by internal id or entry order.
-        rows.sort(key=lambda row: (row[0], *(str(v) for v in row[1:])))
+        rows.sort(key=lambda row: tuple(str(v) for v in row))
         files[name] = _csv(rows, FILES[name])
     files[DICTIONARY_FILE] = _csv(
         [[name, *col] for name, columns in FILES.items() for col in columns],
         [("file", "", ""), ("column", "", ""), ("type", "", ""), ("description", "", "")],
     )
-    level = result.level
+    level, detail = result.level, result.detail
     summary = [
         ["export_date", today.isoformat()],
         ["k", k],
-        ["smallest_class", deid.smallest_class(result.quasi.values())],
-        ["quasi_identifiers", "age_band;place;language"],
-        ["generalization_level", level.number],
+        ["smallest_class", result.smallest],
+        ["quasi_identifiers", "age_band;place;language;all rows of every file but outcome values"],
+        ["generalization_level", result.plan],
         ["age_band_years", level.age_width],
         ["place", level.place],
         ["language", level.language],
+        ["detail", detail.name],
         ["people_consenting", result.total],
         ["people_exported", len(kept)],
         ["people_suppressed", len(result.suppressed)],
         ["max_suppressed_share", max_suppression],
-        ["dates", "shifted per person by one random offset, never 0"],
-        ["max_shift_days", max_shift_days],
+        ["people_with_withheld_files", result.withheld_people],
+        ["max_withheld_share", round(deid.MAX_WITHHELD_DEFAULT, 3)],
+        ["dates", "none: events are described relative to the person's own history, in bands"],
         *[[f"rows_{name}", len(rows)] for name, rows in tables.items()],
     ]
     files[SUMMARY_FILE] = _csv(summary, [("item", "", ""), ("value", "", "")])
@@ -299,7 +301,6 @@ def create_export(
     source: str = ExportSource.SCREEN,
     k: int = deid.K_DEFAULT,
     max_suppression: float = deid.MAX_SUPPRESSION_DEFAULT,
-    max_shift_days: int = deid.MAX_SHIFT_DAYS_DEFAULT,
     deliver: Callable[[dict[str, bytes]], None] | None = None,
 ) -> ExportResult:
     """Make one export. Raises ValidationError for a missing purpose (nothing written) or a
@@ -309,9 +310,7 @@ def create_export(
     line writes the files there), so a failed delivery leaves no record of an export."""
     purpose = clean_purpose(purpose)
     try:
-        files, result, counts = build_files(
-            organization, k=k, max_suppression=max_suppression, max_shift_days=max_shift_days
-        )
+        files, result, counts = build_files(organization, k=k, max_suppression=max_suppression)
     except deid.ExportRefused as exc:
         with transaction.atomic():
             export = DeidentifiedExport.objects.create(
@@ -354,7 +353,7 @@ def create_export(
             people_exported=len(result.quasi),
             people_suppressed=len(result.suppressed),
             k=k,
-            level=result.level.number,
+            level=result.plan,
             row_counts=counts,
         )
         if source == ExportSource.SCREEN:

@@ -7,7 +7,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone, translation
@@ -47,6 +47,7 @@ class Crowd:
     people: list[Person] = field(default_factory=list)
     tracer: Person | None = None
     outlier: Person | None = None
+    cohort: list[Person] = field(default_factory=list)
 
 
 def consent(person, given=True, on=date(2026, 1, 5), purpose=ConsentPurpose.EVALUATION):
@@ -65,7 +66,10 @@ def make_person(world, team, yob, language="en", name="", evaluation=True):
 @pytest.fixture
 def crowd(world) -> Crowd:
     """12 people at team A born 1990 (en), 10 at team C born 1980 (fr), one outlier at team
-    B born 1940 (cr), two people who never consented; the tracer is the first of team A."""
+    B born 1940 (cr), two people who never consented. The first five of team A (the
+    cohort; the tracer is the first) were each referred, supported, seen twice, given a
+    questionnaire twice and admitted to hospital once, a few days apart from each other:
+    exact dates differ, the story told in bands is the same."""
     c = Crowd()
     c.people = [
         make_person(world, world.team_a, 1990, name="Zelda Quixotic" if i == 0 else "")
@@ -76,46 +80,10 @@ def crowd(world) -> Crowd:
     for _ in range(2):
         make_person(world, world.team_a, 1990, evaluation=False)
     c.tracer = c.people[0]
-    t = c.tracer
-    referral = Referral.objects.create(
-        person=t,
-        team=t.team,
-        source="clinician",
-        reason="SECRET-REASON-TEXT",
-        created_at=timezone.make_aware(datetime(2026, 2, 1, 10)),
-    )
-    for state, day in [(ReferralState.ACCEPTED, 3), (ReferralState.FIRST_CONTACT, 8)]:
-        ReferralEvent.objects.create(
-            referral=referral,
-            state=state,
-            at=timezone.make_aware(datetime(2026, 2, day, 10)),
-            reason="SECRET-EVENT-REASON",
-        )
-    PeerRelationship.objects.create(
-        person=t,
-        worker=world.peer_a,
-        referral=referral,
-        started_on=date(2026, 2, 3),
-        ended_on=date(2026, 5, 4),
-        end_reason="SECRET-END-REASON",
-    )
-    contact = Contact.objects.create(
-        organization=world.org,
-        team=t.team,
-        worker=world.peer_a,
-        date=date(2026, 2, 8),
-        duration_minutes=45,
-        modality="in_person",
-        setting="community",
-        contact_type="one_to_one",
-        activities=["emotional_support"],
-        chime=["hope"],
-        note="SECRET-NOTE-TEXT",
-    )
-    contact.people.add(t)
+    c.cohort = c.people[:5]
     group = Contact.objects.create(
         organization=world.org,
-        team=t.team,
+        team=world.team_a,
         worker=world.peer_a,
         date=date(2026, 2, 15),
         duration_minutes=60,
@@ -125,8 +93,53 @@ def crowd(world) -> Crowd:
         activities=["group_facilitation"],
         note="SECRET-NOTE-TEXT",
     )
-    group.people.add(t, c.people[1], c.outlier)
-    for months, total in [(0, 20.0), (3, 31.0)]:
+    group.people.add(*c.cohort, c.outlier)
+    for i, t in enumerate(c.cohort):
+        add_story(world, t, days_later=i, score=20.0 + i)
+    return c
+
+
+def add_story(world, t, *, days_later, score):
+    def on(day):
+        return day + timedelta(days=days_later)
+
+    referral = Referral.objects.create(
+        person=t,
+        team=t.team,
+        source="clinician",
+        reason="SECRET-REASON-TEXT",
+        created_at=timezone.make_aware(datetime.combine(on(date(2026, 2, 1)), time(10))),
+    )
+    for state, day in [(ReferralState.ACCEPTED, 3), (ReferralState.FIRST_CONTACT, 8)]:
+        ReferralEvent.objects.create(
+            referral=referral,
+            state=state,
+            at=timezone.make_aware(datetime.combine(on(date(2026, 2, day)), time(10))),
+            reason="SECRET-EVENT-REASON",
+        )
+    PeerRelationship.objects.create(
+        person=t,
+        worker=world.peer_a,
+        referral=referral,
+        started_on=on(date(2026, 2, 3)),
+        ended_on=on(date(2026, 5, 4)),
+        end_reason="SECRET-END-REASON",
+    )
+    contact = Contact.objects.create(
+        organization=world.org,
+        team=t.team,
+        worker=world.peer_a,
+        date=on(date(2026, 2, 8)),
+        duration_minutes=45,
+        modality="in_person",
+        setting="community",
+        contact_type="one_to_one",
+        activities=["emotional_support"],
+        chime=["hope"],
+        note="SECRET-NOTE-TEXT",
+    )
+    contact.people.add(t)
+    for months, total in [(0, score), (3, score + 11)]:
         Administration.objects.create(
             organization=world.org,
             team=t.team,
@@ -134,7 +147,7 @@ def crowd(world) -> Crowd:
             instrument="qpr15",
             version="1",
             time_point=months,
-            administered_on=date(2026, 2, 10) + timedelta(days=91 * months // 3),
+            administered_on=on(date(2026, 2, 10)) + timedelta(days=91 * months // 3),
             mode=Mode.WITH_WORKER,
             answers_data='{"q1": 3}',
             result_data="{}",
@@ -149,11 +162,10 @@ def crowd(world) -> Crowd:
             organization=world.org,
             person=t,
             kind=kind,
-            date=day,
-            admitted_on=date(2026, 3, 1) if kind == EventKind.DISCHARGE else None,
+            date=on(day),
+            admitted_on=on(date(2026, 3, 1)) if kind == EventKind.DISCHARGE else None,
             facility="Secret General Hospital",
         )
-    return c
 
 
 def read_csv(content: bytes) -> list[dict[str, str]]:

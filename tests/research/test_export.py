@@ -1,8 +1,9 @@
-"""What an export holds: consenting people only, k-anonymous, no free text, new IDs each
-time, dates shifted consistently per person, audited with its purpose."""
+"""What an export holds: consenting people only, k-anonymous across all their rows, no
+free text and no dates, new IDs each time, audited with its purpose."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 
@@ -14,7 +15,7 @@ from peerway.core.models import AuditEvent
 from peerway.research import services
 from peerway.research.dictionary import DICTIONARY_FILE, FILES, SUMMARY_FILE
 from peerway.research.models import DeidentifiedExport, ExportStatus
-from peerway.support.models import Person
+from peerway.support.models import Contact, Person
 
 from .conftest import SECRETS, consent, make_person, read_csv
 
@@ -44,12 +45,14 @@ def test_output_is_k_anonymous_on_the_quasi_identifiers_and_the_outlier_is_suppr
     assert (e.people_considered, e.people_exported, e.people_suppressed) == (23, 22, 1)
     assert e.level == 0 and e.status == ExportStatus.COMPLETED
     summary = {r["item"]: r["value"] for r in read_csv(result.files[SUMMARY_FILE])}
-    assert summary["smallest_class"] == "10"
+    assert summary["smallest_class"] == "5"  # the cohort: five people, one story
     assert summary["people_suppressed"] == "1"
-    # The suppressed person's group contact leaves no row for them.
+    assert summary["detail"] == "month"
+    # The suppressed person's group contact leaves no row for them; the cohort's two
+    # contacts each fall in their first month of follow-up.
     contacts = read_csv(result.files["contacts.csv"])
-    assert len(contacts) == 3  # the tracer twice, their teammate once
-    assert {c["group"] for c in contacts} == {"yes", "no"}
+    assert len(contacts) == 5
+    assert {tuple(c.values())[1:] for c in contacts} == {("month", "0", "2", "60-179", "in_person")}
 
 
 def test_export_is_refused_when_suppression_would_exceed_the_limit(world):
@@ -93,7 +96,7 @@ def test_no_names_free_text_or_person_codes_in_any_file(world, crowd):
         assert "P-" not in text, name
         for code in codes:
             assert code not in text, (name, code)
-        assert "emotional_support" in text or name != "contacts.csv"
+        assert "emotional_support" in text or name != "contact_mix.csv"
 
 
 def test_study_ids_differ_between_two_exports(world, crowd):
@@ -103,40 +106,70 @@ def test_study_ids_differ_between_two_exports(world, crowd):
     assert not first & second
 
 
-def test_dates_are_shifted_by_one_offset_per_person_so_intervals_are_kept(world, crowd):
+def test_event_tables_hold_no_dates_only_bands_relative_to_each_person(world, crowd):
     files = export(world).files
-    events = read_csv(files["hospital_events.csv"])
-    assert len({e["study_id"] for e in events}) == 1  # only the tracer has hospital events
-    tracer_id = events[0]["study_id"]
-    by_kind = {e["event"]: e for e in events}
-    admitted, discharged = d(by_kind["admission"]["event_on"]), d(by_kind["discharge"]["event_on"])
-    assert (discharged - admitted).days == 17
-    offset = (admitted - date(2026, 3, 1)).days
-    assert offset != 0 and abs(offset) <= 182
-    assert d(by_kind["discharge"]["admitted_on"]) == admitted
+    for name, content in files.items():
+        if name != SUMMARY_FILE:
+            assert not re.search(r"\d{4}-\d{2}-\d{2}", content.decode()), name
+    # The tracer is found here by their outcome scores (20 then 31), the measured values.
     outcomes = read_csv(files["outcomes.csv"])
-    assert {o["study_id"] for o in outcomes} == {tracer_id}
-    assert {(d(o["administered_on"]) - date(2026, 2, 10)).days for o in outcomes} == {
-        offset,
-        offset + 91,
-    }
-    (referral,) = read_csv(files["referrals.csv"])
-    assert referral["study_id"] == tracer_id
-    assert (d(referral["referred_on"]) - date(2026, 2, 1)).days == offset
-    assert referral["days_to_first_contact"] == "7"
-    (relationship,) = read_csv(files["relationships.csv"])
-    assert (d(relationship["started_on"]) - date(2026, 2, 3)).days == offset
-    assert relationship["days_in_support"] == "90"
-    tracer_contacts = [c for c in read_csv(files["contacts.csv"]) if c["study_id"] == tracer_id]
-    assert {(d(c["contact_on"]) - date(2026, 2, 8)).days for c in tracer_contacts} == {
-        offset,
-        offset + 7,
-    }
-    # Other people get their own offsets: not every one equals the tracer's.
-    people = read_csv(files["people.csv"])
-    created = {p.pk: p.created_at.date() for p in Person.objects.all()}
-    shifts = {(d(p["registered_on"]) - next(iter(created.values()))).days for p in people}
-    assert len(shifts) > 1
+    tracer_id = next(o["study_id"] for o in outcomes if o["total_score"] == "20")
+    assert sorted(
+        (o["time_point_months"], o["total_score"]) for o in outcomes if o["study_id"] == tracer_id
+    ) == [("0", "20"), ("3", "31")]
+    (referral,) = [r for r in read_csv(files["referrals.csv"]) if r["study_id"] == tracer_id]
+    assert (referral["source"], referral["days_to_first_contact"]) == ("clinician", "0-7")
+    (relationship,) = [
+        r for r in read_csv(files["relationships.csv"]) if r["study_id"] == tracer_id
+    ]
+    assert relationship["days_in_support"] == "31-90"  # 90 days
+    events = [e for e in read_csv(files["hospital_events.csv"]) if e["study_id"] == tracer_id]
+    assert sorted((e["event"], e["phase"], e["stay_days"]) for e in events) == [
+        ("admission", "during_support", ""),
+        ("discharge", "during_support", "8-30"),  # 17 days
+    ]
+
+
+def test_every_persons_rows_taken_together_are_shared_by_at_least_k_people(world, crowd):
+    files = export(world).files
+    story: dict[str, list] = {p["study_id"]: [] for p in read_csv(files["people.csv"])}
+    for p in read_csv(files["people.csv"]):
+        story[p["study_id"]].append(("people", *list(p.values())[1:]))
+    for name in ["contacts.csv", "referrals.csv", "relationships.csv", "hospital_events.csv"]:
+        for row in read_csv(files[name]):
+            story[row["study_id"]].append((name, *list(row.values())[1:]))
+    for row in read_csv(files["outcomes.csv"]):
+        described = (row["instrument"], row["version"], row["time_point_months"], row["mode"])
+        story[row["study_id"]].append(("outcomes.csv", *described))
+    classes = Counter(tuple(sorted(rows)) for rows in story.values())
+    assert min(classes.values()) >= 5
+
+
+def test_a_person_with_a_pattern_nobody_shares_is_suppressed(world, crowd):
+    loner = make_person(world, world.team_a, 1990)
+    for day in range(1, 29):
+        contact = Contact.objects.create(
+            organization=world.org,
+            team=world.team_a,
+            worker=world.peer_a,
+            date=date(2026, 1, day),
+            duration_minutes=240,
+            modality="video",
+        )
+        contact.people.add(loner)
+    result = export(world)
+    assert result.export.people_suppressed == 2  # the outlier and the loner
+    assert len(read_csv(result.files["people.csv"])) == 22
+    assert {c["contacts"] for c in read_csv(result.files["contacts.csv"])} == {"2"}
+
+
+def test_what_contacts_were_about_is_counted_over_the_export_with_small_counts_hidden(world, crowd):
+    mix = read_csv(export(world).files["contact_mix.csv"])
+    counts = {(m["dimension"], m["code"]): m["contacts"] for m in mix}
+    assert counts[("activity", "emotional_support")] == "5"
+    assert counts[("contact_type", "group")] == "<5"
+    assert counts[("group", "no")] == "5"
+    assert "study_id" not in mix[0]
 
 
 def test_ages_are_5_year_bands_and_the_data_dictionary_describes_every_column(world, crowd):
@@ -171,3 +204,29 @@ def test_a_missing_or_empty_purpose_is_named_and_nothing_is_written(world, crowd
     assert "purpose" in exc.value.message_dict
     assert not DeidentifiedExport.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="research.").exists()
+
+
+def test_rows_that_single_a_person_out_are_withheld_and_the_person_is_marked(world, crowd):
+    from peerway.hospital.models import EventKind, HospitalEvent
+
+    distinct = []
+    for n in range(5):
+        person = make_person(world, world.team_a, 1990)
+        for i in range(n + 1):
+            HospitalEvent.objects.create(
+                organization=world.org,
+                person=person,
+                kind=EventKind.EMERGENCY_VISIT,
+                date=date(2025, 1, 1 + i),
+                facility="Secret General Hospital",
+            )
+        distinct.append(person)
+    result = export(world)
+    people = read_csv(result.files["people.csv"])
+    marked = [p for p in people if p["withheld"]]
+    assert len(people) == 27 and len(marked) == 5
+    assert {p["withheld"] for p in marked} == {"hospital_events.csv"}
+    events = read_csv(result.files["hospital_events.csv"])
+    assert not {e["study_id"] for e in events} & {p["study_id"] for p in marked}
+    summary = {r["item"]: r["value"] for r in read_csv(result.files[SUMMARY_FILE])}
+    assert summary["people_with_withheld_files"] == "5"
