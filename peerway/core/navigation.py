@@ -73,6 +73,8 @@ def navigation_for(user) -> list[NavItem]:
             items.append(
                 NavItem(_("Boundary and risk events"), reverse("recovery:events", args=[slug]))
             )
+        if roles & {Role.MANAGER, Role.SUPERVISOR}:
+            items.append(NavItem(_("Safety queue"), reverse("outcomes:safety_tasks", args=[slug])))
         if roles & {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN, Role.PEER_WORKER}:
             items.append(NavItem(_("People supported"), reverse("support:people", args=[slug])))
             items.append(NavItem(_("Referrals"), reverse("support:referrals", args=[slug])))
