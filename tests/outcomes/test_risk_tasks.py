@@ -453,3 +453,74 @@ def test_settings_set_deadlines_protocols_and_on_call_role(world, login):
     page = client.post(url, {**data, "ack_self_harm": "0"}).content.decode()
     assert "Nothing was saved" in page
     assert services.ack_minutes_for(world.org, "self_harm") == 60
+
+
+# --- Safety indicators -------------------------------------------------------------------
+
+
+def _raise_tasks(world, person, n):
+    """n self-harm tasks: the first acknowledged after 10, 20, … minutes and closed after
+    1, 2, … hours; the last one left open past its deadline."""
+    start = timezone.now() - timedelta(days=2)
+    tasks = []
+    for i in range(n):
+        with time_machine.travel(start + timedelta(hours=3 * i), tick=False):
+            task = concern(world, person, "self_harm").safety_task
+        tasks.append(task)
+        if i < n - 1:
+            with time_machine.travel(task.created_at + timedelta(minutes=10 * (i + 1))):
+                services.acknowledge_task(actor=world.supervisor, task=task)
+            with time_machine.travel(task.created_at + timedelta(hours=i + 1)):
+                services.close_task(
+                    actor=world.supervisor,
+                    task=task,
+                    outcome="no_risk",
+                    debrief_on=timezone.localdate(),
+                    debrief_with="Pat, Sam",
+                    debrief_notes="Talked",
+                )
+    services.escalate_overdue_tasks()
+    return tasks
+
+
+def test_safety_task_indicators_are_computed_per_team(world, person):
+    from peerway.indicators import selectors as indicators
+
+    _raise_tasks(world, person, 6)
+    today = timezone.localdate()
+    period = indicators.Period(today - timedelta(days=7), today)
+    figures = indicators.safety_tasks(world.org, [world.team_a, world.team_b], period)
+    a = figures[world.team_a.pk]
+    assert (a.tasks, a.escalated, a.open_overdue) == (6, 1, 1)
+    assert a.median_ack_minutes == 30.0  # 10, 20, 30, 40, 50
+    assert a.median_close_hours == 3.0  # 1 … 5 hours
+    assert figures[world.team_b.pk].tasks == 0
+
+
+def test_dashboard_shows_safety_task_figures_and_hides_small_cells_for_evaluators(
+    world, person, login
+):
+    _raise_tasks(world, person, 3)
+    url = reverse("indicators:organization", args=[world.org.slug])
+    manager = login(world.manager).get(url).content.decode()
+    assert "Time to acknowledge a safety task (median, minutes)" in manager
+    table = manager[manager.index('id="safety-task-figures"') :]
+    assert "15.0" in table  # median of 10 and 20 minutes
+    evaluator = login(world.evaluator).get(url).content.decode()
+    table = evaluator[evaluator.index('id="safety-task-figures"') :]
+    assert "15.0" not in table.split("</table>")[0] and "not shown" in table
+
+
+def test_report_safety_section_hides_small_numbers(world, person):
+    from peerway.evaluation import analysis, report
+    from peerway.evaluation.periods import Period
+
+    _raise_tasks(world, person, 3)
+    today = timezone.localdate()
+    period = Period("week", today - timedelta(days=7), today)
+    figures = report.safety(analysis.Scope(world.org), period)
+    assert figures["tasks"] is None and figures["ack_minutes"] is None
+    _raise_tasks(world, person, 4)
+    figures = report.safety(analysis.Scope(world.org), period)
+    assert figures["tasks"] == 7 and figures["escalated"] is None  # 2 escalated: small
+    assert figures["ack_minutes"] is not None and figures["close_hours"] is not None
