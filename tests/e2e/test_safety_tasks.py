@@ -72,7 +72,8 @@ def test_a_self_harm_concern_reaches_the_supervisor_escalates_and_is_closed_with
     )
     submit(page, page.get_by_role("button", name="Record"))
     # Straight to the task, with the protocol to follow now.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Safety task: Self-harm or suicide")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Safety task")
+    expect(page.get_by_role("main")).to_contain_text("Type of risk: Self-harm or suicide")
     expect(page.get_by_role("heading", name="Your organization's safety protocol")).to_be_visible()
     task = SafetyTask.objects.get(person=person, source="risk_concern", risk_type="self_harm")
     assert task.status == "open" and supervisor in task.assignees.all()
