@@ -524,3 +524,30 @@ def test_report_safety_section_hides_small_numbers(world, person):
     figures = report.safety(analysis.Scope(world.org), period)
     assert figures["tasks"] == 7 and figures["escalated"] is None  # 2 escalated: small
     assert figures["ack_minutes"] is not None and figures["close_hours"] is not None
+
+
+def test_task_page_shows_the_protocol_for_its_type_and_links_the_concern(world, person, login):
+    OutcomeSettings.objects.create(
+        organization=world.org,
+        safety_protocol="General steps.",
+        risk_protocols={"harm_to_others": "Others at risk: call 911, then the team lead."},
+    )
+    event = concern(world, person, "harm_to_others")
+    task = event.safety_task
+    page = (
+        login(world.peer_a)
+        .get(reverse("outcomes:safety_task", args=["northwind", task.pk]))
+        .content.decode()
+    )
+    assert "Others at risk: call 911, then the team lead." in page
+    assert "General steps." not in page
+    assert "Harm to others" in page
+    assert reverse("recovery:event", args=["northwind", event.pk]) in page
+    event_page = (
+        login(world.supervisor)
+        .get(reverse("recovery:event", args=["northwind", event.pk]))
+        .content.decode()
+    )
+    assert reverse("outcomes:safety_task", args=["northwind", task.pk]) in event_page
+    viewed = AuditEvent.objects.filter(action="outcomes.safety_task_viewed").first()
+    assert viewed.details == {"person_id": person.pk}
