@@ -33,6 +33,10 @@ COMMANDS = {
         "training_reminders",
         "Queue reminders for training and certifications about to expire.",
     ),
+    "safety-escalations": (
+        "safety_escalations",
+        "Escalate safety tasks not acknowledged by their deadline (run every 5 minutes).",
+    ),
     "rebuild-contact-rollups": (
         "rebuild_contact_rollups",
         "Rebuild the daily and monthly contact rollups from raw contacts.",

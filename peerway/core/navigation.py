@@ -40,6 +40,7 @@ ORGANIZATION_PAGES = [
     (_("Outcome measures"), "outcomes:due"),
     (_("Recovery plans"), "recovery:plans"),
     (_("Boundary and risk events"), "recovery:events"),
+    (_("Safety queue"), "outcomes:safety_tasks"),
     (_("People supported"), "support:people"),
     (_("Referrals"), "support:referrals"),
     (_("Matching"), "support:matching"),

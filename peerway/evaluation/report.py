@@ -1,5 +1,5 @@
 """The leadership and funder report: readiness, plan progress, utilization, fidelity,
-outcomes and workforce for a period and a scope, with charts, definitions and a methods
+outcomes, workforce and safety for a period and a scope, with charts, definitions and a methods
 appendix, rendered to PDF by WeasyPrint from a self-contained template.
 
 Charts are inline SVG (no image is fetched) and the URL fetcher refuses every URL, so
@@ -255,6 +255,30 @@ def workforce(scope: analysis.Scope, period: Period) -> dict:
     }
 
 
+def safety(scope: analysis.Scope, period: Period) -> dict:
+    """Safety tasks raised in the period (peerway.indicators.safety_tasks): how many, median
+    minutes to acknowledge and hours to close, escalated, open and overdue. Counts of 1 to
+    4 are small cells; a median over fewer than 5 tasks is not shown."""
+    teams = _teams(scope)
+    window = indicators.Period(period.start, period.end)
+    figures = indicators.SafetyTaskFigures.merged(
+        indicators.safety_tasks(scope.organization, teams, window).values()
+    )
+    return {
+        "tasks": small(figures.tasks),
+        "ack_minutes": figures.median_ack_minutes
+        if len(figures.ack_minutes) >= SMALL_CELL
+        else None,
+        "acknowledged": small(len(figures.ack_minutes)),
+        "close_hours": figures.median_close_hours
+        if len(figures.close_hours) >= SMALL_CELL
+        else None,
+        "closed": small(len(figures.close_hours)),
+        "escalated": small(figures.escalated),
+        "open_overdue": small(figures.open_overdue),
+    }
+
+
 # --- the whole report ---------------------------------------------------------------------
 
 
@@ -286,6 +310,7 @@ def context(scope: analysis.Scope, period: Period, *, today: date) -> dict:
         "hospital": hospital_view,
         "km_svg": svg_of(hospital_view["chart"]),
         "workforce": workforce(scope, period),
+        "safety": safety(scope, period),
         "paired_method": changes[0].result.method if changes else analysis.PAIRED_METHOD,
         "label": analysis.label_text(),
     }

@@ -189,6 +189,63 @@ INDICATORS = [
         Records("recovery:events", "recovery.view_events"),
     ),
     Indicator(
+        "safety_ack",
+        "safety",
+        _("Time to acknowledge a safety task (median, minutes)"),
+        _(
+            "For each safety task acknowledged, the minutes from its creation (the moment the "
+            "risk concern or the questionnaire was recorded) to the first acknowledgement; the "
+            "median of those times."
+        ),
+        _("Safety tasks raised on the team in the period that were acknowledged."),
+        IN_PERIOD,
+        _(
+            "Tasks not acknowledged yet. Closing a task without acknowledging it first counts as "
+            "acknowledging it when it is closed. Not shown when fewer tasks than the "
+            "small-number threshold."
+        ),
+        Records("outcomes:safety_tasks", "outcomes.use", "status=all"),
+    ),
+    Indicator(
+        "safety_close",
+        "safety",
+        _("Time to close a safety task (median, hours)"),
+        _(
+            "For each safety task closed, the hours from its creation to its closing with an "
+            "outcome (and, for serious types, a debrief); the median of those times."
+        ),
+        _("Safety tasks raised on the team in the period that were closed."),
+        IN_PERIOD,
+        _("Tasks still open. Not shown when fewer tasks than the small-number threshold."),
+        Records("outcomes:safety_tasks", "outcomes.use", "status=closed"),
+    ),
+    Indicator(
+        "safety_escalated",
+        "safety",
+        _("Safety tasks escalated"),
+        _(
+            "Safety tasks raised on the team in the period that were not acknowledged by their "
+            "deadline and escalated to the site's managers and the on-call role."
+        ),
+        _("None (counts); shown beside the number of tasks raised."),
+        IN_PERIOD,
+        _("None."),
+        Records("outcomes:safety_tasks", "outcomes.use", "status=all"),
+    ),
+    Indicator(
+        "safety_overdue",
+        "safety",
+        _("Safety tasks open and overdue"),
+        _(
+            "Safety tasks raised on the team in the period that are still not acknowledged now, "
+            "past their deadline."
+        ),
+        _("None (counts)."),
+        _("Tasks raised in the chosen period; their state now."),
+        _("Acknowledged and closed tasks."),
+        Records("outcomes:safety_tasks", "outcomes.use", "overdue=1"),
+    ),
+    Indicator(
         "wellbeing",
         "workforce",
         _("Wellbeing check-in completion"),

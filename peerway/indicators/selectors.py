@@ -587,6 +587,77 @@ def safety(
     }
 
 
+@dataclass(frozen=True)
+class SafetyTaskFigures:
+    """Safety tasks raised on a team in the period (risk concerns and questionnaire
+    triggers): how fast they were acknowledged and closed, how many escalated, how many are
+    still unacknowledged past their deadline."""
+
+    tasks: int
+    ack_minutes: tuple[float, ...]
+    close_hours: tuple[float, ...]
+    escalated: int
+    open_overdue: int
+
+    @property
+    def median_ack_minutes(self) -> float | None:
+        return round(statistics.median(self.ack_minutes), 1) if self.ack_minutes else None
+
+    @property
+    def median_close_hours(self) -> float | None:
+        return round(statistics.median(self.close_hours), 1) if self.close_hours else None
+
+    @classmethod
+    def merged(cls, figures) -> SafetyTaskFigures:
+        figures = list(figures)
+        return cls(
+            sum(f.tasks for f in figures),
+            tuple(m for f in figures for m in f.ack_minutes),
+            tuple(h for f in figures for h in f.close_hours),
+            sum(f.escalated for f in figures),
+            sum(f.open_overdue for f in figures),
+        )
+
+
+def safety_tasks(
+    organization: Organization, teams, period: Period, *, now: dt.datetime | None = None
+) -> dict[int, SafetyTaskFigures]:
+    """Per team: safety tasks created in the period (one query)."""
+    from peerway.outcomes.models import SafetyStatus, SafetyTask
+
+    now = now or timezone.now()
+    teams = list(teams)
+    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min))
+    rows: dict[int, dict] = {
+        t.pk: {"tasks": 0, "ack": [], "close": [], "escalated": 0, "overdue": 0} for t in teams
+    }
+    for task in SafetyTask.objects.filter(
+        organization=organization,
+        team__in=[t.pk for t in teams],
+        created_at__gte=start,
+        created_at__lt=end,
+    ).values(
+        "team_id", "status", "created_at", "acknowledged_at", "closed_at", "due_at", "escalated_at"
+    ):
+        row = rows[task["team_id"]]
+        row["tasks"] += 1
+        if task["acknowledged_at"]:
+            row["ack"].append((task["acknowledged_at"] - task["created_at"]).total_seconds() / 60)
+        if task["closed_at"]:
+            row["close"].append((task["closed_at"] - task["created_at"]).total_seconds() / 3600)
+        if task["escalated_at"]:
+            row["escalated"] += 1
+        if task["status"] == SafetyStatus.OPEN and task["due_at"] and task["due_at"] <= now:
+            row["overdue"] += 1
+    return {
+        team_id: SafetyTaskFigures(
+            r["tasks"], tuple(r["ack"]), tuple(r["close"]), r["escalated"], r["overdue"]
+        )
+        for team_id, r in rows.items()
+    }
+
+
 # --- Readiness and plan --------------------------------------------------------------------
 
 
@@ -683,6 +754,7 @@ class PlaceDashboard:
     structure: list[TeamStructure]
     workforce: WorkforceFigures
     safety: dict[int, TeamSafety]
+    safety_tasks: dict[int, SafetyTaskFigures]
     readiness: list[ReadinessPoint]
     plan: list[PlanProgress]
     flags: list[Flag]
@@ -757,6 +829,7 @@ def place_dashboard(
         structure=team_structure,
         workforce=workforce(info, period),
         safety=safety(organization, teams, period, relationships=relationships),
+        safety_tasks=safety_tasks(organization, teams, period),
         readiness=readiness_trend(organization, lang),
         plan=plan_progress(organization),
         flags=flags(organization, teams, period, drift_by_team, team_structure),

@@ -321,6 +321,23 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             }
         )
 
+    # Safety tasks: medians need k tasks behind them for aggregate-only readers.
+    task_rows = []
+    for label, figures in [
+        *((t.name, data.safety_tasks[t.pk]) for t in teams),
+        (_("All teams"), selectors.SafetyTaskFigures.merged(data.safety_tasks.values())),
+    ]:
+        task_rows.append(
+            {
+                "team": label,
+                "tasks": cell(figures.tasks, k=k),
+                "ack": cell(figures.median_ack_minutes, len(figures.ack_minutes) or None, k),
+                "close": cell(figures.median_close_hours, len(figures.close_hours) or None, k),
+                "escalated": cell(figures.escalated, k=k),
+                "overdue": cell(figures.open_overdue, k=k),
+            }
+        )
+
     # Workforce.
     wf = data.workforce
     workforce_figures = {
@@ -447,6 +464,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "lone_teams": sum(1 for ts in data.structure if ts.lone_peer),
         "teams_with_peers": sum(1 for ts in data.structure if ts.headcount),
         "safety_rows": safety_rows,
+        "safety_task_rows": task_rows,
         "paths": [label for _p, label in paths],
         "workforce": workforce_figures,
         "readiness_rows": readiness_rows,

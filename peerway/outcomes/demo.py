@@ -34,7 +34,7 @@ from .models import (
     SafetyTask,
 )
 from .schedule import window_for
-from .services import fired_triggers, safety_assignees
+from .services import ack_minutes_for, fired_triggers, safety_assignees
 
 SEED = 20260307
 # Share of people who complete the measures at each time point (attrition over time).
@@ -161,14 +161,25 @@ def seed(region) -> None:
             person=administration.person,
             administration=administration,
             triggers=fired_triggers(phq, answers, result["flags"]),
+            risk_type="self_harm",
             created_at=created,
+            due_at=created + timedelta(minutes=ack_minutes_for(org, "self_harm")),
         )
         assignees = safety_assignees(administration.person)
         SafetyAssignment.objects.bulk_create(
             SafetyAssignment(task=task, user_id=uid, reason=reason)
             for uid, reason in sorted(assignees.items())
         )
+        if index == 0:
+            # Acknowledged by the worker within the hour; the follow-up is still under way.
+            task.status = SafetyStatus.ACKNOWLEDGED
+            task.acknowledged_by = administration.recorded_by
+            task.acknowledged_at = created + timedelta(minutes=5)
+            task.save()
         if index == 1:
+            task.debrief_on = timezone.localtime(created + timedelta(hours=3)).date()
+            task.debrief_with = "The peer worker and their supervisor"
+            task.debrief_notes = "Fictional: talked through the call; nothing else needed."
             task.status = SafetyStatus.CLOSED
             task.acknowledged_by = administration.recorded_by
             task.acknowledged_at = created + timedelta(minutes=20)

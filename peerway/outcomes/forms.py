@@ -8,8 +8,9 @@ from peerway.assessments.forms import InstrumentPageForm, engine_language  # noq
 from peerway.core import dates
 from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
+from peerway.recovery.models import RiskType
 
-from .models import SafetyOutcome
+from .models import DEFAULT_ACK_MINUTES, MAX_ACK_MINUTES, OnCallRole, SafetyOutcome
 
 
 class GivenOnForm(BootstrapMixin, forms.Form):
@@ -30,18 +31,84 @@ class GivenOnForm(BootstrapMixin, forms.Form):
 
 
 class CloseTaskForm(BootstrapMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("What was done"), choices=SafetyOutcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("What was done"),
+        choices=SafetyOutcome.choices,
+        error_messages={"required": _("Choose what was done.")},
+    )
     note = forms.CharField(
         label=_("Note (optional, stored encrypted)"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    debrief_on = forms.DateField(
+        label=_("Date of the debrief"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a valid date (YYYY-MM-DD).")},
+    )
+    debrief_with = forms.CharField(
+        label=_("Who took part in the debrief"),
+        required=False,
+        max_length=500,
+        help_text=_("For example: the peer worker and their supervisor."),
+    )
+    debrief_notes = forms.CharField(
+        label=_("Debrief notes (stored encrypted)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, needs_debrief: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", _("Choose…")), *SafetyOutcome.choices]
+        if needs_debrief:
+            # Checked by the service too; marked here so the form says it up front.
+            for name in ("debrief_on", "debrief_with", "debrief_notes"):
+                self.fields[name].widget.attrs["aria-required"] = "true"
+                self.fields[name].label = f"{self.fields[name].label} *"
+        self._style()
+
+
+class SafetySettingsForm(BootstrapMixin, forms.Form):
+    """Protocol text per risk type, minutes to acknowledge per risk type, on-call role."""
+
+    on_call_role = forms.ChoiceField(
+        label=_("On-call role for escalations"),
+        choices=OnCallRole.choices,
+        required=False,
+        help_text=_(
+            "An unacknowledged safety task escalates to the managers of the team's site and to "
+            "this role."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [("", _("Choose…")), *SafetyOutcome.choices]
+        for code, label in RiskType.choices:
+            self.fields[f"ack_{code}"] = forms.IntegerField(
+                label=_("Minutes to acknowledge: %(type)s") % {"type": label},
+                min_value=1,
+                max_value=MAX_ACK_MINUTES,
+                required=False,
+                help_text=_("Default: %(n)s minutes.") % {"n": DEFAULT_ACK_MINUTES[code]},
+            )
+            self.fields[f"protocol_{code}"] = forms.CharField(
+                label=_("Protocol for: %(type)s") % {"type": label},
+                required=False,
+                max_length=8000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=_("Leave empty to show the general protocol above."),
+            )
         self._style()
+
+    def ack_fields(self):
+        return [self[f"ack_{code}"] for code in RiskType.values]
+
+    def protocol_fields(self):
+        return [self[f"protocol_{code}"] for code in RiskType.values]
 
 
 class ProtocolForm(BootstrapMixin, forms.Form):

@@ -10,6 +10,7 @@ from peerway.core.permissions import roles_anywhere_in
 from peerway.core.roles import Role
 
 from . import selectors
+from .models import SafetyStatus
 
 HOME_ROLES = {Role.PEER_WORKER, Role.SUPERVISOR, Role.MANAGER}
 
@@ -17,13 +18,18 @@ HOME_ROLES = {Role.PEER_WORKER, Role.SUPERVISOR, Role.MANAGER}
 def due_and_tasks(user: User, organization: Organization, *, limit: int = 5) -> dict:
     """Measures due or overdue and open safety tasks this user follows."""
     rows = selectors.due_list(user, organization, timezone.localdate())
-    tasks = list(selectors.open_safety_tasks_for(user, organization)[:limit])
+    open_tasks = selectors.open_safety_tasks_for(user, organization)
+    tasks = list(open_tasks[:limit])
     return {
         "due": rows[:limit],
         "due_count": len(rows),
         "overdue_count": sum(1 for r in rows if r.status == "overdue"),
         "tasks": tasks,
-        "task_count": selectors.open_safety_tasks_for(user, organization).count(),
+        "task_count": open_tasks.count(),
+        # Unacknowledged past the deadline (escalated or about to be).
+        "overdue_task_count": open_tasks.filter(
+            status=SafetyStatus.OPEN, due_at__lte=timezone.now()
+        ).count(),
     }
 
 

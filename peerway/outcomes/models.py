@@ -8,7 +8,9 @@
 - A one-time link lets the person answer on their own device: only a SHA-256 fingerprint of
   its token is stored; it works once and expires.
 - A safety task is created in the same transaction as any administration whose answers
-  fire a safety trigger, assigned to the person's peer worker(s) and their supervisors.
+  fire a safety trigger, and as any risk concern a peer worker records
+  (``peerway.recovery``), assigned to the worker(s) and their supervisors, with a deadline
+  to acknowledge it set per risk type; past the deadline it escalates.
 
 See docs/outcomes.md.
 """
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from peerway.core.crypto import EncryptedTextField
 from peerway.core.models import Organization, Team, User
+from peerway.recovery.models import SERIOUS_RISK_TYPES, RiskType
 from peerway.support.models import Person
 
 # Months from the start of support; 0 is intake.
@@ -39,17 +42,52 @@ INTAKE_DUE_DAYS = 14
 LINK_VALID_DAYS = 7
 
 
+# Minutes a safety task may wait before someone acknowledges it, by risk type, unless the
+# organization sets its own (docs/recovery-and-safety-events.md). A PHQ-9 item 9 answer is
+# a self-harm signal.
+DEFAULT_ACK_MINUTES = {
+    RiskType.SELF_HARM: 60,
+    RiskType.HARM_TO_OTHERS: 60,
+    RiskType.MEDICAL_EMERGENCY: 60,
+    RiskType.ABUSE_NEGLECT: 240,
+    RiskType.SAFETY_AT_HOME: 1440,
+    RiskType.SUBSTANCE_USE: 1440,
+    RiskType.OTHER: 1440,
+}
+MAX_ACK_MINUTES = 7 * 24 * 60
+
+
+class OnCallRole(models.TextChoices):
+    """Who, besides the site's managers, an unacknowledged safety task escalates to."""
+
+    ORG_MANAGERS = "org_managers", _("Organization-wide managers")
+    ORG_SUPERVISORS = "org_supervisors", _("Organization-wide supervisors")
+    NONE = "none", _("Nobody else (the site's managers only)")
+
+
 def token_fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class OutcomeSettings(models.Model):
-    """Per-organization settings: the safety protocol shown on every safety task."""
+    """Per-organization settings: the safety protocol shown on every safety task (one
+    general text, and optionally one per risk type), the deadlines to acknowledge a task by
+    risk type, and the on-call role that unacknowledged tasks escalate to."""
 
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="outcome_settings"
     )
     safety_protocol = models.TextField(_("safety protocol"), blank=True)
+    # risk type -> protocol text; a missing or empty entry falls back to the general text.
+    risk_protocols = models.JSONField(default=dict, blank=True)
+    # risk type -> minutes; a missing entry uses DEFAULT_ACK_MINUTES.
+    ack_minutes = models.JSONField(default=dict, blank=True)
+    on_call_role = models.CharField(
+        _("on-call role"),
+        max_length=20,
+        choices=OnCallRole.choices,
+        default=OnCallRole.ORG_MANAGERS,
+    )
     updated_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -189,14 +227,39 @@ class SafetyOutcome(models.TextChoices):
     NO_RISK = "no_risk", _("Talked with the person; no current risk")
 
 
+class SafetySource(models.TextChoices):
+    QUESTIONNAIRE = "questionnaire", _("Questionnaire answer")
+    RISK_CONCERN = "risk_concern", _("Risk concern recorded by a peer worker")
+
+
 class SafetyTask(models.Model):
-    """Follow-up of a safety trigger. Never deleted; closed with an outcome."""
+    """Follow-up of a risk signal: a questionnaire's safety trigger or a risk concern.
+    Never deleted; acknowledged before its deadline (else escalated), closed with an
+    outcome and, for serious types, a debrief."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="safety_tasks")
+    source = models.CharField(
+        max_length=14, choices=SafetySource.choices, default=SafetySource.QUESTIONNAIRE
+    )
+    risk_type = models.CharField(
+        _("type of risk"), max_length=20, choices=RiskType.choices, default=RiskType.SELF_HARM
+    )
+    # Exactly one of these two says where the task came from.
     administration = models.OneToOneField(
-        Administration, on_delete=models.PROTECT, related_name="safety_task"
+        Administration,
+        on_delete=models.PROTECT,
+        related_name="safety_task",
+        null=True,
+        blank=True,
+    )
+    safety_event = models.OneToOneField(
+        "recovery.SafetyEvent",
+        on_delete=models.PROTECT,
+        related_name="safety_task",
+        null=True,
+        blank=True,
     )
     # Trigger codes (e.g. "phq9_item9") and item ids; never answers.
     triggers = models.JSONField(default=list)
@@ -207,6 +270,12 @@ class SafetyTask(models.Model):
         max_length=14, choices=SafetyStatus.choices, default=SafetyStatus.OPEN
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Acknowledge by then, or the task escalates (set from the organization's settings).
+    due_at = models.DateTimeField(_("acknowledge by"), null=True, blank=True, db_index=True)
+    # No supervisor was found for the worker: the site's managers were assigned instead.
+    no_supervisor = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
     acknowledged_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -219,23 +288,55 @@ class SafetyTask(models.Model):
         _("outcome"), max_length=24, choices=SafetyOutcome.choices, blank=True
     )
     outcome_note = EncryptedTextField(_("note"), blank=True)
+    # Debrief after a serious risk (required to close one): when, who took part, notes.
+    debrief_on = models.DateField(_("debrief date"), null=True, blank=True)
+    debrief_with = EncryptedTextField(_("who took part in the debrief"), blank=True)
+    debrief_notes = EncryptedTextField(_("debrief notes"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(administration__isnull=True)
+                | models.Q(safety_event__isnull=True),
+                name="safety_task_one_source",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"safety task {self.pk} ({self.status})"
+
+    @property
+    def needs_debrief(self) -> bool:
+        return self.risk_type in SERIOUS_RISK_TYPES
+
+    def is_overdue(self, now=None) -> bool:
+        """Not acknowledged and past its deadline."""
+        now = now or timezone.now()
+        return self.status == SafetyStatus.OPEN and self.due_at is not None and self.due_at <= now
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalated_at is not None
 
 
 class AssignmentReason(models.TextChoices):
     WORKER = "worker", _("Peer worker")
     SUPERVISOR = "supervisor", _("Supervisor")
+    SITE_MANAGER = "site_manager", _("Site manager (no supervisor found)")
+    ESCALATION = "escalation", _("Escalation: site manager")
+    ON_CALL = "on_call", _("Escalation: on call")
 
 
 class SafetyAssignment(models.Model):
     task = models.ForeignKey(SafetyTask, on_delete=models.CASCADE, related_name="assignments")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=12, choices=AssignmentReason.choices)
+    assigned_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -14,6 +14,7 @@ from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
 from peerway.instruments.engine.model import Instrument
 from peerway.instruments.library import current_library
+from peerway.recovery.models import RiskType
 from peerway.support.models import PeerRelationship, Person, PersonStatus
 from peerway.support.selectors import people_for
 
@@ -42,7 +43,31 @@ OUTCOME_INSTRUMENTS = (
 )
 
 
-def default_protocol() -> str:
+def default_protocol(risk_type: str | None = None) -> str:
+    """Peerway's text when the organization wrote none: for self-harm (and questionnaire
+    triggers) the suicide-safety steps; for the other types, steps that fit them."""
+    if risk_type == RiskType.MEDICAL_EMERGENCY:
+        return _(
+            "If the person may be in danger now, call 911 (or your local emergency number) "
+            "first and stay with them if it is safe. Follow your organization's local "
+            "protocol, tell your supervisor as soon as you can, and record what was done when "
+            "you close this task."
+        )
+    if risk_type == RiskType.ABUSE_NEGLECT:
+        return _(
+            "Follow your organization's local protocol for disclosures of abuse or neglect now. "
+            "If anyone is in immediate danger, call 911. A child, or an adult who cannot "
+            "protect themselves, may need a report to the protection services: your supervisor "
+            "decides this with you today. Do not investigate yourself; write down what was "
+            "said, in the person's words, and record what was done when you close this task."
+        )
+    if risk_type not in (None, RiskType.SELF_HARM):
+        return _(
+            "Follow your organization's local safety protocol now. If anyone is in immediate "
+            "danger, call 911 or the local crisis line. Tell your supervisor, involve the "
+            "clinical team as the protocol says, and record what was done when you close this "
+            "task."
+        )
     return _(
         "Follow your organization's local safety protocol now. Contact the person as soon as "
         "possible and ask directly about their safety. If there is immediate danger, call 911 "
@@ -53,11 +78,17 @@ def default_protocol() -> str:
     )
 
 
-def protocol_text(organization: Organization) -> str:
+def protocol_text(organization: Organization, risk_type: str | None = None) -> str:
+    """The organization's protocol for this risk type, else its general protocol, else
+    Peerway's default for the type."""
     settings = OutcomeSettings.objects.filter(organization=organization).first()
-    if settings and settings.safety_protocol.strip():
-        return settings.safety_protocol
-    return default_protocol()
+    if settings:
+        own = (settings.risk_protocols or {}).get(risk_type or "", "")
+        if own.strip():
+            return own
+        if settings.safety_protocol.strip():
+            return settings.safety_protocol
+    return default_protocol(risk_type)
 
 
 def outcome_instruments() -> list[Instrument]:
@@ -175,7 +206,52 @@ def safety_tasks_for(user: User, organization: Organization) -> QuerySet[SafetyT
 
 
 def open_safety_tasks_for(user: User, organization: Organization) -> QuerySet[SafetyTask]:
-    return safety_tasks_for(user, organization).exclude(status=SafetyStatus.CLOSED)
+    """Tasks not closed yet, the most urgent first: unacknowledged before acknowledged,
+    then by deadline."""
+    return (
+        safety_tasks_for(user, organization)
+        .exclude(status=SafetyStatus.CLOSED)
+        .order_by("-status", "due_at", "pk")
+    )
+
+
+QUEUE_STATUSES = ("active", "open", "acknowledged", "closed", "all")
+
+
+def safety_queue(
+    user: User,
+    organization: Organization,
+    *,
+    status: str = "active",
+    overdue: bool = False,
+    risk_type: str = "",
+    team_id: int | None = None,
+    now=None,
+) -> QuerySet[SafetyTask]:
+    """The safety queue with its filters (status "active" means open or acknowledged;
+    overdue means unacknowledged past the deadline), scoped as ``safety_tasks_for``."""
+    from django.utils import timezone
+
+    tasks = safety_tasks_for(user, organization)
+    if status == "active":
+        tasks = tasks.exclude(status=SafetyStatus.CLOSED)
+    elif status in SafetyStatus.values:
+        tasks = tasks.filter(status=status)
+    if overdue:
+        tasks = tasks.filter(status=SafetyStatus.OPEN, due_at__lte=now or timezone.now())
+    if risk_type in RiskType.values:
+        tasks = tasks.filter(risk_type=risk_type)
+    if team_id is not None:
+        tasks = tasks.filter(team_id=team_id)
+    if status == "closed" or status == "all":
+        return tasks.order_by("-created_at", "-pk")
+    return tasks.order_by("-status", "due_at", "pk")
+
+
+def queue_teams(user: User, organization: Organization) -> list[Team]:
+    """Teams to filter the queue by: those of the tasks the user may see."""
+    ids = safety_tasks_for(user, organization).values("team_id")
+    return list(Team.objects.filter(pk__in=ids).select_related("site").order_by("name"))
 
 
 def get_safety_task(user: User, organization: Organization, pk: int) -> SafetyTask:

@@ -24,18 +24,23 @@ from peerway.instruments.engine import AnswerError
 from peerway.instruments.engine import score as engine_score
 from peerway.instruments.engine.model import Instrument, condition_holds
 from peerway.instruments.library import current_library
+from peerway.recovery.models import RiskType
 from peerway.support.models import PeerRelationship, Person
 
 from .models import (
+    DEFAULT_ACK_MINUTES,
     LINK_VALID_DAYS,
+    MAX_ACK_MINUTES,
     Administration,
     AssignmentReason,
     Mode,
+    OnCallRole,
     OutcomeLink,
     OutcomeSchedule,
     OutcomeSettings,
     SafetyAssignment,
     SafetyOutcome,
+    SafetySource,
     SafetyStatus,
     SafetyTask,
     token_fingerprint,
@@ -139,69 +144,133 @@ def _create_administration(
     return administration
 
 
+def _members_over_team(team: Team, role: str) -> list[Membership]:
+    return [
+        m
+        for m in Membership.objects.filter(
+            organization=team.site.organization, role=role, user__is_active=True
+        ).select_related("team__site")
+        if m.covers_team(team)
+    ]
+
+
 def _supervisors_of_team(team: Team) -> set[int]:
-    ids = set()
-    for m in Membership.objects.filter(
-        organization=team.site.organization, role=Role.SUPERVISOR, user__is_active=True
-    ).select_related("team__site"):
-        if m.covers_team(team):
-            ids.add(m.user_id)
-    return ids
+    return {m.user_id for m in _members_over_team(team, Role.SUPERVISOR)}
 
 
 def _managers_of_team(team: Team) -> set[int]:
-    ids = set()
-    for m in Membership.objects.filter(
-        organization=team.site.organization, role=Role.MANAGER, user__is_active=True
-    ).select_related("team__site"):
-        if m.covers_team(team):
-            ids.add(m.user_id)
-    return ids
+    return {m.user_id for m in _members_over_team(team, Role.MANAGER)}
 
 
-def safety_assignees(person: Person) -> dict[int, str]:
-    """user id -> reason. The person's peer worker(s) in open relationships and each
-    worker's supervisors (assigned on the profile, else supervisors over the worker's
-    teams); with no peer worker, the supervisors over the person's team; with none of
-    those either, the managers over the team, so a task always has someone."""
+def site_manager_ids(team: Team) -> set[int]:
+    """The managers of the team's site (a membership for the site or the team); when the
+    site has none, every manager over the team (organization-wide ones), so there is always
+    someone to turn to."""
+    members = _members_over_team(team, Role.MANAGER)
+    local = {m.user_id for m in members if m.site_id or m.team_id}
+    return local or {m.user_id for m in members}
+
+
+def on_call_ids(organization: Organization, on_call_role: str) -> set[int]:
+    """The people of the organization's on-call role (organization-wide memberships)."""
+    role = {
+        OnCallRole.ORG_MANAGERS: Role.MANAGER,
+        OnCallRole.ORG_SUPERVISORS: Role.SUPERVISOR,
+    }.get(on_call_role)
+    if role is None:
+        return set()
+    return set(
+        Membership.objects.filter(
+            organization=organization,
+            role=role,
+            site__isnull=True,
+            team__isnull=True,
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def task_assignees(person: Person, workers=None, team: Team | None = None):
+    """(user id -> reason, whether no supervisor was found). The worker(s) (given, else
+    the person's peer workers in open relationships) and each worker's supervisors
+    (assigned on the profile, else supervisors over the worker's teams); with none, the
+    supervisors over the team; with none of those either, the site's managers, and the
+    task says that no supervisor was found. A task always has someone."""
     from peerway.workforce.selectors import load_worker, worker_supervisor_ids
 
     organization = person.organization
+    team = team or person.team
     assignees: dict[int, str] = {}
-    workers = User.objects.filter(
-        pk__in=PeerRelationship.objects.filter(person=person, ended_on__isnull=True).values(
-            "worker_id"
-        ),
-        is_active=True,
-    )
+    if workers is None:
+        workers = User.objects.filter(
+            pk__in=PeerRelationship.objects.filter(person=person, ended_on__isnull=True).values(
+                "worker_id"
+            ),
+            is_active=True,
+        )
+    workers = [w for w in workers if w.is_active]
     for worker in workers:
         assignees[worker.pk] = AssignmentReason.WORKER
     for worker in workers:
         for supervisor_id in worker_supervisor_ids(load_worker(worker, organization)):
             assignees.setdefault(supervisor_id, AssignmentReason.SUPERVISOR)
     if not any(r == AssignmentReason.SUPERVISOR for r in assignees.values()):
-        for supervisor_id in _supervisors_of_team(person.team):
+        for supervisor_id in _supervisors_of_team(team):
             assignees.setdefault(supervisor_id, AssignmentReason.SUPERVISOR)
-    if not assignees:
-        for manager_id in _managers_of_team(person.team):
-            assignees.setdefault(manager_id, AssignmentReason.SUPERVISOR)
-    return assignees
+    no_supervisor = not any(r == AssignmentReason.SUPERVISOR for r in assignees.values())
+    if no_supervisor:
+        for manager_id in site_manager_ids(team):
+            assignees.setdefault(manager_id, AssignmentReason.SITE_MANAGER)
+    return assignees, no_supervisor
 
 
-def _create_safety_task(
-    *, actor: User | None, administration: Administration, triggers: list[dict]
+def safety_assignees(person: Person) -> dict[int, str]:
+    """user id -> reason for a task about the person (see ``task_assignees``)."""
+    return task_assignees(person)[0]
+
+
+def ack_minutes_for(organization: Organization, risk_type: str) -> int:
+    """Minutes to acknowledge a task of this type: the organization's, else the default."""
+    settings = OutcomeSettings.objects.filter(organization=organization).first()
+    configured = (settings.ack_minutes or {}) if settings else {}
+    value = configured.get(risk_type)
+    if isinstance(value, int) and 0 < value <= MAX_ACK_MINUTES:
+        return value
+    return DEFAULT_ACK_MINUTES.get(risk_type, DEFAULT_ACK_MINUTES[RiskType.OTHER])
+
+
+def _create_task(
+    *,
+    actor: User | None,
+    person: Person,
+    team: Team,
+    source: str,
+    risk_type: str,
+    administration: Administration | None = None,
+    event=None,
+    triggers: list[dict] | None = None,
+    workers=None,
 ) -> SafetyTask:
-    person = administration.person
+    """Inside the caller's transaction: the task, its assignees, the audit event; the
+    notices go out after the commit."""
+    organization = person.organization
+    now = timezone.now()
+    assignees, no_supervisor = task_assignees(person, workers, team)
     task = SafetyTask.objects.create(
-        organization=administration.organization,
-        team=administration.team,
+        organization=organization,
+        team=team,
         person=person,
+        source=source,
+        risk_type=risk_type,
         administration=administration,
-        triggers=triggers,
+        safety_event=event,
+        triggers=triggers or [],
+        created_at=now,
+        due_at=now + timedelta(minutes=ack_minutes_for(organization, risk_type)),
+        no_supervisor=no_supervisor,
     )
-    assignees = safety_assignees(person)
     SafetyAssignment.objects.bulk_create(
-        SafetyAssignment(task=task, user_id=uid, reason=reason)
+        SafetyAssignment(task=task, user_id=uid, reason=reason, assigned_at=now)
         for uid, reason in sorted(assignees.items())
     )
     audit.record(
@@ -210,39 +279,156 @@ def _create_safety_task(
         obj=task,
         details={
             "person_id": person.pk,
-            "administration_id": administration.pk,
-            "triggers": [t["code"] for t in triggers],
+            "source": source,
+            "risk_type": risk_type,
+            "administration_id": administration.pk if administration else None,
+            "safety_event_id": event.pk if event is not None else None,
+            "triggers": [t["code"] for t in triggers or []],
             "assignee_ids": sorted(assignees),
+            "no_supervisor": no_supervisor,
+            "due_at": task.due_at.isoformat(),
         },
     )
-    # Notifications go out after the commit; a failure is logged, never undoes the task.
+    if not assignees:
+        # Nobody at all over the team (no worker, supervisor or manager): say so loudly.
+        logger.error(
+            "Safety task %s has no assignee: nobody holds a role over team %s", task.pk, team.pk
+        )
+    # Notices go out after the commit; a failure is logged, never undoes the task.
     transaction.on_commit(lambda: notify_safety_task(task.pk), robust=True)
     return task
 
 
-def notify_safety_task(task_id: int) -> int:
-    """E-mail each assignee that a safety task waits (no person code or answers in it)."""
+def _create_safety_task(
+    *, actor: User | None, administration: Administration, triggers: list[dict]
+) -> SafetyTask:
+    # A questionnaire's safety trigger (PHQ-9 item 9: thoughts of self-harm).
+    return _create_task(
+        actor=actor,
+        person=administration.person,
+        team=administration.team,
+        source=SafetySource.QUESTIONNAIRE,
+        risk_type=RiskType.SELF_HARM,
+        administration=administration,
+        triggers=triggers,
+    )
+
+
+def create_risk_task(*, actor: User, event) -> SafetyTask:
+    """A risk concern a peer worker recorded (``peerway.recovery``): called inside the
+    transaction that records it, so the concern never exists without its task."""
+    if event.kind != "risk" or event.risk_type not in RiskType.values:
+        raise ValidationError({"risk_type": _("Choose the type of concern from the list.")})
+    return _create_task(
+        actor=actor,
+        person=event.person,
+        team=event.team,
+        source=SafetySource.RISK_CONCERN,
+        risk_type=event.risk_type,
+        event=event,
+        workers=[event.worker],
+    )
+
+
+def notify_safety_task(task_id: int, *, user_ids=None, escalated: bool = False) -> int:
+    """E-mail assignees (all, or ``user_ids``) that a safety task waits, in English and
+    French. No person code, type or answers in it: only the link."""
     task = SafetyTask.objects.get(pk=task_id)
     path = reverse("outcomes:safety_task", args=[task.organization.slug, task.pk])
+    users = [a.user for a in task.assignments.select_related("user")]
+    if user_ids is not None:
+        users = [u for u in users if u.pk in set(user_ids)]
     sent = 0
-    for assignment in task.assignments.select_related("user"):
-        user = assignment.user
-        if not user.email:
+    for user in users:
+        if not user.email or not user.is_active:
             continue
         parts = []
         for language in ("en", "fr-ca"):
             with translation.override(language):
-                parts.append(
-                    _("A safety task needs your attention in Peerway: %(path)s") % {"path": path}
-                )
+                if escalated:
+                    text = _(
+                        "A safety task was not acknowledged in time and is escalated to you "
+                        "in Peerway: %(path)s"
+                    )
+                else:
+                    text = _("A safety task needs your attention in Peerway: %(path)s")
+                parts.append(text % {"path": path})
         with translation.override("en"):
-            subject = _("Peerway: a safety task needs your attention")
+            subject = (
+                _("Peerway: a safety task is escalated to you")
+                if escalated
+                else _("Peerway: a safety task needs your attention")
+            )
         try:
             send_mail(subject, "\n\n".join(parts), None, [user.email])
             sent += 1
         except Exception:  # noqa: BLE001 - a mail failure must never hide the task
             logger.exception("Safety task %s: notification to user %s failed", task.pk, user.pk)
     return sent
+
+
+def escalate_overdue_tasks(*, now=None, organization: Organization | None = None) -> int:
+    """Escalate every task still unacknowledged past its deadline: assign the site's
+    managers and the organization's on-call role, record when, audit, notify. A task
+    escalates once (running this again changes nothing). Returns the tasks escalated."""
+    now = now or timezone.now()
+    pending = SafetyTask.objects.filter(
+        status=SafetyStatus.OPEN, escalated_at__isnull=True, due_at__lte=now
+    )
+    if organization is not None:
+        pending = pending.filter(organization=organization)
+    escalated = 0
+    for pk in list(pending.values_list("pk", flat=True)):
+        with transaction.atomic():
+            task = (
+                SafetyTask.objects.select_for_update()
+                .filter(pk=pk, status=SafetyStatus.OPEN, escalated_at__isnull=True)
+                .select_related("team__site", "organization")
+                .first()
+            )
+            if task is None:
+                continue  # acknowledged or escalated meanwhile
+            settings = OutcomeSettings.objects.filter(organization=task.organization).first()
+            role = settings.on_call_role if settings else OnCallRole.ORG_MANAGERS
+            site = site_manager_ids(task.team)
+            on_call = on_call_ids(task.organization, role) - site
+            existing = set(task.assignments.values_list("user_id", flat=True))
+            SafetyAssignment.objects.bulk_create(
+                [
+                    SafetyAssignment(task=task, user_id=uid, reason=reason, assigned_at=now)
+                    for ids, reason in (
+                        (site, AssignmentReason.ESCALATION),
+                        (on_call, AssignmentReason.ON_CALL),
+                    )
+                    for uid in sorted(ids - existing)
+                ]
+            )
+            task.escalated_at = now
+            task.escalation_level = 1
+            task.save(update_fields=["escalated_at", "escalation_level"])
+            audit.record(
+                actor=None,
+                action="outcomes.safety_task_escalated",
+                obj=task,
+                details={
+                    "person_id": task.person_id,
+                    "risk_type": task.risk_type,
+                    "level": 1,
+                    "site_manager_ids": sorted(site),
+                    "on_call_role": role,
+                    "on_call_ids": sorted(on_call),
+                    "minutes_late": int((now - task.due_at).total_seconds() // 60),
+                },
+            )
+            notify = sorted(site | on_call)
+            transaction.on_commit(
+                lambda task_id=task.pk, ids=notify: notify_safety_task(
+                    task_id, user_ids=ids, escalated=True
+                ),
+                robust=True,
+            )
+            escalated += 1
+    return escalated
 
 
 def record_administration(
@@ -376,12 +562,38 @@ def acknowledge_task(*, actor: User, task: SafetyTask) -> SafetyTask:
     return task
 
 
-def close_task(*, actor: User, task: SafetyTask, outcome: str, note: str = "") -> SafetyTask:
+def close_task(
+    *,
+    actor: User,
+    task: SafetyTask,
+    outcome: str,
+    note: str = "",
+    debrief_on: date | None = None,
+    debrief_with: str = "",
+    debrief_notes: str = "",
+) -> SafetyTask:
+    """Close with what was done; a serious type (self-harm, harm to others, abuse or
+    neglect, medical emergency) also needs its debrief: when, who took part, notes."""
     _require(actor, "outcomes.act_on_safety_task", task)
     if task.status == SafetyStatus.CLOSED:
         raise ValidationError(_("This task is already closed."))
+    errors: dict[str, str] = {}
     if outcome not in SafetyOutcome.values:
-        raise ValidationError({"outcome": _("Choose what was done.")})
+        errors["outcome"] = _("Choose what was done.")
+    debrief_with, debrief_notes = (debrief_with or "").strip(), (debrief_notes or "").strip()
+    if task.needs_debrief:
+        if debrief_on is None:
+            errors["debrief_on"] = _("Enter the date of the debrief.")
+        elif debrief_on > timezone.localdate():
+            errors["debrief_on"] = _("The date cannot be in the future.")
+        elif debrief_on < timezone.localtime(task.created_at).date():
+            errors["debrief_on"] = _("The debrief cannot be before the task was raised.")
+        if not debrief_with:
+            errors["debrief_with"] = _("Say who took part in the debrief.")
+        if not debrief_notes:
+            errors["debrief_notes"] = _("Write what the debrief covered.")
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         # Locked and read again (docs/decisions.md, "Simultaneous writes"): a second
         # click finds the task already closed and changes nothing.
@@ -397,21 +609,73 @@ def close_task(*, actor: User, task: SafetyTask, outcome: str, note: str = "") -
         task.closed_at = now
         task.outcome = outcome
         task.outcome_note = note
+        if debrief_on is not None or debrief_with or debrief_notes:
+            task.debrief_on = debrief_on
+            task.debrief_with = debrief_with
+            task.debrief_notes = debrief_notes
         task.save()
+        event = task.safety_event
+        if event is not None and task.debrief_on is not None:
+            # The risk concern shows the debrief too (the worker's supervision record).
+            event.debrief_done = True
+            if not event.debrief_notes:
+                event.debrief_notes = debrief_notes
+            event.updated_at = now
+            event.save(update_fields=["debrief_done", "debrief_notes", "updated_at"])
         audit.record(
             actor=actor,
             action="outcomes.safety_task_closed",
             obj=task,
-            details={"outcome": outcome},
+            details={
+                "outcome": outcome,
+                "risk_type": task.risk_type,
+                "debrief": task.debrief_on is not None,
+            },
         )
     return task
 
 
-def update_protocol(*, actor: User, organization: Organization, text: str) -> OutcomeSettings:
+def update_protocol(
+    *,
+    actor: User,
+    organization: Organization,
+    text: str,
+    risk_protocols: dict[str, str] | None = None,
+    ack_minutes: dict[str, int] | None = None,
+    on_call_role: str | None = None,
+) -> OutcomeSettings:
+    """The general protocol text; optionally the text per risk type (empty: the general
+    one), the minutes to acknowledge per risk type, and the on-call role."""
     _require(actor, "outcomes.manage_settings", organization)
+    errors: dict[str, str] = {}
+    minutes: dict[str, int] = {}
+    for code, value in (ack_minutes or {}).items():
+        if code not in RiskType.values:
+            errors[f"ack_{code}"] = _("Unknown type of risk.")
+        elif not isinstance(value, int) or not 1 <= value <= MAX_ACK_MINUTES:
+            errors[f"ack_{code}"] = _("Give a number of minutes between 1 and %(max)s.") % {
+                "max": MAX_ACK_MINUTES
+            }
+        elif value != DEFAULT_ACK_MINUTES.get(code):
+            minutes[code] = value
+    if on_call_role is not None and on_call_role not in OnCallRole.values:
+        errors["on_call_role"] = _("Choose the on-call role from the list.")
+    texts = {
+        code: (value or "").strip()
+        for code, value in (risk_protocols or {}).items()
+        if code in RiskType.values and (value or "").strip()
+    }
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         settings, _created = OutcomeSettings.objects.get_or_create(organization=organization)
         settings.safety_protocol = text.strip()
+        if risk_protocols is not None:
+            settings.risk_protocols = texts
+        if ack_minutes is not None:
+            settings.ack_minutes = minutes
+        if on_call_role is not None:
+            settings.on_call_role = on_call_role
         settings.updated_by = actor
         settings.updated_at = timezone.now()
         settings.save()
@@ -419,7 +683,12 @@ def update_protocol(*, actor: User, organization: Organization, text: str) -> Ou
             actor=actor,
             action="outcomes.protocol_updated",
             obj=organization,
-            details={"uses_default": not settings.safety_protocol},
+            details={
+                "uses_default": not settings.safety_protocol,
+                "risk_protocols": sorted(settings.risk_protocols),
+                "ack_minutes": settings.ack_minutes,
+                "on_call_role": settings.on_call_role,
+            },
         )
     return settings
 

@@ -21,10 +21,18 @@ from peerway.core.access import public, requires
 from peerway.core.models import Team
 from peerway.instruments.engine.model import Instrument, text_in
 from peerway.instruments.library import current_library
+from peerway.recovery.models import RiskType
 
 from . import selectors, services
-from .forms import CloseTaskForm, GivenOnForm, InstrumentPageForm, ProtocolForm, ScheduleForm
-from .models import Administration, OutcomeSettings, SafetyStatus
+from .forms import (
+    CloseTaskForm,
+    GivenOnForm,
+    InstrumentPageForm,
+    ProtocolForm,
+    SafetySettingsForm,
+    ScheduleForm,
+)
+from .models import DEFAULT_ACK_MINUTES, Administration, OnCallRole, OutcomeSettings
 
 
 def _lang() -> str:
@@ -121,15 +129,50 @@ def due(request, slug):
 
 @requires("outcomes.use", obj=_org)
 def safety_tasks(request, slug):
+    """The safety queue: filters in the URL (status, overdue, risk type, team)."""
     organization = request.permission_object
-    show = request.GET.get("show", "open")
-    tasks = selectors.safety_tasks_for(request.user, organization)
-    if show != "all":
-        tasks = tasks.exclude(status=SafetyStatus.CLOSED)
+    status = request.GET.get("status", "")
+    if not status:
+        # Older links said ?show=all|open.
+        status = "all" if request.GET.get("show") == "all" else "active"
+    if status not in selectors.QUEUE_STATUSES:
+        status = "active"
+    overdue = request.GET.get("overdue") == "1"
+    risk_type = request.GET.get("risk_type", "")
+    if risk_type not in RiskType.values:
+        risk_type = ""
+    teams = selectors.queue_teams(request.user, organization)
+    team_id = request.GET.get("team", "")
+    team = next((t for t in teams if str(t.pk) == team_id), None)
+    tasks = selectors.safety_queue(
+        request.user,
+        organization,
+        status=status,
+        overdue=overdue,
+        risk_type=risk_type,
+        team_id=team.pk if team else None,
+    )
     return render(
         request,
         "outcomes/safety_tasks.html",
-        {"organization": organization, "tasks": list(tasks[:200]), "show": show},
+        {
+            "organization": organization,
+            "tasks": list(tasks[:200]),
+            "status": status,
+            "overdue": overdue,
+            "risk_type": risk_type,
+            "team": team,
+            "teams": teams,
+            "statuses": [
+                ("active", _("Open or acknowledged")),
+                ("open", _("Not acknowledged")),
+                ("acknowledged", _("Acknowledged")),
+                ("closed", _("Closed")),
+                ("all", _("All")),
+            ],
+            "risk_types": RiskType.choices,
+            "can_settings": request.user.has_perm("outcomes.manage_settings", organization),
+        },
     )
 
 
@@ -332,6 +375,38 @@ def create_link(request, slug, pk, code, time_point):
 # --- Safety tasks -------------------------------------------------------------------------
 
 
+def _trigger_messages(task) -> list[str]:
+    if task.administration is None:
+        return []
+    lang = _lang()
+    try:
+        instrument = current_library().get_version(
+            task.administration.instrument, task.administration.version
+        )
+        by_code = {t.code or t.item: t for t in instrument.safety_triggers}
+    except KeyError:  # the definition was removed: the task must still show
+        by_code = {}
+    found_messages = []
+    for trigger in task.triggers:
+        found = by_code.get(trigger["code"])
+        found_messages.append(
+            text_in(found.message, lang)
+            if found
+            else _("An answer to question %(item)s needs a safety follow-up.")
+            % {"item": trigger["item"]}
+        )
+    return found_messages
+
+
+def _close_form(task, data=None):
+    initial = {"debrief_on": timezone.localdate()} if task.needs_debrief else {}
+    event = task.safety_event
+    if event is not None:
+        initial["note"] = event.outcome
+        initial["debrief_notes"] = event.debrief_notes
+    return CloseTaskForm(data, initial=initial, needs_debrief=task.needs_debrief)
+
+
 @requires("outcomes.view_safety_task", obj=_task, audit_read="outcomes.safety_task_viewed")
 def safety_task(request, slug, pk):
     task = request.permission_object
@@ -342,24 +417,8 @@ def safety_task(request, slug, pk):
         details={"person_id": task.person_id},
     )
     names = _names([])
-    lang = _lang()
-    library = current_library()
-    messages_by_trigger = []
-    try:
-        instrument = library.get_version(
-            task.administration.instrument, task.administration.version
-        )
-        by_code = {t.code or t.item: t for t in instrument.safety_triggers}
-    except KeyError:  # the definition was removed: the task must still show
-        by_code = {}
-    for trigger in task.triggers:
-        found = by_code.get(trigger["code"])
-        messages_by_trigger.append(
-            text_in(found.message, lang)
-            if found
-            else _("An answer to question %(item)s needs a safety follow-up.")
-            % {"item": trigger["item"]}
-        )
+    administration = task.administration
+    event = task.safety_event
     return render(
         request,
         "outcomes/safety_task.html",
@@ -367,16 +426,17 @@ def safety_task(request, slug, pk):
             "organization": task.organization,
             "task": task,
             "person": task.person,
-            "protocol": selectors.protocol_text(task.organization),
-            "instrument_name": names.get(
-                task.administration.instrument, task.administration.instrument
-            ),
-            "label": time_point_label(task.administration.time_point),
-            "trigger_messages": messages_by_trigger,
+            "event": event,
+            "can_event": event is not None and request.user.has_perm("recovery.view_event", event),
+            "protocol": selectors.protocol_text(task.organization, task.risk_type),
+            "instrument_name": names.get(administration.instrument, administration.instrument)
+            if administration
+            else "",
+            "label": time_point_label(administration.time_point) if administration else "",
+            "trigger_messages": _trigger_messages(task),
             "assignments": list(task.assignments.select_related("user")),
             "can_act": request.user.has_perm("outcomes.act_on_safety_task", task),
             "can_person": request.user.has_perm("outcomes.view_scores", task.person),
-            "close_form": CloseTaskForm(),
         },
     )
 
@@ -401,17 +461,16 @@ def acknowledge(request, slug, pk):
 @requires("outcomes.act_on_safety_task", obj=_task, audit_read="outcomes.safety_task_viewed")
 def close(request, slug, pk):
     task = request.permission_object
-    form = CloseTaskForm(request.POST or None)
+    form = _close_form(task, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.close_task(
-                actor=request.user,
-                task=task,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-            )
+            services.close_task(actor=request.user, task=task, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc.messages)
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
         else:
             messages.success(request, _("The safety task is closed."))
             return redirect("outcomes:safety_task", slug, task.pk)
@@ -419,6 +478,7 @@ def close(request, slug, pk):
         request,
         "outcomes/close_task.html",
         {"organization": task.organization, "task": task, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -429,24 +489,48 @@ def close(request, slug, pk):
 def protocol(request, slug):
     organization = request.permission_object
     current = OutcomeSettings.objects.filter(organization=organization).first()
+    protocols = (current.risk_protocols if current else {}) or {}
+    minutes = (current.ack_minutes if current else {}) or {}
     form = ProtocolForm(
         request.POST or None,
         initial={"safety_protocol": current.safety_protocol if current else ""},
     )
-    if request.method == "POST" and form.is_valid():
-        services.update_protocol(
-            actor=request.user,
-            organization=organization,
-            text=form.cleaned_data["safety_protocol"],
-        )
-        messages.success(request, _("The safety protocol was saved."))
-        return redirect("outcomes:protocol", slug)
+    settings_form = SafetySettingsForm(
+        request.POST or None,
+        initial={
+            "on_call_role": current.on_call_role if current else OnCallRole.ORG_MANAGERS,
+            **{f"ack_{c}": minutes.get(c, DEFAULT_ACK_MINUTES[c]) for c in RiskType.values},
+            **{f"protocol_{c}": protocols.get(c, "") for c in RiskType.values},
+        },
+    )
+    if request.method == "POST" and form.is_valid() and settings_form.is_valid():
+        data = settings_form.cleaned_data
+        try:
+            services.update_protocol(
+                actor=request.user,
+                organization=organization,
+                text=form.cleaned_data["safety_protocol"],
+                risk_protocols={c: data[f"protocol_{c}"] for c in RiskType.values},
+                # An empty deadline means the default; an empty role keeps the current one.
+                ack_minutes={
+                    c: data[f"ack_{c}"] or DEFAULT_ACK_MINUTES[c] for c in RiskType.values
+                },
+                on_call_role=data["on_call_role"] or None,
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                settings_form.add_error(name if name in settings_form.fields else None, errors)
+        else:
+            messages.success(request, _("The safety protocol was saved."))
+            return redirect("outcomes:protocol", slug)
     return render(
         request,
         "outcomes/protocol.html",
         {
             "organization": organization,
             "form": form,
+            "settings_form": settings_form,
+            "error_forms": [f for f in (form, settings_form) if f.errors],
             "default_protocol": selectors.default_protocol(),
         },
     )

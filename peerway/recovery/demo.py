@@ -182,6 +182,15 @@ def _seed_events(org, chosen, today) -> int:
             3,
             False,
         ),
+        (
+            EventKind.RISK,
+            RiskType.SUBSTANCE_USE,
+            ResponsePath.RELATIONAL,
+            "Said they have been drinking more to get to sleep since the move.",
+            "",
+            0,
+            False,
+        ),
     ]
     created = 0
     for rel, (kind, sub, path, description, follow_up, days_ago, reviewed) in zip(
@@ -213,8 +222,10 @@ def _seed_events(org, chosen, today) -> int:
             risk_type=sub if kind == EventKind.RISK else "",
             response_path=path,
             outcome=follow_up if kind == EventKind.RISK else "",
-            debrief_done=kind == EventKind.RISK,
-            debrief_notes="Debrief with the supervisor the same day." if path else "",
+            debrief_done=bool(kind == EventKind.RISK and follow_up),
+            debrief_notes="Debrief with the supervisor the same day."
+            if kind == EventKind.RISK and follow_up
+            else "",
             recorded_by=rel.worker,
         )
         if session is not None:
@@ -222,5 +233,59 @@ def _seed_events(org, chosen, today) -> int:
             event.reviewed_by = session.supervisor
             event.supervision_session = session
         event.save()
+        if kind == EventKind.RISK:
+            _seed_task(event, closed=bool(follow_up))
         created += 1
     return created
+
+
+def _seed_task(event, *, closed: bool) -> None:
+    """The safety task the risk concern raised: the earlier one acknowledged within minutes
+    and closed the same day with a debrief; today's one still waiting (its deadline ahead)."""
+    from peerway.outcomes.models import (
+        SafetyAssignment,
+        SafetyOutcome,
+        SafetySource,
+        SafetyStatus,
+        SafetyTask,
+    )
+    from peerway.outcomes.services import ack_minutes_for, task_assignees
+
+    if closed:
+        created = timezone.make_aware(datetime.combine(event.occurred_on, time(14, 10)))
+    else:
+        created = timezone.now() - timedelta(minutes=25)
+    assignees, no_supervisor = task_assignees(event.person, [event.worker], event.team)
+    task = SafetyTask.objects.create(
+        organization=event.organization,
+        team=event.team,
+        person=event.person,
+        source=SafetySource.RISK_CONCERN,
+        risk_type=event.risk_type,
+        safety_event=event,
+        created_at=created,
+        due_at=created + timedelta(minutes=ack_minutes_for(event.organization, event.risk_type)),
+        no_supervisor=no_supervisor,
+    )
+    SafetyAssignment.objects.bulk_create(
+        SafetyAssignment(task=task, user_id=uid, reason=reason, assigned_at=created)
+        for uid, reason in sorted(assignees.items())
+    )
+    if closed:
+        lead = next(
+            (uid for uid, reason in assignees.items() if reason != "worker"), event.worker_id
+        )
+        task.status = SafetyStatus.CLOSED
+        task.acknowledged_by_id = lead
+        task.acknowledged_at = created + timedelta(minutes=12)
+        task.closed_by_id = lead
+        task.closed_at = created + timedelta(hours=4)
+        task.outcome = SafetyOutcome.CLINICIAN_INVOLVED
+        task.outcome_note = event.outcome
+        task.debrief_on = event.occurred_on
+        task.debrief_with = "The peer worker and their supervisor"
+        task.debrief_notes = (
+            "What helped: staying with the person and calling the clinician together. "
+            "The worker took the evening off; check in at the next supervision."
+        )
+        task.save()

@@ -114,23 +114,33 @@ class BoundaryEventForm(_Form):
 
 
 class RiskEventForm(_Form):
-    occurred_on = _date_field(_("Date"))
+    """The minimum needed in a crisis: type, what is happening, the immediate response (the
+    date is today unless changed). The outcome and debrief follow later on the event."""
+
     risk_type = forms.ChoiceField(
         label=_("Type of concern"),
         choices=[("", "—")] + RiskType.choices,
         error_messages={"required": _("Choose the type of concern from the list.")},
     )
     description = forms.CharField(
-        label=_("What happened"),
+        label=_("What is happening"),
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Describe what happened.")},
     )
     response_path = forms.ChoiceField(
-        label=_("Response path"),
+        label=_("Immediate response"),
         choices=[("", "—")] + ResponsePath.choices,
         error_messages={"required": _("Choose the response path from the list.")},
     )
+    occurred_on = _date_field(_("Date"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"occurred_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class RiskFollowUpForm(_Form):
     outcome = forms.CharField(
         label=_("Outcome (optional)"),
         required=False,
@@ -148,12 +158,6 @@ class RiskEventForm(_Form):
 
 class BoundaryFollowUpForm(_Form):
     resolution = BoundaryEventForm.base_fields["resolution"]
-
-
-class RiskFollowUpForm(_Form):
-    outcome = RiskEventForm.base_fields["outcome"]
-    debrief_done = RiskEventForm.base_fields["debrief_done"]
-    debrief_notes = RiskEventForm.base_fields["debrief_notes"]
 
 
 class ReviewForm(_Form):

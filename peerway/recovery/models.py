@@ -128,9 +128,22 @@ class BoundaryType(models.TextChoices):
 class RiskType(models.TextChoices):
     SELF_HARM = "self_harm", _("Self-harm or suicide")
     HARM_TO_OTHERS = "harm_to_others", _("Harm to others")
+    ABUSE_NEGLECT = "abuse_neglect", _("Abuse or neglect disclosed")
+    MEDICAL_EMERGENCY = "medical_emergency", _("Medical emergency")
     SAFETY_AT_HOME = "safety_at_home", _("Safety at home")
     SUBSTANCE_USE = "substance_use", _("Substance use")
     OTHER = "other", _("Other")
+
+
+# Types whose safety task cannot be closed without a debrief (docs/recovery-and-safety-events.md).
+SERIOUS_RISK_TYPES = frozenset(
+    {
+        RiskType.SELF_HARM,
+        RiskType.HARM_TO_OTHERS,
+        RiskType.ABUSE_NEGLECT,
+        RiskType.MEDICAL_EMERGENCY,
+    }
+)
 
 
 class ResponsePath(models.TextChoices):
@@ -141,7 +154,8 @@ class ResponsePath(models.TextChoices):
 
 class SafetyEvent(models.Model):
     """A boundary event or a risk concern in one peer relationship, queued for the worker's
-    next supervision until a supervisor marks it reviewed."""
+    next supervision until a supervisor marks it reviewed. A risk concern also raises a
+    safety task at once (``peerway.outcomes``), with a deadline to acknowledge it."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="safety_events"

@@ -295,7 +295,9 @@ def _check_event(data: EventInput) -> tuple[dict, dict]:
 
 
 def record_event(*, actor: User, person: Person, data: EventInput) -> SafetyEvent:
-    """Record a boundary event or risk concern; it joins the worker's supervision queue."""
+    """Record a boundary event or risk concern; it joins the worker's supervision queue. A
+    risk concern also raises a safety task in the same transaction (assigned to the worker
+    and their supervisors, notified, with a deadline to acknowledge it)."""
     _require(actor, "recovery.record_event", person)
     clean, errors = _check_event(data)
     if errors:
@@ -322,6 +324,10 @@ def record_event(*, actor: User, person: Person, data: EventInput) -> SafetyEven
                 "response_path": event.response_path,
             },
         )
+        if event.kind == EventKind.RISK:
+            from peerway.outcomes.services import create_risk_task
+
+            create_risk_task(actor=actor, event=event)
     return event
 
 

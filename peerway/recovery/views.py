@@ -263,6 +263,16 @@ def event_new(request, slug, pk, kind):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            if kind == EventKind.RISK:
+                # Straight to the safety task: the protocol to follow now, who was told.
+                messages.warning(
+                    request,
+                    _(
+                        "Recorded. A safety task was created for you and your supervisor: "
+                        "follow the protocol below. The outcome and debrief can follow later."
+                    ),
+                )
+                return redirect("outcomes:safety_task", slug, event.safety_task.pk)
             messages.success(
                 request, _("Recorded. It is queued for your next supervision session.")
             )
@@ -301,12 +311,14 @@ def _event_page(request, event, *, follow_up_form=None, review_form=None, status
         follow_up_form = _follow_up_form(event)
     if can_review and review_form is None:
         review_form = ReviewForm(sessions=selectors.sessions_for_review(event))
+    task = getattr(event, "safety_task", None)
     return render(
         request,
         "recovery/event_detail.html",
         {
             "organization": event.organization,
             "event": event,
+            "task": task if task and user.has_perm("outcomes.view_safety_task", task) else None,
             "follow_up_form": follow_up_form if can_update else None,
             "review_form": review_form if can_review else None,
         },

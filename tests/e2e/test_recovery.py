@@ -121,15 +121,16 @@ def test_worker_records_a_risk_concern_and_the_supervisor_reviews_it(demo, live_
     nav = page.get_by_role("navigation", name="Main")
     submit(page, nav.get_by_role("link", name="Boundary and risk events"))
     submit(page, page.get_by_role("link", name=re.compile(rf"^risk concern\W+{person.code}$")))
-    page.get_by_label("Date").fill(timezone.localdate().isoformat())
+    expect(page.get_by_label("Date")).to_have_value(timezone.localdate().isoformat())
     page.get_by_label("Type of concern").select_option(label="Safety at home")
-    page.get_by_label("What happened").fill("Worried about going home tonight")
+    page.get_by_label("What is happening").fill("Worried about going home tonight")
     submit(page, page.get_by_role("button", name="Record"))
-    # the response path is required, and named
-    expect(page.get_by_role("alert")).to_contain_text("Response path")
-    page.get_by_label("Response path").select_option(label="Joint with a clinician")
+    # the immediate response is required, and named
+    expect(page.get_by_role("alert")).to_contain_text("Immediate response")
+    page.get_by_label("Immediate response").select_option(label="Joint with a clinician")
     submit(page, page.get_by_role("button", name="Record"))
-    expect(page.get_by_role("main")).to_contain_text("queued for your next supervision session")
+    # a safety task is raised at once; the concern also waits for supervision
+    expect(page.get_by_role("main")).to_contain_text("A safety task was created")
     event = SafetyEvent.objects.get(worker=worker, risk_type="safety_at_home")
     assert event.response_path == "joint" and not event.reviewed
 

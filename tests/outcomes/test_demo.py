@@ -15,9 +15,10 @@ def test_demo_has_measures_at_three_time_points_and_two_safety_triggers(db):
     assert count > 100
     assert set(Administration.objects.values_list("time_point", flat=True)) == {0, 3, 6}
     assert set(Administration.objects.values_list("instrument", flat=True)) == {"qpr15", "phq9"}
-    tasks = SafetyTask.objects.filter(organization=org)
-    assert sorted(t.status for t in tasks) == [SafetyStatus.CLOSED, SafetyStatus.OPEN]
+    tasks = SafetyTask.objects.filter(organization=org, source="questionnaire")
+    assert sorted(t.status for t in tasks) == [SafetyStatus.ACKNOWLEDGED, SafetyStatus.CLOSED]
     for task in tasks:
+        assert task.risk_type == "self_harm" and task.due_at is not None
         assert task.administration.answers["phq9_9"] == 1
         assert task.assignments.filter(reason="worker").exists()
         assert task.assignments.filter(reason="supervisor").exists()
@@ -26,4 +27,11 @@ def test_demo_has_measures_at_three_time_points_and_two_safety_triggers(db):
     assert sample.total_score == expected["total"]["score"]
     demo.seed()  # idempotent
     assert Administration.objects.filter(organization=org).count() == count
-    assert SafetyTask.objects.filter(organization=org).count() == 2
+    assert SafetyTask.objects.filter(organization=org, source="questionnaire").count() == 2
+    # Risk concerns raised their tasks too: one closed with its debrief, one waiting.
+    concerns = SafetyTask.objects.filter(organization=org, source="risk_concern")
+    closed = concerns.get(status=SafetyStatus.CLOSED)
+    assert closed.risk_type == "self_harm" and closed.debrief_on and closed.debrief_notes
+    waiting = concerns.get(status=SafetyStatus.OPEN)
+    assert waiting.safety_event.risk_type == "substance_use" and not waiting.overdue
+    assert concerns.count() == 2

@@ -237,14 +237,24 @@ def test_task_is_acknowledged_then_closed_with_an_outcome(world, person):
     services.acknowledge_task(actor=world.peer_a, task=task)
     with pytest.raises(ValidationError):
         services.close_task(actor=world.supervisor, task=task, outcome="nonsense")
+    # PHQ-9 item 9 is a self-harm signal: closing it needs the debrief as well.
+    with pytest.raises(ValidationError) as refused:
+        services.close_task(actor=world.supervisor, task=task, outcome="no_risk")
+    assert set(refused.value.message_dict) == {"debrief_on", "debrief_with", "debrief_notes"}
     services.close_task(
-        actor=world.supervisor, task=task, outcome="no_risk", note="Talked, safety plan in place"
+        actor=world.supervisor,
+        task=task,
+        outcome="no_risk",
+        note="Talked, safety plan in place",
+        debrief_on=timezone.localdate(),
+        debrief_with="Pat and Sam",
+        debrief_notes="Went over the call together",
     )
     task.refresh_from_db()
     assert task.status == SafetyStatus.CLOSED
     assert task.acknowledged_by == world.peer_a and task.closed_by == world.supervisor
     closed = AuditEvent.objects.get(action="outcomes.safety_task_closed")
-    assert closed.details == {"outcome": "no_risk"}
+    assert closed.details == {"outcome": "no_risk", "risk_type": "self_harm", "debrief": True}
     with pytest.raises(ValidationError):
         services.close_task(actor=world.supervisor, task=task, outcome="no_risk")
 

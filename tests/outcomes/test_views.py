@@ -204,9 +204,26 @@ def test_safety_task_acknowledge_and_close_screens(world, person, login):
     assert client.post(ack).status_code == 302
     response = client.post(close, {"outcome": "", "note": ""})
     assert 'id="error-summary"' in response.content.decode()
-    client.post(close, {"outcome": "clinician_involved", "note": "Spoke with the nurse"})
+    # A self-harm task (PHQ-9 item 9) is not closed without its debrief, named field by field.
+    page = client.post(
+        close, {"outcome": "clinician_involved", "note": "Spoke with the nurse"}
+    ).content.decode()
+    assert "Who took part in the debrief *: Say who took part in the debrief." in page
+    task.refresh_from_db()
+    assert task.status == "acknowledged"
+    client.post(
+        close,
+        {
+            "outcome": "clinician_involved",
+            "note": "Spoke with the nurse",
+            "debrief_on": timezone.localdate().isoformat(),
+            "debrief_with": "Pat and Sam",
+            "debrief_notes": "Talked it through",
+        },
+    )
     task.refresh_from_db()
     assert task.status == "closed" and task.outcome_note == "Spoke with the nurse"
+    assert task.debrief_with == "Pat and Sam"
     assert login(world.peer_b).post(ack).status_code == 404
 
 

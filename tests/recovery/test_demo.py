@@ -34,6 +34,10 @@ def test_demo_plans_and_events_for_people_in_a_caseload(world, caseload, login):
     assert Goal.objects.filter(domain="connectedness").exists()
     assert SafetyEvent.objects.count() == 2
     assert set(SafetyEvent.objects.values_list("kind", flat=True)) == {"boundary", "risk"}
+    # The risk concern's safety task was acknowledged and closed with a debrief.
+    task = SafetyEvent.objects.get(kind="risk").safety_task
+    assert task.status == "closed" and task.debrief_on is not None
+    assert task.acknowledged_at - task.created_at < timedelta(hours=1)
     # Pat's boundary event was reviewed in Pat's session; Quinn's waits in the queue
     reviewed = SafetyEvent.objects.get(worker=world.peer_a)
     assert reviewed.supervision_session == session and reviewed.occurred_on <= session.date

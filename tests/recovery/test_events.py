@@ -221,8 +221,8 @@ def test_bad_risk_concern_names_the_fields_and_saves_nothing(world, caseload, lo
     )
     page = response.content.decode()
     assert "Nothing was saved" in page
-    assert "What happened: Describe what happened." in page
-    assert "Response path:" in page
+    assert "What is happening: Describe what happened." in page
+    assert "Immediate response:" in page
     assert "Date: The date cannot be in the future." in page
     assert not SafetyEvent.objects.exists()
     with pytest.raises(ValidationError) as exc:
