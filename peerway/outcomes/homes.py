@@ -10,6 +10,7 @@ from peerway.core.permissions import roles_anywhere_in
 from peerway.core.roles import Role
 
 from . import selectors
+from .services import is_missing_trigger
 
 HOME_ROLES = {Role.PEER_WORKER, Role.SUPERVISOR, Role.MANAGER}
 
@@ -18,6 +19,9 @@ def due_and_tasks(user: User, organization: Organization, *, limit: int = 5) -> 
     """Measures due or overdue and open safety tasks this user follows."""
     rows = selectors.due_list(user, organization, timezone.localdate())
     tasks = list(selectors.open_safety_tasks_for(user, organization)[:limit])
+    for task in tasks:
+        # Shown on the home: the worker is told to ask the missing safety question now.
+        task.asks_safety_item = any(is_missing_trigger(t) for t in task.triggers or [])
     return {
         "due": rows[:limit],
         "due_count": len(rows),
