@@ -13,6 +13,7 @@ from django.utils import timezone
 from peerway.core.models import Organization, Team
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
+from peerway.insights.stats.episodes import HospitalRecord, hospital_episodes, stays_from_events
 from peerway.insights.stats.survival import Episode
 from peerway.support.models import (
     ConsentPurpose,
@@ -135,7 +136,7 @@ def _events(organization: Organization, evaluation_consent_only: bool):
         )
     # Same day: the admission first (a same-day stay is admitted, then discharged).
     return qs.order_by("person_id", "date", "kind", "pk").values_list(
-        "person_id", "kind", "date", "admitted_on"
+        "person_id", "kind", "date", "admitted_on", "facility"
     )
 
 
@@ -147,7 +148,9 @@ def admissions_and_discharges(
     By default only people whose current consent allows evaluation use are included.
     """
     result: dict[int, list[tuple[date, str]]] = {}
-    for person_id, kind, day, _admitted in _events(organization, evaluation_consent_only):
+    for person_id, kind, day, _admitted, _facility in _events(
+        organization, evaluation_consent_only
+    ):
         result.setdefault(person_id, []).append((day, kind))
     return result
 
@@ -155,26 +158,21 @@ def admissions_and_discharges(
 def hospital_stays(
     organization: Organization, *, evaluation_consent_only: bool = True
 ) -> list[Episode]:
-    """Stays for ``peerway.insights.stats.survival``: each admission paired with the next
-    discharge; a discharge with no admission before it uses its own admission date when
-    the file gave one (otherwise it is left out); a stay not yet discharged ends None."""
-    stays: list[Episode] = []
-    current: int | None = None
-    open_admission: date | None = None
-    for person_id, kind, day, admitted_on in _events(organization, evaluation_consent_only):
-        if person_id != current:
-            if open_admission is not None:
-                stays.append(Episode(str(current), open_admission, None))
-            current, open_admission = person_id, None
-        if kind == EventKind.ADMISSION:
-            if open_admission is not None:  # the discharge before it is missing
-                stays.append(Episode(str(person_id), open_admission, None))
-            open_admission = day
-        elif open_admission is not None:
-            stays.append(Episode(str(person_id), open_admission, day))
-            open_admission = None
-        elif admitted_on is not None:
-            stays.append(Episode(str(person_id), admitted_on, day))
-    if open_admission is not None:
-        stays.append(Episode(str(current), open_admission, None))
-    return stays
+    """Stays for ``peerway.insights.stats.survival``, paired facility by facility by
+    ``peerway.insights.stats.episodes.stays_from_events`` (emergency visits are never
+    stays). The statistics merge stays that touch or overlap into hospital episodes."""
+    return stays_from_events(
+        HospitalRecord(str(person_id), kind, day, facility, admitted_on)
+        for person_id, kind, day, admitted_on, facility in _events(
+            organization, evaluation_consent_only
+        )
+    )
+
+
+def hospital_episodes_of(
+    organization: Organization, *, evaluation_consent_only: bool = True
+) -> list[Episode]:
+    """Hospital episodes: stays that touch or overlap (transfers) merged into one."""
+    return hospital_episodes(
+        hospital_stays(organization, evaluation_consent_only=evaluation_consent_only)
+    )
