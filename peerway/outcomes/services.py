@@ -88,6 +88,13 @@ def fired_triggers(instrument: Instrument, answers: dict, result_flags: list[dic
     return fired
 
 
+def safety_item_ids(instrument: Instrument) -> set[str]:
+    """The instrument's safety items: its definition's plus Peerway's required ones."""
+    ids = {s.item for s in instrument.safety_items}
+    ids.update(i for i in REQUIRED_SAFETY_ITEMS.get(instrument.code, []) if instrument.has_item(i))
+    return ids
+
+
 def missing_safety_triggers(instrument: Instrument, answers: dict, result: dict) -> list[dict]:
     """Safety items with no usable answer: the engine's list plus Peerway's required ones."""
     items = [m["item"] for m in result.get("missing_safety_items") or []]

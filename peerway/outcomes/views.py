@@ -268,8 +268,14 @@ def give(request, slug, pk, code, time_point):
     person = request.permission_object
     instrument = _schedule_entry(person, code, time_point)
     lang = _lang()
+    # With the worker, a safety question can be recorded as not answered: the result then
+    # asks for it and a safety task is created (docs/outcomes.md).
     form = InstrumentPageForm(
-        request.POST or None, instrument=instrument, language=lang, audience=None
+        request.POST or None,
+        instrument=instrument,
+        language=lang,
+        audience=None,
+        may_leave_unanswered=services.safety_item_ids(instrument),
     )
     meta = GivenOnForm(request.POST or None)
     if request.method == "POST":
@@ -372,9 +378,11 @@ def safety_task(request, slug, pk):
         by_code = {t.code or t.item: t for t in instrument.safety_triggers}
     except KeyError:  # the definition was removed: the task must still show
         by_code = {}
+    # A task may come from something other than a questionnaire: no result to read then.
+    administration = getattr(task, "administration", None)
     missing_messages = {
         m["item"]: text_in(m.get("message"), lang)
-        for m in task.administration.result.get("missing_safety_items") or []
+        for m in (administration.result if administration else {}).get("missing_safety_items") or []
     }
     answer_forms = []
     for trigger in task.triggers:

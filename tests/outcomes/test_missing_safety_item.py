@@ -212,3 +212,19 @@ def test_home_tells_the_worker_to_ask_the_safety_question(world, person, login):
         page = login(user).get(reverse("core:home")).content.decode()
         assert task_url(task) in page
         assert "Safety question not answered: ask it now" in page
+
+
+def test_worker_can_record_that_item9_was_not_answered_and_lands_on_the_task(world, person, login):
+    client = login(world.peer_a)
+    url = reverse("outcomes:give", args=["northwind", person.pk, "phq9", 3])
+    form = client.get(url).content.decode()
+    assert form.count('value="not_answered"') == 1  # offered on item 9 only
+    data = {k: str(v) for k, v in PHQ9_CALM.items()}
+    data.update(phq9_9="not_answered", administered_on=timezone.localdate().isoformat())
+    response = client.post(url, data)
+    task = SafetyTask.objects.get()
+    assert response.url == task_url(task)
+    assert task.triggers == [MISSING]
+    assert task.administration.answers["phq9_9"] is None
+    page = client.get(response.url).content.decode()
+    assert "A safety question was not answered: ask it now." in page
