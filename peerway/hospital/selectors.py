@@ -7,13 +7,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from peerway.core.models import Organization, Team
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
-from peerway.insights.stats.episodes import HospitalRecord, hospital_episodes, stays_from_events
+from peerway.insights.stats.episodes import (
+    HospitalRecord,
+    episodes_admitted_between,
+    hospital_episodes,
+    stays_from_events,
+)
 from peerway.insights.stats.survival import Episode
 from peerway.support.models import (
     ConsentPurpose,
@@ -63,8 +80,8 @@ def _open_relationship_q() -> Q:
 def _with_counts(queryset: QuerySet[Person], rule: TriggerRule, today: date) -> QuerySet[Person]:
     start = window_start(today, rule.window_months)
     in_window = Q(hospital_events__date__gte=start, hospital_events__date__lte=today)
-    return queryset.annotate(
-        admissions=Count(
+    counted = queryset.annotate(
+        admission_rows=Count(
             "hospital_events", filter=in_window & Q(hospital_events__kind=EventKind.ADMISSION)
         ),
         emergency_visits=Count(
@@ -72,9 +89,43 @@ def _with_counts(queryset: QuerySet[Person], rule: TriggerRule, today: date) -> 
             filter=in_window & Q(hospital_events__kind=EventKind.EMERGENCY_VISIT),
         ),
         last_event=Max("hospital_events__date", filter=in_window),
-    ).filter(
+    )
+    # Admission rows overcount hospitalizations: a transfer between facilities (or a next-day
+    # admission) is one hospital episode (docs/hospital-events.md). Count episodes for the
+    # few people with two or more rows.
+    several = list(counted.filter(admission_rows__gte=2).values_list("pk", "admission_rows"))
+    episodes = _episode_counts([pk for pk, _rows in several], start, today)
+    whens = [
+        When(pk=pk, then=Value(episodes[pk])) for pk, rows in several if episodes.get(pk) != rows
+    ]
+    admissions = (
+        Case(*whens, default=F("admission_rows"), output_field=IntegerField())
+        if whens
+        else F("admission_rows")
+    )
+    return counted.annotate(admissions=admissions).filter(
         Q(admissions__gte=rule.min_admissions) | Q(emergency_visits__gte=rule.min_emergency_visits)
     )
+
+
+def _episode_counts(person_ids: list[int], start: date, today: date) -> dict[int, int]:
+    if not person_ids:
+        return {}
+    rows: dict[int, list[HospitalRecord]] = {}
+    for person_id, kind, day, admitted_on, facility in (
+        HospitalEvent.objects.filter(
+            person_id__in=person_ids, kind__in=(EventKind.ADMISSION, EventKind.DISCHARGE)
+        )
+        .order_by("person_id", "date", "kind", "pk")
+        .values_list("person_id", "kind", "date", "admitted_on", "facility")
+    ):
+        rows.setdefault(person_id, []).append(
+            HospitalRecord(str(person_id), kind, day, facility, admitted_on)
+        )
+    return {
+        person_id: episodes_admitted_between(records, start, today)
+        for person_id, records in rows.items()
+    }
 
 
 def suggestions_for(user, organization: Organization, today: date | None = None):

@@ -314,3 +314,24 @@ def test_a_transfer_between_facilities_is_one_hospital_episode(world, people):
         Episode(a, d, d + timedelta(days=15)),
         Episode(a, d + timedelta(days=40), d + timedelta(days=44)),
     ]
+
+
+def test_a_transfer_is_one_admission_for_the_trigger(world, people):
+    ada, ben = people["ada"], people["ben"]
+    # Ada: one hospitalization with a transfer (two admission rows); Ben: two stays.
+    add(ada, EventKind.ADMISSION, START + timedelta(days=10), facility="North")
+    add(ada, EventKind.DISCHARGE, START + timedelta(days=20), facility="North")
+    add(ada, EventKind.ADMISSION, START + timedelta(days=20), facility="South")
+    add(ben, EventKind.ADMISSION, START + timedelta(days=10), START + timedelta(days=60))
+    assert suggested(world) == {ben.code}
+    rows = {
+        p.code: p.admissions for p in selectors.suggestions_for(world.manager, world.org, TODAY)
+    }
+    assert rows == {ben.code: 2}
+    rule = selectors.trigger_for(world.org)
+    rule.min_admissions = 1
+    rule.save()
+    rows = {
+        p.code: p.admissions for p in selectors.suggestions_for(world.manager, world.org, TODAY)
+    }
+    assert rows == {ada.code: 1, ben.code: 2}

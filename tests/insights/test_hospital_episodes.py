@@ -164,3 +164,24 @@ def test_enrolment_during_a_transfer_episode_follows_from_the_episodes_last_disc
     after = [f for f in cohort.follow_ups if f.group == "after_enrolment"]
     assert after[0].index_date == day(30)
     assert after[0].days == 50
+
+
+# --------------------------------------------------------------------------- eligibility
+
+
+def test_a_transfer_inside_the_window_is_one_hospitalization():
+    from peerway.insights.stats.episodes import episodes_admitted_between
+
+    records = [
+        rec(ADMISSION, 10, "North"),
+        rec(ADMISSION, 15, "South"),
+        rec(DISCHARGE, 15, "North"),
+        rec(DISCHARGE, 30, "South"),
+        rec(EMERGENCY_VISIT, 12),
+        rec(ADMISSION, 60, "North"),
+        rec(DISCHARGE, 65, "North"),
+    ]
+    assert episodes_admitted_between(records, day(0), day(100)) == 2
+    assert episodes_admitted_between(records, day(0), day(40)) == 1
+    assert episodes_admitted_between(records, day(14), day(40)) == 1  # the transfer day only
+    assert episodes_admitted_between(records, day(31), day(59)) == 0

@@ -140,3 +140,18 @@ def community_index(episodes: Iterable[Stay], index: date) -> date | None:
         if episode.admission <= index and (episode.discharge is None or index < episode.discharge):
             return episode.discharge
     return index
+
+
+def episodes_admitted_between(records: Iterable[HospitalRecord], start: date, end: date) -> int:
+    """How many hospital episodes of one person had an admission between ``start`` and
+    ``end`` (inclusive): a transfer inside the window is not a second hospitalization."""
+    records = list(records)
+    admitted = sorted(r.date for r in records if r.kind == ADMISSION and start <= r.date <= end)
+    if not admitted:
+        return 0
+    starts = [e.admission for e in hospital_episodes(stays_from_events(records))]
+    seen: set[date] = set()
+    for day in admitted:
+        # The episode holding this admission: the last one starting on or before it.
+        seen.add(max(s for s in starts if s <= day))
+    return len(seen)
