@@ -11,6 +11,9 @@ from peerway.instruments.engine.model import Instrument, text_in
 from .models import DEFAULT_K, MIN_K, Audience
 
 NULL_CHOICE = "na"
+# "The person did not answer": offered only where a form allows it (safety questions given
+# with a peer worker), and sent to the engine as no answer.
+NOT_ANSWERED = "not_answered"
 
 
 def engine_language(language_code: str | None) -> str:
@@ -29,7 +32,15 @@ def _choice_key(value) -> str:
 class InstrumentPageForm(forms.Form):
     """One questionnaire as radio groups; every question needs an answer."""
 
-    def __init__(self, *args, instrument: Instrument, language: str, audience: str, **kwargs):
+    def __init__(
+        self,
+        *args,
+        instrument: Instrument,
+        language: str,
+        audience: str,
+        may_leave_unanswered: frozenset[str] | set[str] = frozenset(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         self._values: dict[str, dict[str, object]] = {}
@@ -37,6 +48,9 @@ class InstrumentPageForm(forms.Form):
             options = instrument.response_sets[item.response_set].options
             choices = [(_choice_key(o.value), text_in(o.label, language) or "") for o in options]
             self._values[item.id] = {_choice_key(o.value): o.value for o in options}
+            if item.id in may_leave_unanswered:
+                choices.append((NOT_ANSWERED, str(_("Not answered: the person did not answer"))))
+                self._values[item.id][NOT_ANSWERED] = None
             field = forms.ChoiceField(
                 label=item.text_for(language, audience) or item.id,
                 choices=choices,

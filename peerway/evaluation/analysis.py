@@ -13,7 +13,7 @@ from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 
 from peerway.core.models import Organization, Site, Team
-from peerway.hospital.selectors import hospital_stays
+from peerway.hospital.selectors import hospital_episodes_of
 from peerway.insights.stats import (
     LABEL,
     PairedResult,
@@ -229,13 +229,16 @@ class ReadmissionInput:
 def readmission_input(scope: Scope, period: Period) -> ReadmissionInput:
     """Who is compared, from which day.
 
-    Index date: the person's first discharge within the period. Peer supported: people whose
+    Index date: the last discharge of the person's first hospital episode ending within the
+    period (stays that touch or overlap are one episode). Peer supported: people whose
     first peer relationship started on or before that discharge. Comparison: people known to
     the service (referred, consenting, in the scope) who had not started peer support by then;
     if they start later, their follow-up is censored the day before they start.
     """
     people = set(evaluation_people(scope).values_list("pk", flat=True))
-    episodes = [e for e in hospital_stays(scope.organization) if int(e.person_id) in people]
+    # Hospital episodes, not single stays: a transfer between facilities or a next-day
+    # readmission is one episode, and the index is the episode's last discharge.
+    episodes = [e for e in hospital_episodes_of(scope.organization) if int(e.person_id) in people]
     enrolment = dict(
         PeerRelationship.objects.filter(person_id__in=people)
         .values("person_id")

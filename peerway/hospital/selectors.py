@@ -7,13 +7,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from peerway.core.models import Organization, Team
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
+from peerway.insights.stats.episodes import (
+    HospitalRecord,
+    episodes_admitted_between,
+    hospital_episodes,
+    stays_from_events,
+)
 from peerway.insights.stats.survival import Episode
 from peerway.support.models import (
     ConsentPurpose,
@@ -63,8 +81,8 @@ def _open_relationship_q() -> Q:
 def _with_counts(queryset: QuerySet[Person], rule: TriggerRule, today: date) -> QuerySet[Person]:
     start = window_start(today, rule.window_months)
     in_window = Q(hospital_events__date__gte=start, hospital_events__date__lte=today)
-    return queryset.annotate(
-        admissions=Count(
+    counted = queryset.annotate(
+        admission_rows=Count(
             "hospital_events", filter=in_window & Q(hospital_events__kind=EventKind.ADMISSION)
         ),
         emergency_visits=Count(
@@ -72,9 +90,43 @@ def _with_counts(queryset: QuerySet[Person], rule: TriggerRule, today: date) -> 
             filter=in_window & Q(hospital_events__kind=EventKind.EMERGENCY_VISIT),
         ),
         last_event=Max("hospital_events__date", filter=in_window),
-    ).filter(
+    )
+    # Admission rows overcount hospitalizations: a transfer between facilities (or a next-day
+    # admission) is one hospital episode (docs/hospital-events.md). Count episodes for the
+    # few people with two or more rows.
+    several = list(counted.filter(admission_rows__gte=2).values_list("pk", "admission_rows"))
+    episodes = _episode_counts([pk for pk, _rows in several], start, today)
+    whens = [
+        When(pk=pk, then=Value(episodes[pk])) for pk, rows in several if episodes.get(pk) != rows
+    ]
+    admissions = (
+        Case(*whens, default=F("admission_rows"), output_field=IntegerField())
+        if whens
+        else F("admission_rows")
+    )
+    return counted.annotate(admissions=admissions).filter(
         Q(admissions__gte=rule.min_admissions) | Q(emergency_visits__gte=rule.min_emergency_visits)
     )
+
+
+def _episode_counts(person_ids: list[int], start: date, today: date) -> dict[int, int]:
+    if not person_ids:
+        return {}
+    rows: dict[int, list[HospitalRecord]] = {}
+    for person_id, kind, day, admitted_on, facility in (
+        HospitalEvent.objects.filter(
+            person_id__in=person_ids, kind__in=(EventKind.ADMISSION, EventKind.DISCHARGE)
+        )
+        .order_by("person_id", "date", "kind", "pk")
+        .values_list("person_id", "kind", "date", "admitted_on", "facility")
+    ):
+        rows.setdefault(person_id, []).append(
+            HospitalRecord(str(person_id), kind, day, facility, admitted_on)
+        )
+    return {
+        person_id: episodes_admitted_between(records, start, today)
+        for person_id, records in rows.items()
+    }
 
 
 def suggestions_for(user, organization: Organization, today: date | None = None):
@@ -152,7 +204,7 @@ def _events(organization: Organization, evaluation_consent_only: bool):
         )
     # Same day: the admission first (a same-day stay is admitted, then discharged).
     return qs.order_by("person_id", "date", "kind", "pk").values_list(
-        "person_id", "kind", "date", "admitted_on"
+        "person_id", "kind", "date", "admitted_on", "facility"
     )
 
 
@@ -164,7 +216,9 @@ def admissions_and_discharges(
     By default only people whose current consent allows evaluation use are included.
     """
     result: dict[int, list[tuple[date, str]]] = {}
-    for person_id, kind, day, _admitted in _events(organization, evaluation_consent_only):
+    for person_id, kind, day, _admitted, _facility in _events(
+        organization, evaluation_consent_only
+    ):
         result.setdefault(person_id, []).append((day, kind))
     return result
 
@@ -172,26 +226,21 @@ def admissions_and_discharges(
 def hospital_stays(
     organization: Organization, *, evaluation_consent_only: bool = True
 ) -> list[Episode]:
-    """Stays for ``peerway.insights.stats.survival``: each admission paired with the next
-    discharge; a discharge with no admission before it uses its own admission date when
-    the file gave one (otherwise it is left out); a stay not yet discharged ends None."""
-    stays: list[Episode] = []
-    current: int | None = None
-    open_admission: date | None = None
-    for person_id, kind, day, admitted_on in _events(organization, evaluation_consent_only):
-        if person_id != current:
-            if open_admission is not None:
-                stays.append(Episode(str(current), open_admission, None))
-            current, open_admission = person_id, None
-        if kind == EventKind.ADMISSION:
-            if open_admission is not None:  # the discharge before it is missing
-                stays.append(Episode(str(person_id), open_admission, None))
-            open_admission = day
-        elif open_admission is not None:
-            stays.append(Episode(str(person_id), open_admission, day))
-            open_admission = None
-        elif admitted_on is not None:
-            stays.append(Episode(str(person_id), admitted_on, day))
-    if open_admission is not None:
-        stays.append(Episode(str(current), open_admission, None))
-    return stays
+    """Stays for ``peerway.insights.stats.survival``, paired facility by facility by
+    ``peerway.insights.stats.episodes.stays_from_events`` (emergency visits are never
+    stays). The statistics merge stays that touch or overlap into hospital episodes."""
+    return stays_from_events(
+        HospitalRecord(str(person_id), kind, day, facility, admitted_on)
+        for person_id, kind, day, admitted_on, facility in _events(
+            organization, evaluation_consent_only
+        )
+    )
+
+
+def hospital_episodes_of(
+    organization: Organization, *, evaluation_consent_only: bool = True
+) -> list[Episode]:
+    """Hospital episodes: stays that touch or overlap (transfers) merged into one."""
+    return hospital_episodes(
+        hospital_stays(organization, evaluation_consent_only=evaluation_consent_only)
+    )

@@ -111,6 +111,22 @@ class SafetySettingsForm(BootstrapMixin, forms.Form):
         return [self[f"protocol_{code}"] for code in RiskType.values]
 
 
+class SafetyItemAnswerForm(BootstrapMixin, forms.Form):
+    """The answer to a safety question that was missing, asked now on the task page."""
+
+    answer = forms.TypedChoiceField(label=_("Answer"), coerce=float, widget=forms.RadioSelect)
+
+    def __init__(self, *args, label: str, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].label = label
+        self.fields["answer"].choices = choices
+        self._style()
+
+    def clean_answer(self):
+        value = self.cleaned_data["answer"]
+        return int(value) if float(value).is_integer() else value
+
+
 class ProtocolForm(BootstrapMixin, forms.Form):
     safety_protocol = forms.CharField(
         label=_("Safety protocol shown on every safety task"),

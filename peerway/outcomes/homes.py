@@ -11,6 +11,7 @@ from peerway.core.roles import Role
 
 from . import selectors
 from .models import SafetyStatus
+from .services import is_missing_trigger
 
 HOME_ROLES = {Role.PEER_WORKER, Role.SUPERVISOR, Role.MANAGER}
 
@@ -20,6 +21,9 @@ def due_and_tasks(user: User, organization: Organization, *, limit: int = 5) -> 
     rows = selectors.due_list(user, organization, timezone.localdate())
     open_tasks = selectors.open_safety_tasks_for(user, organization)
     tasks = list(open_tasks[:limit])
+    for task in tasks:
+        # Shown on the home: the worker is told to ask the missing safety question now.
+        task.asks_safety_item = any(is_missing_trigger(t) for t in task.triggers or [])
     return {
         "due": rows[:limit],
         "due_count": len(rows),

@@ -56,6 +56,23 @@ REQUIRED_TRIGGERS: dict[str, list[tuple[str, str, str, int]]] = {
 }
 
 
+# Safety items Peerway always checks, whatever definition version is loaded: a PHQ-9 whose
+# item 9 is not answered must reach a person who asks it.
+REQUIRED_SAFETY_ITEMS: dict[str, list[str]] = {"phq9": ["phq9_9"]}
+
+# A safety task raised by a missing safety item has the trigger code
+# "safety_item_missing:<item id>" (never an answer).
+MISSING_PREFIX = "safety_item_missing:"
+
+
+def missing_code(item_id: str) -> str:
+    return f"{MISSING_PREFIX}{item_id}"
+
+
+def is_missing_trigger(trigger: dict) -> bool:
+    return str(trigger.get("code", "")).startswith(MISSING_PREFIX)
+
+
 def _require(actor: User, perm: str, obj) -> None:
     if not actor.has_perm(perm, obj):
         raise PermissionDenied
@@ -74,6 +91,25 @@ def fired_triggers(instrument: Instrument, answers: dict, result_flags: list[dic
         if condition_holds(op, answer, value):
             fired.append({"code": code, "item": item})
     return fired
+
+
+def safety_item_ids(instrument: Instrument) -> set[str]:
+    """The instrument's safety items: its definition's plus Peerway's required ones."""
+    ids = {s.item for s in instrument.safety_items}
+    ids.update(i for i in REQUIRED_SAFETY_ITEMS.get(instrument.code, []) if instrument.has_item(i))
+    return ids
+
+
+def missing_safety_triggers(instrument: Instrument, answers: dict, result: dict) -> list[dict]:
+    """Safety items with no usable answer: the engine's list plus Peerway's required ones."""
+    items = [m["item"] for m in result.get("missing_safety_items") or []]
+    for item in REQUIRED_SAFETY_ITEMS.get(instrument.code, []):
+        if item in items or not instrument.has_item(item):
+            continue
+        answer = answers.get(item)
+        if answer is None or answer in instrument.response_set_for(item).excluded_values:
+            items.append(item)
+    return [{"code": missing_code(item), "item": item} for item in items]
 
 
 def _check_time_point(person: Person, instrument: Instrument, time_point: int) -> None:
@@ -106,7 +142,10 @@ def _create_administration(
 ) -> Administration:
     """Inside a transaction: store, score, audit and (when triggered) create the safety task."""
     result = _score(instrument, answers)
-    triggers = fired_triggers(instrument, answers, result["flags"])
+    fired = fired_triggers(instrument, answers, result["flags"])
+    missing = missing_safety_triggers(instrument, answers, result)
+    # A missing safety item raises a task too: the worker must ask it now.
+    triggers = fired + missing
     total = result.get("total") or {}
     administration = Administration.objects.create(
         organization=person.organization,
@@ -123,7 +162,9 @@ def _create_administration(
         total_score=total.get("score"),
         band=((total.get("band") or {}).get("code") or "")[:40],
         valid=bool(result["valid"]),
-        flagged=bool(triggers),
+        # "flagged" keeps its meaning (a safety trigger fired, as exported for research); a
+        # missing safety item shows through its task and the stored result.
+        flagged=bool(fired),
     )
     audit.record(
         actor=actor,
@@ -136,11 +177,13 @@ def _create_administration(
             "time_point": time_point,
             "mode": mode,
             "link_id": link.pk if link else None,
-            "safety_trigger": bool(triggers),
+            "safety_trigger": bool(fired),
+            "safety_item_missing": [m["item"] for m in missing],
         },
     )
     if triggers:
         _create_safety_task(actor=actor, administration=administration, triggers=triggers)
+    _resolve_earlier_missing_items(actor=actor, administration=administration, fired=fired)
     return administration
 
 
@@ -152,6 +195,124 @@ def _members_over_team(team: Team, role: str) -> list[Membership]:
         ).select_related("team__site")
         if m.covers_team(team)
     ]
+def _resolve_earlier_missing_items(
+    *, actor: User | None, administration: Administration, fired: list[dict]
+) -> None:
+    """Giving the questionnaire again answers a safety item an earlier administration missed:
+    the earlier "ask it now" task is closed when the new answer raises no trigger of its own
+    (when it does, the new administration has its own safety task and the earlier one stays
+    open for the worker to close)."""
+    answered = {item for item, value in administration.answers.items() if value is not None} - {
+        m["item"] for m in administration.result.get("missing_safety_items", [])
+    }
+    fired_items = {t["item"] for t in fired}
+    earlier = SafetyTask.objects.filter(
+        person=administration.person,
+        administration__instrument=administration.instrument,
+        administration__recorded_at__lt=administration.recorded_at,
+    ).exclude(status=SafetyStatus.CLOSED)
+    for task in earlier:
+        triggers = task.triggers or []
+        if not triggers or not all(is_missing_trigger(t) for t in triggers):
+            continue
+        items = {t["item"] for t in triggers}
+        if items <= answered and not items & fired_items:
+            _close_resolved(
+                actor=actor,
+                task=task,
+                how="readministered",
+                administration_id=administration.pk,
+            )
+
+
+def _close_resolved(*, actor: User | None, task: SafetyTask, how: str, administration_id: int):
+    now = timezone.now()
+    if task.acknowledged_at is None:
+        task.acknowledged_by = actor
+        task.acknowledged_at = now
+    task.status = SafetyStatus.CLOSED
+    task.closed_by = actor
+    task.closed_at = now
+    task.outcome = SafetyOutcome.NO_RISK
+    with translation.override("en"):
+        task.outcome_note = (
+            _("The safety question was asked and answered with no sign of risk.")
+            if how == "answered"
+            else _(
+                "The questionnaire was given again; the safety question was answered with no "
+                "sign of risk."
+            )
+        )
+    task.save()
+    audit.record(
+        actor=actor,
+        action="outcomes.safety_task_closed",
+        obj=task,
+        details={
+            "outcome": SafetyOutcome.NO_RISK,
+            "resolved_by": how,
+            "administration_id": administration_id,
+        },
+    )
+
+
+def record_safety_item_answer(
+    *, actor: User, task: SafetyTask, item: str, answer: int | float
+) -> SafetyTask:
+    """The worker asked a missing safety item and records the answer on the task.
+
+    The answer is added to the administration and the result is scored again. With no sign
+    of risk the task closes (outcome "no current risk"); when the answer fires a safety
+    trigger (PHQ-9 item 9 above "Not at all") the task stays open as that trigger's task,
+    and its assignees are told again.
+    """
+    _require(actor, "outcomes.act_on_safety_task", task)
+    if task.status == SafetyStatus.CLOSED:
+        raise ValidationError(_("This task is already closed."))
+    if {"code": missing_code(item), "item": item} not in (task.triggers or []):
+        raise ValidationError({"item": _("This question is not missing on this task.")})
+    administration = task.administration
+    instrument = current_library().get_version(administration.instrument, administration.version)
+    allowed = instrument.response_set_for(item).scored_values
+    if answer not in allowed:
+        raise ValidationError({"answer": _("Choose one of the answers shown.")})
+    with transaction.atomic():
+        answers = administration.answers
+        answers[item] = answer
+        result = _score(instrument, answers)
+        # The answer was given later, on the safety task: say so on the result.
+        result["answered_later"] = sorted({*administration.result.get("answered_later", []), item})
+        fired = fired_triggers(instrument, answers, result["flags"])
+        missing = missing_safety_triggers(instrument, answers, result)
+        total = result.get("total") or {}
+        administration.answers_data = json.dumps(answers, sort_keys=True)
+        administration.result_data = json.dumps(result, sort_keys=True)
+        administration.total_score = total.get("score")
+        administration.band = ((total.get("band") or {}).get("code") or "")[:40]
+        administration.valid = bool(result["valid"])
+        administration.flagged = bool(fired)
+        administration.save()
+        others = [t for t in task.triggers if not is_missing_trigger(t)]
+        task.triggers = others + [t for t in fired if t not in others] + missing
+        audit.record(
+            actor=actor,
+            action="outcomes.safety_item_answered",
+            obj=task,
+            details={
+                "administration_id": administration.pk,
+                "item": item,
+                "safety_trigger": bool(fired),
+            },
+        )
+        if task.triggers:
+            task.save(update_fields=["triggers"])
+            if fired:
+                transaction.on_commit(lambda: notify_safety_task(task.pk), robust=True)
+        else:
+            _close_resolved(
+                actor=actor, task=task, how="answered", administration_id=administration.pk
+            )
+    return task
 
 
 def _supervisors_of_team(team: Team) -> set[int]:

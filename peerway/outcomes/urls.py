@@ -14,6 +14,11 @@ urlpatterns = [
         name="safety_acknowledge",
     ),
     path("o/<slug:slug>/outcomes/safety/<int:pk>/close/", views.close, name="safety_close"),
+    path(
+        "o/<slug:slug>/outcomes/safety/<int:pk>/answer/<str:item>/",
+        views.answer_safety_item,
+        name="safety_answer_item",
+    ),
     path("o/<slug:slug>/outcomes/people/<int:pk>/", views.person, name="person"),
     path(
         "o/<slug:slug>/outcomes/people/<int:pk>/give/<str:code>/<int:time_point>/",

@@ -29,10 +29,17 @@ from .forms import (
     GivenOnForm,
     InstrumentPageForm,
     ProtocolForm,
+    SafetyItemAnswerForm,
     SafetySettingsForm,
     ScheduleForm,
 )
-from .models import DEFAULT_ACK_MINUTES, Administration, OnCallRole, OutcomeSettings
+from .models import (
+    DEFAULT_ACK_MINUTES,
+    Administration,
+    OnCallRole,
+    OutcomeSettings,
+    SafetyStatus,
+)
 
 
 def _lang() -> str:
@@ -254,9 +261,20 @@ def administration(request, slug, pk):
             "score": s["score"],
             "band": text_in((s.get("band") or {}).get("label"), lang) or "",
             "valid": s["valid"],
+            "prorated": s.get("prorated", False),
+            "without_safety_item": bool(s.get("missing_safety_items")),
         }
         for s in result.get("scales", {}).values()
     ]
+    missing_prompts = [
+        text_in(m.get("message"), lang) for m in result.get("missing_safety_items") or []
+    ]
+    answered_later = [
+        instrument.item_ids.index(i) + 1
+        for i in result.get("answered_later") or []
+        if instrument.has_item(i)
+    ]
+    safety_task = getattr(administration, "safety_task", None)
     audit.record(
         actor=request.user,
         action="outcomes.administration_viewed",
@@ -272,6 +290,9 @@ def administration(request, slug, pk):
             "person": administration.person,
             "rows": rows,
             "scales": scales,
+            "missing_prompts": missing_prompts,
+            "answered_later": answered_later,
+            "safety_task": safety_task,
             "label": time_point_label(administration.time_point),
             **_instrument_context(instrument),
         },
@@ -290,8 +311,14 @@ def give(request, slug, pk, code, time_point):
     person = request.permission_object
     instrument = _schedule_entry(person, code, time_point)
     lang = _lang()
+    # With the worker, a safety question can be recorded as not answered: the result then
+    # asks for it and a safety task is created (docs/outcomes.md).
     form = InstrumentPageForm(
-        request.POST or None, instrument=instrument, language=lang, audience=None
+        request.POST or None,
+        instrument=instrument,
+        language=lang,
+        audience=None,
+        may_leave_unanswered=services.safety_item_ids(instrument),
     )
     meta = GivenOnForm(request.POST or None)
     if request.method == "POST":
@@ -310,17 +337,19 @@ def give(request, slug, pk, code, time_point):
             except ValidationError as exc:
                 meta.add_error(None, exc.messages)
             else:
-                task = (
-                    getattr(administration, "safety_task", None) if administration.flagged else None
-                )
+                task = getattr(administration, "safety_task", None)
                 if task is not None:
-                    messages.warning(
-                        request,
-                        _(
+                    if any(services.is_missing_trigger(t) for t in task.triggers):
+                        text = _(
+                            "Saved. A safety question was not answered: ask it now. A safety "
+                            "task was created for the peer worker and their supervisor."
+                        )
+                    else:
+                        text = _(
                             "Saved. An answer needs a safety follow-up: a safety task was created "
                             "for the peer worker and their supervisor."
-                        ),
-                    )
+                        )
+                    messages.warning(request, text)
                     return redirect("outcomes:safety_task", organization_slug(person), task.pk)
                 messages.success(request, _("The answers were saved and scored."))
                 return redirect("outcomes:person", organization_slug(person), person.pk)
@@ -386,8 +415,22 @@ def _trigger_messages(task) -> list[str]:
         by_code = {t.code or t.item: t for t in instrument.safety_triggers}
     except KeyError:  # the definition was removed: the task must still show
         by_code = {}
+    missing_messages = {
+        m["item"]: text_in(m.get("message"), lang)
+        for m in task.administration.result.get("missing_safety_items") or []
+    }
     found_messages = []
     for trigger in task.triggers:
+        if services.is_missing_trigger(trigger):
+            found_messages.append(
+                missing_messages.get(trigger["item"])
+                or _(
+                    "Safety item not answered: ask it now. Question %(item)s is a safety "
+                    "question and was left unanswered."
+                )
+                % {"item": trigger["item"]}
+            )
+            continue
         found = by_code.get(trigger["code"])
         found_messages.append(
             text_in(found.message, lang)
@@ -419,6 +462,21 @@ def safety_task(request, slug, pk):
     names = _names([])
     administration = task.administration
     event = task.safety_event
+    answer_forms = []
+    if administration is not None:
+        try:
+            instrument = current_library().get_version(
+                administration.instrument, administration.version
+            )
+        except KeyError:  # the definition was removed: the task must still show
+            instrument = None
+        for trigger in task.triggers or []:
+            if (
+                services.is_missing_trigger(trigger)
+                and instrument is not None
+                and instrument.has_item(trigger["item"])
+            ):
+                answer_forms.append(_safety_item_form(instrument, trigger["item"], _lang()))
     return render(
         request,
         "outcomes/safety_task.html",
@@ -437,6 +495,70 @@ def safety_task(request, slug, pk):
             "assignments": list(task.assignments.select_related("user")),
             "can_act": request.user.has_perm("outcomes.act_on_safety_task", task),
             "can_person": request.user.has_perm("outcomes.view_scores", task.person),
+            "answer_forms": answer_forms,
+        },
+    )
+
+
+def _safety_item_form(instrument: Instrument, item_id: str, lang: str, data=None) -> dict:
+    number = instrument.item_ids.index(item_id) + 1
+    item = instrument.item(item_id)
+    rs = instrument.response_set_for(item_id)
+    choices = [
+        (str(o.value), text_in(o.label, lang) or "")
+        for o in rs.options
+        if o.value is not None and not o.excluded
+    ]
+    label = _("Question %(n)s: %(text)s") % {"n": number, "text": item.text_for(lang) or item_id}
+    return {
+        "item": item_id,
+        "number": number,
+        "form": SafetyItemAnswerForm(data, label=label, choices=choices, prefix=item_id),
+    }
+
+
+@requires("outcomes.act_on_safety_task", obj=_task)
+def answer_safety_item(request, slug, pk, item):
+    """Record the answer to a safety question that was missing, asked now."""
+    task = request.permission_object
+    if not any(services.is_missing_trigger(t) and t["item"] == item for t in task.triggers or []):
+        raise Http404
+    instrument = current_library().get_version(
+        task.administration.instrument, task.administration.version
+    )
+    data = request.POST if request.method == "POST" else None
+    entry = _safety_item_form(instrument, item, _lang(), data)
+    form = entry["form"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.record_safety_item_answer(
+                actor=request.user, task=task, item=item, answer=form.cleaned_data["answer"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if task.status == SafetyStatus.CLOSED:
+                messages.success(
+                    request,
+                    _("The answer was recorded. It shows no sign of risk; the task is closed."),
+                )
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "The answer was recorded and needs a safety follow-up: follow your "
+                        "organization's safety protocol now."
+                    ),
+                )
+            return redirect("outcomes:safety_task", slug, task.pk)
+    return render(
+        request,
+        "outcomes/answer_safety_item.html",
+        {
+            "organization": task.organization,
+            "task": task,
+            "entry": entry,
+            "error_forms": [form] if form.errors else [],
         },
     )
 

@@ -207,6 +207,23 @@ class WellbeingChoicesForm(BootstrapMixin, forms.Form):
         self._style()
 
 
+class SupportResourcesForm(BootstrapMixin, forms.Form):
+    support_resources = forms.CharField(
+        label=_("Support resources offered after a high-burnout check-in"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "For example your employee assistance programme's number and your peer network "
+            "contact. Leave empty to show Peerway's default wording."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
 class SatisfactionForm(forms.Form):
     satisfaction = forms.TypedChoiceField(
         label=_("All in all, how satisfied are you with your job?"),

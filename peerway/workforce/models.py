@@ -246,6 +246,28 @@ class WellbeingCheckIn(models.Model):
         return f"check-in {self.completed_on}"
 
 
+class WellbeingSettings(models.Model):
+    """What a peer worker is offered when a check-in shows high burnout: the organization's
+    support resources (employee assistance programme, peer network contact), set by a
+    manager or administrator. Empty text: Peerway's default wording is shown."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="wellbeing_settings"
+    )
+    support_resources = models.TextField(_("support resources"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wellbeing settings")
+        verbose_name_plural = _("wellbeing settings")
+
+    def __str__(self) -> str:
+        return f"wellbeing settings {self.organization_id}"
+
+
 class AccommodationStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     AGREED = "agreed", _("Agreed")

@@ -105,6 +105,8 @@ rules.add_perm("workforce.read_supervision_notes", writes_or_receives_session)
 # results or an alert only when the worker chose so).
 rules.add_perm("workforce.check_in", is_self)
 rules.add_perm("workforce.view_wellbeing_status", is_self | is_workers_supervisor)
+# The support resources offered after a high-burnout check-in: managers and administrators.
+rules.add_perm("workforce.manage_wellbeing_resources", has_role_over(Role.MANAGER, Role.ADMIN))
 # Accommodations: the worker, their supervisors and human resources over a placement.
 rules.add_perm("workforce.view_accommodations", is_self | is_workers_supervisor | hr_over)
 rules.add_perm("workforce.manage_accommodations", (is_workers_supervisor | hr_over) & ~is_self)

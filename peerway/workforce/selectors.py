@@ -609,3 +609,46 @@ def network_reach(organization: Organization, *, days: int = 365) -> list[Networ
     return [
         NetworkReach(u, u.pk in lone, counts.get(u.pk, 0)) for u in peer_workers_of(organization)
     ]
+
+
+# --- Wellbeing support -------------------------------------------------------------------
+
+
+def default_support_resources() -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "Employee assistance programme: free and confidential counselling for you and your "
+        "family; ask human resources or your manager for the number.\n"
+        "Peer network: the peer support workers' network meets regularly; your peer network "
+        "contact can listen and share what helped them.\n"
+        "If you are in crisis or thinking about suicide, call or text 9-8-8 at any time; in an "
+        "emergency, call 9-1-1."
+    )
+
+
+def support_resources(organization: Organization) -> str:
+    """The organization's support resources, or the default wording when none is set."""
+    from .models import WellbeingSettings
+
+    row = WellbeingSettings.objects.filter(organization=organization).first()
+    if row and row.support_resources.strip():
+        return row.support_resources
+    return default_support_resources()
+
+
+def own_support_resources(organization: Organization) -> str:
+    """The text the organization set (empty when it uses the default)."""
+    from .models import WellbeingSettings
+
+    row = WellbeingSettings.objects.filter(organization=organization).first()
+    return row.support_resources if row else ""
+
+
+def conversation_requested_for(checkin) -> bool:
+    """True when the worker already asked for a conversation after this check-in."""
+    from .models import Notification
+
+    return Notification.objects.filter(
+        key__startswith=f"wellbeing_conversation:{checkin.pk}:"
+    ).exists()

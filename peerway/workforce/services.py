@@ -47,10 +47,17 @@ from .models import (
     TrainingRecord,
     Visibility,
     WellbeingCheckIn,
+    WellbeingSettings,
     WorkerProfile,
     YesNo,
 )
-from .selectors import StaffMember, Worker, peer_experienced_supervisor_ids, peer_workers_of
+from .selectors import (
+    StaffMember,
+    Worker,
+    peer_experienced_supervisor_ids,
+    peer_workers_of,
+    worker_supervisor_ids,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -376,6 +383,99 @@ def set_wellbeing_choices(*, actor: User, worker: Worker, share: bool, alert: bo
             worker=worker,
         )
     return profile
+
+
+def update_support_resources(
+    *, actor: User, organization: Organization, text: str
+) -> WellbeingSettings:
+    """The support resources shown to a worker whose check-in shows high burnout."""
+    _require(actor, "workforce.manage_wellbeing_resources", organization)
+    with transaction.atomic():
+        row, _created = WellbeingSettings.objects.get_or_create(organization=organization)
+        row.support_resources = (text or "").strip()
+        row.updated_by = actor
+        row.updated_at = timezone.now()
+        row.save()
+        audit.record(
+            actor=actor,
+            action="workforce.support_resources_updated",
+            obj=organization,
+            details={"uses_default": not row.support_resources},
+        )
+    return row
+
+
+def request_supervisor_conversation(*, actor: User, worker: Worker) -> int:
+    """The worker asks their supervisors for a conversation after a check-in.
+
+    Only the worker can ask, and only for themselves. Each supervisor gets an in-app notice
+    and an e-mail saying the worker asked for a conversation: never a score (a supervisor
+    sees results only when the worker chose to share them). One request per check-in;
+    asking again sends nothing new. Returns the number of supervisors told.
+    """
+    _require(actor, "workforce.check_in", worker)
+    last = WellbeingCheckIn.objects.filter(
+        organization=worker.organization, worker=worker.user
+    ).first()
+    if last is None:
+        raise ValidationError(_("Complete a check-in first."))
+    supervisors = list(
+        User.objects.filter(pk__in=worker_supervisor_ids(worker), is_active=True).exclude(
+            pk=worker.user.pk
+        )
+    )
+    if not supervisors:
+        raise ValidationError(
+            _("No supervisor is assigned to you yet. Please ask your manager who supervises you.")
+        )
+    told: list[User] = []
+    with transaction.atomic():
+        for supervisor in supervisors:
+            key = f"wellbeing_conversation:{last.pk}:{supervisor.pk}"
+            if Notification.objects.filter(key=key).exists():
+                continue
+            Notification.objects.create(
+                organization=worker.organization,
+                user=supervisor,
+                kind="wellbeing_conversation",
+                params={"worker": worker.user.display_name, "worker_id": worker.user.pk},
+                key=key,
+            )
+            told.append(supervisor)
+        _user_event(
+            actor=actor,
+            action="workforce.conversation_requested",
+            worker=worker,
+            details={"supervisor_ids": sorted(s.pk for s in told), "checkin_id": last.pk},
+        )
+    if told:
+        name = worker.user.display_name
+        emails = [s.email for s in told if s.email]
+        transaction.on_commit(lambda: _mail_conversation_request(name, emails), robust=True)
+    return len(told)
+
+
+def _mail_conversation_request(worker_name: str, emails: list[str]) -> None:
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    parts = []
+    for language in ("en", "fr-ca"):
+        with translation.override(language):
+            parts.append(
+                _(
+                    "%(worker)s asked you for a conversation about their wellbeing. Please get "
+                    "in touch with them soon."
+                )
+                % {"worker": worker_name}
+            )
+    with translation.override("en"):
+        subject = _("Peerway: a peer worker asked you for a conversation")
+    for email in emails:
+        try:
+            send_mail(subject, "\n\n".join(parts), None, [email])
+        except Exception:  # noqa: BLE001 - the in-app notice stands on its own
+            logger.warning("Conversation request e-mail not sent")
 
 
 # --- Accommodations ----------------------------------------------------------------------

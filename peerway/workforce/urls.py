@@ -13,6 +13,16 @@ urlpatterns = [
     path("o/<slug:slug>/workforce/me/wellbeing/", views.wellbeing, name="wellbeing"),
     path("o/<slug:slug>/workforce/me/wellbeing/check-in/", views.checkin, name="checkin"),
     path(
+        "o/<slug:slug>/workforce/me/wellbeing/conversation/",
+        views.request_conversation,
+        name="request_conversation",
+    ),
+    path(
+        "o/<slug:slug>/workforce/wellbeing-resources/",
+        views.support_resources,
+        name="support_resources",
+    ),
+    path(
         "o/<slug:slug>/workforce/me/accommodations/new/",
         views.accommodation_request,
         name="accommodation_request",

@@ -32,6 +32,7 @@ from .forms import (
     SatisfactionForm,
     SupervisionForm,
     SupervisorSettingsForm,
+    SupportResourcesForm,
     TrainingForm,
     WellbeingChoicesForm,
 )
@@ -91,6 +92,9 @@ def overview(request, slug):
             "lone_peer_ids": selectors.lone_peer_worker_ids(organization),
             "show_supervision": request.user.has_perm(
                 "workforce.view_supervision_overview", organization
+            ),
+            "show_resources": request.user.has_perm(
+                "workforce.manage_wellbeing_resources", organization
             ),
         },
     )
@@ -409,6 +413,7 @@ def wellbeing(request, slug):
         request,
         "workforce/wellbeing.html",
         {
+            "support": _support_offer(worker),
             "organization": organization,
             "worker": worker,
             "status": status,
@@ -416,6 +421,68 @@ def wellbeing(request, slug):
             "form": form,
             "threshold": f"{threshold:g}",
             "every_days": settings.PEERWAY_WELLBEING_CHECKIN_DAYS,
+        },
+    )
+
+
+def _support_offer(worker) -> dict | None:
+    """For the worker alone: when their latest check-in is in the high-burnout range, a
+    supportive message with the organization's resources and the offer to ask their
+    supervisor for a conversation."""
+    last = selectors.checkins_of(worker).first()
+    if last is None or not services.crosses_threshold(json.loads(last.results)):
+        return None
+    return {
+        "checkin": last,
+        "resources": selectors.support_resources(worker.organization),
+        "requested": selectors.conversation_requested_for(last),
+        "has_supervisor": bool(selectors.worker_supervisor_ids(worker)),
+    }
+
+
+@requires("workforce.check_in", obj=_me)
+@require_POST
+def request_conversation(request, slug):
+    """The worker, and only the worker, asks their supervisor for a conversation."""
+    worker = request.permission_object
+    try:
+        services.request_supervisor_conversation(actor=request.user, worker=worker)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your supervisor was asked to get in touch for a conversation. They were not "
+                "sent your answers or scores."
+            ),
+        )
+    return redirect("workforce:wellbeing", slug=worker.organization.slug)
+
+
+@requires("workforce.manage_wellbeing_resources", obj=_org)
+def support_resources(request, slug):
+    organization = request.permission_object
+    form = SupportResourcesForm(
+        _data(request),
+        initial={"support_resources": selectors.own_support_resources(organization)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_support_resources(
+            actor=request.user,
+            organization=organization,
+            text=form.cleaned_data["support_resources"],
+        )
+        messages.success(request, _("The support resources were saved."))
+        return redirect("workforce:support_resources", slug=organization.slug)
+    return render(
+        request,
+        "workforce/support_resources.html",
+        {
+            "organization": organization,
+            "form": form,
+            "default_text": selectors.default_support_resources(),
+            "current_text": selectors.support_resources(organization),
         },
     )
 
@@ -637,6 +704,11 @@ def notification_text(notification) -> str:
         return _("Your training “%(title)s” has expired.") % params
     if notification.kind == "training_expiring":
         return _("Your training “%(title)s” expires on %(date)s.") % params
+    if notification.kind == "wellbeing_conversation":
+        return _(
+            "%(worker)s asked you for a conversation about their wellbeing. Please get in "
+            "touch with them soon."
+        ) % {"worker": params.get("worker", "")}
     return notification.kind
 
 

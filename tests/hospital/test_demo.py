@@ -24,7 +24,8 @@ def test_the_demo_adds_readmissions_once(world):
     assert count > 0
     demo.seed(region)
     assert HospitalEvent.objects.count() == count
-    stays = selectors.hospital_stays(world.org, evaluation_consent_only=False)
+    # Counted as hospital episodes (transfers merged), as the readmission statistics do.
+    stays = selectors.hospital_episodes_of(world.org, evaluation_consent_only=False)
     stays_per_person = Counter(s.person_id for s in stays)
     readmitted = [p for p, n in stays_per_person.items() if n > 1]
     assert len(readmitted) >= 4

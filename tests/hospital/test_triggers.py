@@ -292,3 +292,46 @@ def test_hospital_stays_pair_admissions_with_discharges(world, people):
         Episode(b, d - timedelta(days=4), d + timedelta(days=3)),
     ]
     assert selectors.hospital_stays(world.org) == []  # nobody consented to evaluation use
+
+
+def test_a_transfer_between_facilities_is_one_hospital_episode(world, people):
+    ada = people["ada"]
+    d = date(2026, 1, 1)
+    add(ada, EventKind.ADMISSION, d, facility="North")
+    add(ada, EventKind.ADMISSION, d + timedelta(days=6), facility="South")
+    add(ada, EventKind.DISCHARGE, d + timedelta(days=6), facility="North")
+    add(ada, EventKind.EMERGENCY_VISIT, d + timedelta(days=8), facility="South")
+    add(ada, EventKind.DISCHARGE, d + timedelta(days=15), facility="South")
+    add(ada, EventKind.ADMISSION, d + timedelta(days=40), facility="North")
+    add(ada, EventKind.DISCHARGE, d + timedelta(days=44), facility="North")
+    a = str(ada.pk)
+    assert selectors.hospital_stays(world.org, evaluation_consent_only=False) == [
+        Episode(a, d, d + timedelta(days=6)),
+        Episode(a, d + timedelta(days=6), d + timedelta(days=15)),
+        Episode(a, d + timedelta(days=40), d + timedelta(days=44)),
+    ]
+    assert selectors.hospital_episodes_of(world.org, evaluation_consent_only=False) == [
+        Episode(a, d, d + timedelta(days=15)),
+        Episode(a, d + timedelta(days=40), d + timedelta(days=44)),
+    ]
+
+
+def test_a_transfer_is_one_admission_for_the_trigger(world, people):
+    ada, ben = people["ada"], people["ben"]
+    # Ada: one hospitalization with a transfer (two admission rows); Ben: two stays.
+    add(ada, EventKind.ADMISSION, START + timedelta(days=10), facility="North")
+    add(ada, EventKind.DISCHARGE, START + timedelta(days=20), facility="North")
+    add(ada, EventKind.ADMISSION, START + timedelta(days=20), facility="South")
+    add(ben, EventKind.ADMISSION, START + timedelta(days=10), START + timedelta(days=60))
+    assert suggested(world) == {ben.code}
+    rows = {
+        p.code: p.admissions for p in selectors.suggestions_for(world.manager, world.org, TODAY)
+    }
+    assert rows == {ben.code: 2}
+    rule = selectors.trigger_for(world.org)
+    rule.min_admissions = 1
+    rule.save()
+    rows = {
+        p.code: p.admissions for p in selectors.suggestions_for(world.manager, world.org, TODAY)
+    }
+    assert rows == {ada.code: 1, ben.code: 2}

@@ -262,7 +262,8 @@ def synthetic_cohort(n_per_group=30, seed=11):
             discharge = date(2024, 1, 1) + timedelta(days=int(rng.integers(0, 300)))
             admission = discharge - timedelta(days=int(rng.integers(1, 30)))
             episodes.append(Episode(person, admission, discharge))
-            gap = int(np.ceil(rng.exponential(scale)))
+            # At least two days: a next-day admission is the same hospital episode.
+            gap = 1 + int(np.ceil(rng.exponential(scale)))
             readmit = discharge + timedelta(days=gap)
             episodes.append(Episode(person, readmit, readmit + timedelta(days=5)))
             if readmit <= STUDY_END:
@@ -331,12 +332,14 @@ def test_same_day_admission_is_a_transfer_and_short_follow_up_is_not_settled():
     episodes = [
         Episode("p1", date(2024, 3, 1), date(2024, 3, 10)),
         Episode("p1", date(2024, 3, 10), date(2024, 3, 12)),  # transfer, same day
-        Episode("p1", date(2024, 4, 1), date(2024, 4, 3)),  # readmission after 22 days
+        Episode("p1", date(2024, 4, 1), date(2024, 4, 3)),  # readmission 20 days after 12 March
         Episode("p2", date(2024, 12, 1), date(2024, 12, 15)),  # 16 days before study end
     ]
     cohort = follow_up(episodes, {"p1": "peer", "p2": "peer"}, study_end=STUDY_END)
     p1, p2 = cohort.follow_ups
-    assert (p1.days, p1.readmitted, p1.readmitted_within(30)) == (22, True, True)
+    # Follow-up starts at the episode's last discharge (12 March), not mid-transfer.
+    assert p1.index_date == date(2024, 3, 12)
+    assert (p1.days, p1.readmitted, p1.readmitted_within(30)) == (20, True, True)
     assert (p2.days, p2.readmitted, p2.readmitted_within(30)) == (16, False, None)
     assert p2.readmitted_within(14) is False
 

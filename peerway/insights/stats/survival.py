@@ -25,12 +25,17 @@ import numpy as np
 from scipy import stats
 
 from .common import CONFIDENCE, LABEL, Z95, check_min_n, suppression_reason, wilson_interval
+from .episodes import Stay, community_index, hospital_episodes
 
 BEFORE = "before_enrolment"
 AFTER = "after_enrolment"
 DEFAULT_HORIZONS = (30, 90)
 
 _COMMON_METHOD = (
+    "Hospital stays that touch or overlap (discharge and next admission on the same or the next "
+    "day, or overlapping dates, including transfers between facilities) form one hospital "
+    "episode; the index discharge is the episode's last discharge and a readmission is the "
+    "admission of a later episode; emergency visits are not admissions. "
     "A readmission is the first hospital admission dated after the index date and on or before "
     "the end of follow-up; days in community are counted from the index date to that admission, "
     "or to the end of follow-up (censored) when there is none. Readmission within H days: "
@@ -61,13 +66,9 @@ METHOD_PRE_POST = _COMMON_METHOD + (
 # Input
 
 
-@dataclass(frozen=True)
-class Episode:
-    """One hospital stay. ``discharge`` is None while the person is still in hospital."""
-
-    person_id: str
-    admission: date
-    discharge: date | None = None
+# One hospital stay (``discharge`` None while the person is still in hospital). Stays given
+# to the functions below are merged into hospital episodes first (``episodes.py``).
+Episode = Stay
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,9 @@ def _episodes_by_person(episodes: Iterable[Episode]) -> dict[str, list[Episode]]
         by_person[str(episode.person_id)].append(
             Episode(str(episode.person_id), admission, discharge)
         )
-    for stays in by_person.values():
-        stays.sort(key=lambda e: (e.admission, e.discharge or date.max))
-    return by_person
+    # Transfers and stays that touch or overlap are one episode: follow-up counts from the
+    # episode's last discharge, in the community.
+    return {person_id: hospital_episodes(stays) for person_id, stays in sorted(by_person.items())}
 
 
 def _first_readmission(stays: Sequence[Episode], index: date, end: date) -> date | None:
@@ -169,7 +170,13 @@ def follow_up(
     for person_id in sorted(groups, key=str):
         stays = by_person.get(str(person_id), [])
         if person_id in index_dates:
-            index = _to_date(index_dates[person_id], f"index_dates[{person_id!r}]")
+            given = _to_date(index_dates[person_id], f"index_dates[{person_id!r}]")
+            # An index inside a hospital episode moves to the episode's discharge.
+            moved = community_index(stays, given)
+            if moved is None:
+                excluded["still in hospital at the index date"] += 1
+                continue
+            index = moved
         else:
             discharges = [e.discharge for e in stays if e.discharge and e.discharge <= study_end]
             if not discharges:

@@ -26,6 +26,7 @@ from .model import (
     Number,
     Option,
     ResponseSet,
+    SafetyItem,
     SafetyTrigger,
     Scale,
     SkipRule,
@@ -580,6 +581,36 @@ def _build(data: dict[str, Any], *, source: str | None, supplied: bool) -> Instr
             SafetyTrigger(raw["item"], raw["op"], value, dict(raw["message"]), raw.get("code"))
         )
 
+    # Safety items --------------------------------------------------------------------------
+    safety_items: list[SafetyItem] = []
+    seen_safety: set[str] = set()
+    for i, raw in enumerate(data.get("safety_items") or []):
+        field = f"safety_items[{i}]"
+        if raw["item"] not in by_id:
+            raise DefinitionError(f"{field}.item", f"unknown item '{raw['item']}'", source=source)
+        if raw["item"] in seen_safety:
+            raise DefinitionError(
+                f"{field}.item", f"item '{raw['item']}' is listed twice", source=source
+            )
+        if raw["item"] in skipped_by:
+            # A skipped question gets an imputed answer; a safety question must be asked.
+            raise DefinitionError(
+                f"{field}.item",
+                f"item '{raw['item']}' is a safety item and cannot be skipped by "
+                f"skip_rules[{skipped_by[raw['item']]}]",
+                source=source,
+            )
+        seen_safety.add(raw["item"])
+        if raw.get("message"):
+            _require_languages(raw["message"], languages, f"{field}.message", source)
+        safety_items.append(
+            SafetyItem(
+                raw["item"],
+                dict(raw["message"]) if raw.get("message") else None,
+                raw.get("code"),
+            )
+        )
+
     return Instrument(
         code=code,
         version=_version_str(data["version"]),
@@ -593,6 +624,7 @@ def _build(data: dict[str, Any], *, source: str | None, supplied: bool) -> Instr
         total_scale=total_scale,
         skip_rules=tuple(skip_rules),
         safety_triggers=tuple(triggers),
+        safety_items=tuple(safety_items),
         description=data.get("description"),
         instructions=data.get("instructions"),
         citation=data.get("citation"),

@@ -160,6 +160,16 @@ class SafetyTrigger:
 
 
 @dataclass(frozen=True)
+class SafetyItem:
+    """An item that must be answered: when it is not, the result carries an "ask it now"
+    prompt (``message``, or the engine's default wording when the definition gives none)."""
+
+    item: str
+    message: LocalizedText | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class Licence:
     category: str
     notice: LocalizedText | None = None
@@ -183,6 +193,7 @@ class Instrument:
     total_scale: str | None = None
     skip_rules: tuple[SkipRule, ...] = ()
     safety_triggers: tuple[SafetyTrigger, ...] = ()
+    safety_items: tuple[SafetyItem, ...] = ()
     description: LocalizedText | None = None
     instructions: LocalizedText | None = None
     citation: str | None = None

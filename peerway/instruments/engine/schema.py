@@ -159,6 +159,19 @@ _SAFETY_TRIGGER = {
     "additionalProperties": False,
 }
 
+# An item whose answer must never be missing unnoticed (e.g. PHQ-9 item 9, thoughts of
+# self-harm). ``message`` replaces the engine's default "ask it now" prompt.
+_SAFETY_ITEM = {
+    "type": "object",
+    "required": ["item"],
+    "properties": {
+        "code": {"type": "string", "pattern": _ID},
+        "item": {"type": "string"},
+        "message": LOCALIZED_TEXT,
+    },
+    "additionalProperties": False,
+}
+
 _LICENCE = {
     "type": "object",
     "required": ["category"],
@@ -212,6 +225,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
         "total_scale": {"type": "string"},
         "skip_rules": {"type": "array", "items": _SKIP_RULE},
         "safety_triggers": {"type": "array", "items": _SAFETY_TRIGGER},
+        "safety_items": {"type": "array", "items": _SAFETY_ITEM},
         "notes": {"type": "string"},
     },
     "additionalProperties": False,

@@ -4,6 +4,12 @@ Order of operations for each item: validate → skip-rule imputation → N/A / d
 exclusion → ``score_map`` → reverse key (``min + max - value`` over the item's scored values).
 Then for each scale: minimum completion → sum (prorated when allowed) or mean → linear
 transform → rounding (if the scale asks for it) → band.
+
+Safety items (``safety_items`` in a definition) are checked last. A safety item that is not
+answered, or answered with an excluded option (N/A, don't know), is never covered silently:
+the scales keep their published rule (a PHQ-9 total is still prorated over up to two
+missing items), but each scale that holds the item names it in ``missing_safety_items`` and
+the result carries an "ask it now" prompt per missing safety item.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ class ScaleScore:
     n_imputed: int
     prorated: bool
     range: tuple[Number, Number]
+    # Safety items of this scale left unanswered: a score here was computed without them.
+    missing_safety_items: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +74,7 @@ class ScaleScore:
             "n_imputed": self.n_imputed,
             "prorated": self.prorated,
             "range": [_tidy(self.range[0]), _tidy(self.range[1])],
+            "missing_safety_items": list(self.missing_safety_items),
         }
 
 
@@ -92,6 +101,42 @@ class Flag:
         }
 
 
+# Used when a definition marks a safety item without its own wording.
+DEFAULT_MISSING_SAFETY_MESSAGE: LocalizedText = {
+    "en": (
+        "Safety item not answered: ask it now. Question {number} is a safety question and was "
+        "left unanswered, so this result cannot rule out a risk. Ask it now and, if the answer "
+        "shows a risk, follow your organization's safety procedure."
+    ),
+    "fr": (
+        "Question de sécurité sans réponse : posez-la maintenant. La question {number} est une "
+        "question de sécurité restée sans réponse; ce résultat ne permet donc pas d'écarter un "
+        "risque. Posez-la maintenant et, si la réponse indique un risque, suivez la procédure "
+        "de sécurité de votre organisation."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MissingSafetyItem:
+    """A safety item that was not answered (or answered N/A / don't know): ask it now."""
+
+    item: str
+    number: int
+    reason: str  # "not_answered" or "excluded_answer"
+    message: LocalizedText
+    code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "number": self.number,
+            "reason": self.reason,
+            "message": dict(self.message),
+            "code": self.code,
+        }
+
+
 @dataclass(frozen=True)
 class ScoreResult:
     instrument: str
@@ -102,11 +147,17 @@ class ScoreResult:
     total: ScaleScore | None
     flags: tuple[Flag, ...] = ()
     imputed: dict[str, Number] = field(default_factory=dict)
+    missing_safety_items: tuple[MissingSafetyItem, ...] = ()
 
     @property
     def valid(self) -> bool:
         """True when every scale could be scored."""
         return all(scale.valid for scale in self.scales.values())
+
+    @property
+    def safety_complete(self) -> bool:
+        """False when a safety item is missing: the result needs the item asked now."""
+        return not self.missing_safety_items
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +170,8 @@ class ScoreResult:
             "scales": {scale_id: s.to_dict() for scale_id, s in self.scales.items()},
             "flags": [flag.to_dict() for flag in self.flags],
             "imputed": {item: _tidy(value) for item, value in self.imputed.items()},
+            "safety_complete": self.safety_complete,
+            "missing_safety_items": [m.to_dict() for m in self.missing_safety_items],
         }
 
 
@@ -184,12 +237,14 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
                 effective[target] = rule.impute
                 imputed[target] = rule.impute
 
+    missing = missing_safety_items(instrument, given)
+    missing_ids = {m.item for m in missing}
     scales: dict[str, ScaleScore] = {}
     for s in instrument.scales:
         scales[s.id] = (
             _score_mean_of_scales(s, scales, effective, imputed)
             if s.of_scales
-            else _score_scale(instrument, s, effective, imputed)
+            else _score_scale(instrument, s, effective, imputed, missing_ids)
         )
 
     flags: list[Flag] = []
@@ -212,6 +267,7 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
         total=scales.get(instrument.total_scale) if instrument.total_scale else None,
         flags=tuple(flags),
         imputed=imputed,
+        missing_safety_items=missing,
     )
 
 
@@ -233,6 +289,7 @@ def _score_mean_of_scales(
         "n_excluded": sum(s.n_excluded for s in subs),
         "n_imputed": sum(s.n_imputed for s in subs),
         "range": scale.range,
+        "missing_safety_items": tuple(i for s in subs for i in s.missing_safety_items),
     }
     missing = [s.id for s in subs if not s.valid]
     if missing:
@@ -253,11 +310,33 @@ def _score_mean_of_scales(
     )
 
 
+def missing_safety_items(
+    instrument: Instrument, given: Mapping[str, Answer]
+) -> tuple[MissingSafetyItem, ...]:
+    """Safety items with no usable answer: not answered, or answered N/A / don't know."""
+    numbers = {item_id: n for n, item_id in enumerate(instrument.item_ids, start=1)}
+    out: list[MissingSafetyItem] = []
+    for safety in instrument.safety_items:
+        answer = given.get(safety.item)
+        if answer is None:
+            reason = "not_answered"
+        elif answer in instrument.response_set_for(safety.item).excluded_values:
+            reason = "excluded_answer"
+        else:
+            continue
+        number = numbers[safety.item]
+        template = safety.message or DEFAULT_MISSING_SAFETY_MESSAGE
+        message = {lang: text.replace("{number}", str(number)) for lang, text in template.items()}
+        out.append(MissingSafetyItem(safety.item, number, reason, message, safety.code))
+    return tuple(out)
+
+
 def _score_scale(
     instrument: Instrument,
     scale: Scale,
     effective: Mapping[str, Answer],
     imputed: Mapping[str, Number],
+    missing_safety: set[str] | frozenset[str] = frozenset(),
 ) -> ScaleScore:
     values: list[Number] = []
     n_excluded = 0
@@ -284,6 +363,7 @@ def _score_scale(
         "n_excluded": n_excluded,
         "n_imputed": n_imputed,
         "range": scale.range,
+        "missing_safety_items": tuple(i for i in scale.items if i in missing_safety),
     }
     if n < scale.min_required:
         reason = f"{n} of {n_items} items answered; needs {scale.min_required}"
