@@ -22,7 +22,7 @@ def gate_open_referrals(apps, schema_editor):
     held = list(
         Referral.objects.filter(state__in=["new", "triaged"])
         .annotate(consented=models.Subquery(latest))
-        .exclude(consented=True)
+        .filter(models.Q(consented=False) | models.Q(consented__isnull=True))
         .values_list("pk", flat=True)
     )
     Referral.objects.filter(pk__in=held).update(state="consent_pending", updated_at=now)
