@@ -363,6 +363,7 @@ def referrals(request, slug):
             "states": ReferralState.choices,
             "mine": mine,
             "overdue": overdue,
+            "can_manage_response_targets": request.user.has_perm("support.manage_settings", org),
         },
     )
 
