@@ -119,6 +119,8 @@ def record_referral_consent(
     recorded it) and let a referral waiting for consent into the normal flow."""
     if not actor.has_perm("support.change_person", referral.person):
         raise PermissionDenied
+    if referral.state != ReferralState.AWAITING_CONSENT:
+        raise ValidationError({"referral": _("This referral is not waiting for consent.")})
     with transaction.atomic():
         record_consent(
             actor=actor,

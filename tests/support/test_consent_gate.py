@@ -205,6 +205,9 @@ def test_the_clinician_records_consent_on_the_referral_and_it_enters_the_flow(wo
     assert list(referral.events.values_list("state", flat=True)) == [WAITING, "new"]
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"support.consent_given", "support.referral_moved"} <= actions
+    # Sent again (a second tab), nothing more is recorded.
+    page = client.post(target, {"decided_on": day.isoformat()}, follow=True).content.decode()
+    assert "not waiting for consent" in page and referral.person.consents.count() == 1
     # Now it can be matched.
     matching_service.propose(actor=world.supervisor, organization=world.org, referrals=[referral])
     assert Match.objects.filter(referral=referral).exists()
