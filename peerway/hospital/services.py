@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from peerway.core import audit
 from peerway.core.crypto import fernet
 from peerway.core.models import Organization, User
-from peerway.support.models import Person, Referral, ReferralSource
+from peerway.support.models import Person, Referral, ReferralSource, Urgency
 from peerway.support.services import create_referral
 
 from . import importer, selectors
@@ -474,8 +474,19 @@ def update_trigger(
     return rule
 
 
-def refer_from_trigger(*, actor: User, person: Person, today: date | None = None) -> Referral:
-    """Act on a suggestion: refer the person to their team with source "trigger"."""
+def refer_from_trigger(
+    *,
+    actor: User,
+    person: Person,
+    urgency: str = Urgency.ROUTINE,
+    reason: str = "",
+    consent_given: bool = False,
+    consent_decided_on: date | None = None,
+    today: date | None = None,
+) -> Referral:
+    """Act on a suggestion, once confirmed with an urgency, a reason and the consent
+    question: refer the person to their team with source "trigger". Without the person's
+    agreement the referral waits for consent (docs/service.md)."""
     if not actor.has_perm("hospital.refer_from_trigger", person):
         raise PermissionDenied
     with transaction.atomic():
@@ -491,7 +502,14 @@ def refer_from_trigger(*, actor: User, person: Person, today: date | None = None
                 % {"code": person.code}
             )
         referral = create_referral(
-            actor=actor, team=person.team, source=ReferralSource.TRIGGER, person=person
+            actor=actor,
+            team=person.team,
+            source=ReferralSource.TRIGGER,
+            person=person,
+            urgency=urgency,
+            reason=reason,
+            consent_given=consent_given,
+            consent_decided_on=consent_decided_on,
         )
         audit.record(
             actor=actor,

@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from peerway.core import audit
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
 from peerway.support import selectors as support_selectors
+from peerway.support.forms import TriggerReferralForm
 
 from . import selectors, services
 from .forms import HospitalIdForm, TriggerForm, UploadForm
@@ -118,25 +118,64 @@ def suggestions(request, slug):
     )
 
 
-@require_POST
 @requires(
-    "hospital.refer_from_trigger",
-    obj=_person,
-    no_record="POST only: an action; its write is audited by the service",
+    "hospital.refer_from_trigger", obj=_person, audit_read="hospital.refer_form_viewed"
 )
 def refer(request, slug, pk):
+    """Confirm a suggested referral with its urgency, its reason and the person's agreement
+    to be contacted, as on the referral form; nothing is created before that."""
     person = request.permission_object
-    try:
-        services.refer_from_trigger(actor=request.user, person=person)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    organization = person.organization
+    counts = selectors.suggestion_for(person)
+    if counts is None:
+        messages.error(
+            request,
+            _(
+                "%(code)s no longer meets the trigger, or already has an open referral "
+                "or peer worker."
+            )
+            % {"code": person.code},
+        )
+        return redirect("hospital:suggestions", slug=slug)
+    form = TriggerReferralForm(
+        request.POST if request.method == "POST" else None,
+        target_hours=support_selectors.target_hours(organization),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.refer_from_trigger(
+                actor=request.user,
+                person=person,
+                urgency=data["urgency"],
+                reason=data["reason"],
+                consent_given=data["consent_given"],
+                consent_decided_on=data.get("consent_decided_on"),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("hospital:suggestions", slug=slug)
         messages.success(
             request,
             _("%(code)s was referred to %(team)s.") % {"code": person.code, "team": person.team},
         )
-    return redirect("hospital:suggestions", slug=slug)
+        if referral.awaiting_consent:
+            messages.warning(
+                request,
+                _(
+                    "The person has not agreed to be contacted yet: the referral waits for "
+                    "consent and cannot be matched or offered until it is recorded."
+                ),
+            )
+        return redirect("hospital:suggestions", slug=slug)
+    if request.method == "GET":
+        audit.record(actor=request.user, action="hospital.refer_form_viewed", obj=person)
+    return render(
+        request,
+        "hospital/refer.html",
+        {"organization": organization, "person": person, "counts": counts, "form": form},
+    )
 
 
 @requires("hospital.set_hospital_id", obj=_person, audit_read="hospital.hospital_id_form_viewed")

@@ -22,6 +22,7 @@ from peerway.workforce.demo import EMPLOYMENT
 
 from .models import (
     NAME_INDEX_PURPOSE,
+    WAITING_STATES,
     ConsentPurpose,
     ConsentRecord,
     Language,
@@ -160,6 +161,18 @@ def seed(region) -> None:
             row[5] = "closed"
     Person.objects.bulk_create(people)
     matches = []
+    # The two most recent referrals not yet offered are waiting for the person's consent
+    # (the clinician could not ask yet); every other referral had the person's agreement.
+    recent = sorted((r for r in plan if r[5] in ("new", "triaged")), key=lambda r: r[4])
+    waiting = {id(row[0]) for row in recent[-2:]}
+    # One urgent referral made three days ago is still waiting for a peer worker: overdue
+    # against the 48-hour target, flagged on the supervisor's home page.
+    late = min(
+        (r for r in plan if r[5] in ("new", "triaged") and id(r[0]) not in waiting),
+        key=lambda r: ((today - r[4]).days < 3, abs((today - r[4]).days - 3)),
+        default=None,
+    )
+    closing = {}  # referral -> reason of the closure step added below
 
     for person, team, _peers, clinician, created, outcome, worker_key in plan:
         if clinician and rng.random() < 0.65:
@@ -199,6 +212,23 @@ def seed(region) -> None:
         for state in path[outcome]:
             day += rng.randint(1, 4) if state != ReferralState.CLOSED else rng.randint(30, 90)
             steps.append((state, min(day, age)))
+        if id(person) in waiting:
+            steps = [(ReferralState.AWAITING_CONSENT, 0)]
+        # A service closes referrals that went nowhere: after three weeks, a triaged one the
+        # team could not follow up and a declined offer are closed with the reason.
+        if outcome in ("triaged", "declined") and age >= 21:
+            steps.append((ReferralState.CLOSED, min(steps[-1][1] + 14, age)))
+            closing[id(referral)] = (
+                "Could not reach the person after three attempts"
+                if outcome == "triaged"
+                else "The person chose not to go ahead"
+            )
+            person.status = PersonStatus.CLOSED
+        if late is not None and person is late[0]:
+            referral.urgency = Urgency.URGENT
+        elif referral.urgency == Urgency.URGENT and steps[-1][0] in WAITING_STATES:
+            # Other urgent referrals still waiting were made within the last two days.
+            referral.urgency = Urgency.URGENT if age < 2 else Urgency.SOON
         referral.state = steps[-1][0]
         referral.updated_at = _aware(created + timedelta(days=steps[-1][1]), 11)
         referrals.append(referral)
@@ -233,6 +263,10 @@ def seed(region) -> None:
                 (ConsentPurpose.CONTACT, 0.9),
             ):
                 given = rng.random() < rate
+                if purpose == ConsentPurpose.PEER_SUPPORT:
+                    if id(person) in waiting:
+                        continue
+                    given = True  # no referral moves on without it
                 consents.append(
                     ConsentRecord(
                         person=person,
@@ -243,6 +277,17 @@ def seed(region) -> None:
                         recorded_at=_aware(created, 12),
                     )
                 )
+        elif id(person) not in waiting:
+            consents.append(
+                ConsentRecord(
+                    person=person,
+                    purpose=ConsentPurpose.PEER_SUPPORT,
+                    given=True,
+                    decided_on=created,
+                    recorded_by=users[clinician] if clinician else worker,
+                    recorded_at=_aware(created, 12),
+                )
+            )
         if rng.random() < 0.35:
             attribute, value = rng.choice(
                 [
@@ -279,7 +324,13 @@ def seed(region) -> None:
             referral=referral,
             state=state,
             at=_aware(created + timedelta(days=day), 11),
-            reason="Person asked for a break first" if state == ReferralState.DECLINED else "",
+            reason=(
+                "Person asked for a break first"
+                if state == ReferralState.DECLINED
+                else closing.get(id(referral), "")
+                if state == ReferralState.CLOSED
+                else ""
+            ),
         )
         for referral, steps, created in pending_events
         for state, day in steps

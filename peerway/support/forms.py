@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from peerway.core import dates
 from peerway.core.dates import bounded_date_field
 from peerway.core.forms import BootstrapMixin
 
 from .models import (
+    MAX_TARGET_HOURS,
     ConsentPurpose,
     Language,
     PreferenceAttribute,
@@ -90,7 +92,56 @@ class PreferencesMixin:
         return initial
 
 
-class ReferralForm(PreferencesMixin, BootstrapMixin, forms.Form):
+def target_text(hours: int) -> str:
+    """ "48 hours", "7 days": a response target in the unit people say it in."""
+    if hours % 24 == 0 and hours >= 72:
+        days = hours // 24
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+def urgency_choices(target_hours: dict[str, int] | None) -> list[tuple[str, str]]:
+    """Urgencies most urgent first, each with the organization's response target."""
+    order = [Urgency.URGENT, Urgency.SOON, Urgency.ROUTINE]
+    if not target_hours:
+        return [(u.value, u.label) for u in order]
+    return [
+        (
+            u.value,
+            _("%(urgency)s (first contact within %(target)s)")
+            % {"urgency": u.label, "target": target_text(target_hours[u])},
+        )
+        for u in order
+    ]
+
+
+class ConsentQuestionMixin:
+    """The person's agreement to be contacted, asked on every referral."""
+
+    def _add_consent_fields(self):
+        self.fields["consent_given"] = forms.BooleanField(
+            label=_("The person agreed to be contacted about peer support"),
+            required=False,
+            help_text=_(
+                "Recorded as consent to receive peer support. Without it, the referral waits "
+                "for consent and cannot be matched or offered until someone records it."
+            ),
+        )
+        self.fields["consent_decided_on"] = forms.DateField(
+            label=_("Date the person agreed"),
+            required=False,
+            widget=DATE,
+            initial=timezone.localdate,
+        )
+
+    def clean_consent_decided_on(self):
+        day = self.cleaned_data.get("consent_decided_on")
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+
+class ReferralForm(ConsentQuestionMixin, PreferencesMixin, BootstrapMixin, forms.Form):
     team = forms.ChoiceField(label=_("Team"))
     source = forms.ChoiceField(label=_("Source"), choices=ReferralSource.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="routine")
@@ -107,12 +158,11 @@ class ReferralForm(PreferencesMixin, BootstrapMixin, forms.Form):
     )
     year_of_birth = forms.IntegerField(label=_("Year of birth"), required=False)
     language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
-    consent_given = forms.BooleanField(
-        label=_("The person agreed to be contacted about peer support"), required=False
-    )
 
-    def __init__(self, *args, teams, sources, **kwargs):
+    def __init__(self, *args, teams, sources, target_hours=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["urgency"].choices = urgency_choices(target_hours)
+        self._add_consent_fields()
         self.fields["team"].choices = [(str(t.pk), f"{t.name} ({t.site.name})") for t in teams]
         self.fields["source"].choices = [c for c in ReferralSource.choices if c[0] in sources]
         if len(self.fields["source"].choices) == 1:
@@ -177,6 +227,66 @@ class ConsentForm(BootstrapMixin, forms.Form):
 class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ReferralConsentForm(BootstrapMixin, forms.Form):
+    """Record, on a referral waiting for it, that the person agreed to be contacted."""
+
+    decided_on = forms.DateField(
+        label=_("Date the person agreed"), widget=DATE, initial=timezone.localdate
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def clean_decided_on(self):
+        day = self.cleaned_data["decided_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+
+class TriggerReferralForm(ConsentQuestionMixin, BootstrapMixin, forms.Form):
+    """Confirm a referral suggested by the hospital eligibility trigger."""
+
+    urgency = forms.ChoiceField(label=_("Urgency"), initial="routine")
+    reason = forms.CharField(
+        label=_("Reason for referral"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A sentence is enough. Stored encrypted."),
+    )
+
+    def __init__(self, *args, target_hours=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["urgency"].choices = urgency_choices(target_hours)
+        self._add_consent_fields()
+        self._style()
+
+
+class ResponseTargetsForm(BootstrapMixin, forms.Form):
+    urgent_hours = forms.IntegerField(
+        label=_("Urgent: first contact within (hours)"),
+        min_value=1,
+        max_value=MAX_TARGET_HOURS,
+        help_text=_("Default 48 hours."),
+    )
+    soon_hours = forms.IntegerField(
+        label=_("Soon: first contact within (hours)"),
+        min_value=1,
+        max_value=MAX_TARGET_HOURS,
+        help_text=_("Default 168 hours (7 days)."),
+    )
+    routine_hours = forms.IntegerField(
+        label=_("Routine: first contact within (hours)"),
+        min_value=1,
+        max_value=MAX_TARGET_HOURS,
+        help_text=_("Default 336 hours (14 days)."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -7,7 +7,7 @@ from peerway.core.models import Team
 from peerway.core.permissions import roles_anywhere_in, team_filter_for
 from peerway.core.roles import Role
 
-from . import matching_service
+from . import matching_service, selectors
 from .models import OPEN_STATES, PeerRelationship, Referral, ReferralState
 
 
@@ -15,11 +15,12 @@ def home_context(user, organization) -> dict:
     roles = roles_anywhere_in(user, organization)
     context: dict = {}
     if Role.CLINICIAN in roles:
-        context["service_referrals"] = list(
+        context["service_referrals"] = selectors.referral_list(
             Referral.objects.filter(referred_by=user, person__organization=organization)
             .exclude(state=ReferralState.CLOSED)
-            .select_related("person", "team")
-            .order_by("-created_at")[:8]
+            .select_related("person", "team"),
+            organization,
+            limit=8,
         )
         context["service_clinician"] = True
     if roles & {Role.MANAGER, Role.SUPERVISOR}:
@@ -27,9 +28,16 @@ def home_context(user, organization) -> dict:
             team_filter_for(user, {Role.MANAGER, Role.SUPERVISOR}),
             site__organization=organization,
         )
-        context["matching_waiting"] = Referral.objects.filter(
-            team__in=teams, state__in=OPEN_STATES
+        led = Referral.objects.filter(team__in=teams)
+        context["matching_waiting"] = led.filter(state__in=OPEN_STATES).count()
+        context["waiting_consent"] = led.filter(state=ReferralState.AWAITING_CONSENT).count()
+        # Referrals past their response target with no first contact yet (docs/service.md).
+        context["referrals_overdue"] = led.filter(
+            selectors.overdue_q(selectors.response_targets(organization))
         ).count()
+        context["can_manage_response_targets"] = user.has_perm(
+            "support.manage_settings", organization
+        )
         context["service_lead"] = True
     if Role.PEER_WORKER in roles:
         context["service_offers"] = [

@@ -26,6 +26,7 @@ from peerway.core.roles import Role
 from . import matching
 from .models import (
     OPEN_STATES,
+    ConsentPurpose,
     Match,
     MatchStatus,
     PeerRelationship,
@@ -34,6 +35,7 @@ from .models import (
     ReferralEvent,
     ReferralState,
 )
+from .services import require_consent
 
 # People a full-time peer worker supports at once, by default (the capacity planner's
 # starting point, docs/capacity.md). A worker's capacity is this × their FTE.
@@ -173,6 +175,8 @@ def propose(*, actor: User, organization, referrals: Iterable[Referral]) -> Prop
     for referral in referrals:
         if not actor.has_perm("support.manage_referrals", referral):
             raise PermissionDenied
+        # Consent first: a referral waiting for it never reaches the solver.
+        require_consent(referral)
         if referral.state not in OPEN_STATES:
             raise ValidationError({"referral": _("Only new or triaged referrals can be matched.")})
     workers, users = solver_workers(organization)
@@ -229,6 +233,7 @@ def approve(*, actor: User, match: Match, worker: User | None = None, reason: st
     match = Match.objects.select_for_update().get(pk=match.pk)
     if match.status != MatchStatus.PROPOSED:
         raise ValidationError({"match": _("This proposal was already decided.")})
+    require_consent(referral, field="match")
     if referral.state not in OPEN_STATES:
         raise ValidationError({"match": _("This referral is no longer waiting for a match.")})
     if worker is not None and worker.pk != match.worker_id:
@@ -297,6 +302,7 @@ def accept(*, actor: User, match: Match) -> PeerRelationship:
     referral = Referral.objects.select_for_update().get(pk=match.referral_id)
     if referral.state != ReferralState.OFFERED:
         raise ValidationError({"match": _("This offer is no longer open.")})
+    require_consent(referral, field="match")
     _move(referral, ReferralState.ACCEPTED, actor)
     relationship = PeerRelationship.objects.create(
         person=referral.person, worker=actor, referral=referral
@@ -327,11 +333,26 @@ def decline(*, actor: User, match: Match, reason: str) -> Referral:
     return referral
 
 
-def record_first_contact(*, actor: User, person) -> None:
+def record_first_contact(*, actor: User, person) -> list[Referral]:
     """Called when a worker logs a contact: an accepted referral of the person moves to
-    first contact and then active."""
+    first contact and then active. If the person has since withdrawn their consent to
+    receive peer support, the contact stays logged (it happened) but the referral does not
+    move on; the hold is audited. Returns the referrals held."""
+    from .selectors import has_consent
+
+    held = []
     for referral in Referral.objects.select_for_update().filter(
         person=person, state=ReferralState.ACCEPTED, relationship__worker=actor
     ):
+        if not has_consent(person, ConsentPurpose.PEER_SUPPORT):
+            held.append(referral)
+            audit.record(
+                actor=actor,
+                action="support.first_contact_held",
+                obj=referral,
+                details={"reason": "no_consent"},
+            )
+            continue
         _move(referral, ReferralState.FIRST_CONTACT, actor)
         _move(referral, ReferralState.ACTIVE, actor)
+    return held

@@ -171,12 +171,19 @@ class ReferralSource(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
+    # The response target of each level is set per organization (ReferralSettings), so the
+    # labels carry no number of hours or days.
     ROUTINE = "routine", _("Routine")
-    SOON = "soon", _("Within a week")
-    URGENT = "urgent", _("Urgent (within 48 hours)")
+    SOON = "soon", _("Soon")
+    URGENT = "urgent", _("Urgent")
+
+
+# Most urgent first: the order of the matching queue and the referral lists.
+URGENCY_RANK = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
 
 
 class ReferralState(models.TextChoices):
+    AWAITING_CONSENT = "consent_pending", _("Waiting for consent")
     NEW = "new", _("New")
     TRIAGED = "triaged", _("Triaged")
     OFFERED = "offered", _("Offered")
@@ -187,8 +194,11 @@ class ReferralState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-# The moves a referral may make (docs/service.md).
+# The moves a person may make by hand (docs/service.md). Recording consent to receive
+# peer support moves a referral waiting for consent to "new"; withdrawing it moves a new or
+# triaged referral back to waiting (services.record_consent), never by hand.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ReferralState.AWAITING_CONSENT: (ReferralState.CLOSED,),
     ReferralState.NEW: (ReferralState.TRIAGED, ReferralState.CLOSED),
     ReferralState.TRIAGED: (ReferralState.OFFERED, ReferralState.CLOSED),
     ReferralState.OFFERED: (ReferralState.ACCEPTED, ReferralState.DECLINED),
@@ -199,6 +209,71 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     ReferralState.CLOSED: (),
 }
 OPEN_STATES = (ReferralState.NEW, ReferralState.TRIAGED)
+# Still waiting for a first contact: what the response target is about (a referral in one
+# of these states after its due time is overdue).
+WAITING_STATES = (
+    ReferralState.AWAITING_CONSENT,
+    ReferralState.NEW,
+    ReferralState.TRIAGED,
+    ReferralState.OFFERED,
+    ReferralState.ACCEPTED,
+    ReferralState.DECLINED,
+)
+# The states a referral reaches only with the person's consent to receive peer support.
+CONSENTED_STATES = (
+    ReferralState.TRIAGED,
+    ReferralState.OFFERED,
+    ReferralState.ACCEPTED,
+    ReferralState.FIRST_CONTACT,
+    ReferralState.ACTIVE,
+)
+
+# Default response targets in hours (docs/service.md): urgent within 48 hours, soon within
+# a week, routine within two weeks.
+DEFAULT_TARGET_HOURS = {Urgency.URGENT: 48, Urgency.SOON: 7 * 24, Urgency.ROUTINE: 14 * 24}
+MAX_TARGET_HOURS = 90 * 24
+
+
+class ReferralSettings(models.Model):
+    """Per-organization response targets: how soon a referral of each urgency must reach a
+    first contact. Without a row, the defaults apply."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="referral_settings"
+    )
+    urgent_hours = models.PositiveIntegerField(
+        _("urgent: first contact within (hours)"),
+        default=DEFAULT_TARGET_HOURS[Urgency.URGENT],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TARGET_HOURS)],
+    )
+    soon_hours = models.PositiveIntegerField(
+        _("soon: first contact within (hours)"),
+        default=DEFAULT_TARGET_HOURS[Urgency.SOON],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TARGET_HOURS)],
+    )
+    routine_hours = models.PositiveIntegerField(
+        _("routine: first contact within (hours)"),
+        default=DEFAULT_TARGET_HOURS[Urgency.ROUTINE],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TARGET_HOURS)],
+    )
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral response targets")
+        verbose_name_plural = _("referral response targets")
+
+    def __str__(self) -> str:
+        return f"referral targets of {self.organization_id}"
+
+    def hours(self) -> dict[str, int]:
+        return {
+            Urgency.URGENT: self.urgent_hours,
+            Urgency.SOON: self.soon_hours,
+            Urgency.ROUTINE: self.routine_hours,
+        }
 
 
 class Referral(models.Model):
@@ -243,6 +318,10 @@ class Referral(models.Model):
 
     def can_move_to(self, state: str) -> bool:
         return state in TRANSITIONS.get(self.state, ())
+
+    @property
+    def awaiting_consent(self) -> bool:
+        return self.state == ReferralState.AWAITING_CONSENT
 
 
 class ReferralEvent(models.Model):

@@ -65,3 +65,5 @@ rules.add_perm("support.use_matching", has_role_in_org(Role.MANAGER, Role.SUPERV
 # Declare that a peer worker must never be matched with a person: supervisors, managers
 # and clinicians over the person's team.
 rules.add_perm("support.manage_conflicts", team_staff)
+# Response targets per urgency (the organization's policy): organization-wide managers.
+rules.add_perm("support.manage_settings", has_role_over(Role.MANAGER))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
 
-from .models import ConsentPurpose, ConsentRecord, Person, Referral
+from .models import (
+    DEFAULT_TARGET_HOURS,
+    URGENCY_RANK,
+    WAITING_STATES,
+    ConsentPurpose,
+    ConsentRecord,
+    Person,
+    Referral,
+    ReferralSettings,
+)
 
 STAFF_ROLES = {Role.MANAGER, Role.SUPERVISOR, Role.CLINICIAN}
 
@@ -96,3 +108,68 @@ def get_referral(user, organization, pk: int) -> Referral:
     if referral is None:
         raise Http404
     return referral
+
+
+# --- response targets, due times and overdue referrals (docs/service.md) -------------------
+
+
+def target_hours(organization) -> dict[str, int]:
+    """Hours allowed from referral to first contact, per urgency (the defaults when the
+    organization has set nothing)."""
+    row = ReferralSettings.objects.filter(organization=organization).first()
+    return row.hours() if row is not None else dict(DEFAULT_TARGET_HOURS)
+
+
+def response_targets(organization) -> dict[str, dt.timedelta]:
+    return {u: dt.timedelta(hours=h) for u, h in target_hours(organization).items()}
+
+
+def due_at(referral: Referral, targets: dict[str, dt.timedelta]) -> dt.datetime:
+    """A referral is due for its first contact at its creation + its urgency's target."""
+    return referral.created_at + targets[referral.urgency]
+
+
+def overdue_q(targets: dict[str, dt.timedelta], now: dt.datetime | None = None) -> Q:
+    """Referrals past their due time with no first contact yet and not closed."""
+    now = now or timezone.now()
+    late = Q(pk__in=[])
+    for urgency, target in targets.items():
+        late |= Q(urgency=urgency, created_at__lt=now - target)
+    return Q(state__in=WAITING_STATES) & late
+
+
+def by_urgency(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Most urgent first, then the earliest due (within one urgency, the oldest)."""
+    rank = Case(
+        *[When(urgency=u, then=Value(r)) for u, r in URGENCY_RANK.items()],
+        default=Value(len(URGENCY_RANK)),
+        output_field=IntegerField(),
+    )
+    return referrals.annotate(urgency_rank=rank).order_by("urgency_rank", "created_at", "pk")
+
+
+def with_due_times(
+    referrals, targets: dict[str, dt.timedelta], now: dt.datetime | None = None
+) -> list[Referral]:
+    """Set ``due_at``, ``is_waiting`` (no first contact yet, not closed) and ``is_overdue``
+    on each referral, for the templates."""
+    now = now or timezone.now()
+    rows = list(referrals)
+    for r in rows:
+        r.due_at = due_at(r, targets)
+        r.is_waiting = r.state in WAITING_STATES
+        r.is_overdue = r.is_waiting and r.due_at < now
+    return rows
+
+
+def referral_list(referrals: QuerySet[Referral], organization, limit: int = 300) -> list:
+    """A referral list: those still waiting for a first contact first, most urgent and
+    earliest due at the top; then the others (in contact or closed), newest first."""
+    targets = response_targets(organization)
+    waiting = list(by_urgency(referrals.filter(state__in=WAITING_STATES))[:limit])
+    rest = list(
+        referrals.exclude(state__in=WAITING_STATES).order_by("-created_at", "-pk")[
+            : max(limit - len(waiting), 0)
+        ]
+    )
+    return with_due_times(waiting + rest, targets)

@@ -14,6 +14,9 @@ from peerway.core import audit
 from peerway.core.models import Team, User
 
 from .models import (
+    CONSENTED_STATES,
+    MAX_TARGET_HOURS,
+    OPEN_STATES,
     ConsentPurpose,
     ConsentRecord,
     Person,
@@ -22,10 +25,65 @@ from .models import (
     PreferenceStrength,
     Referral,
     ReferralEvent,
+    ReferralSettings,
     ReferralSource,
     ReferralState,
     Urgency,
 )
+
+
+def no_consent_error(referral: Referral, field: str = "referral") -> ValidationError:
+    """The refusal every gated step gives for a referral without consent."""
+    return ValidationError(
+        {
+            field: _(
+                "%(code)s has not agreed to be contacted about peer support: record their "
+                "consent on the referral first."
+            )
+            % {"code": referral.person.code}
+        }
+    )
+
+
+def require_consent(referral: Referral, field: str = "referral") -> None:
+    """Refuse a step that needs the person's consent to receive peer support."""
+    from .selectors import has_consent
+
+    if referral.state == ReferralState.AWAITING_CONSENT or not has_consent(
+        referral.person, ConsentPurpose.PEER_SUPPORT
+    ):
+        raise no_consent_error(referral, field)
+
+
+def _step(referral: Referral, state: str, actor: User | None, reason: str = "") -> None:
+    referral.state = state
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=["state", "updated_at"])
+    ReferralEvent.objects.create(referral=referral, state=state, actor=actor, reason=reason)
+    audit.record(
+        actor=actor,
+        action="support.referral_moved",
+        obj=referral,
+        details={"state": state, "by": "consent"},
+    )
+
+
+def _follow_consent(*, actor: User, person: Person) -> None:
+    """Move the person's referrals to match their current consent to receive peer support:
+    waiting referrals enter the normal flow once it is given; new and triaged ones go back
+    to waiting when it is withdrawn (their undecided proposals are dropped). Later states
+    are left as they are, but every gated step checks the consent again."""
+    from .models import Match, MatchStatus
+    from .selectors import has_consent
+
+    referrals = Referral.objects.select_for_update().filter(person=person)
+    if has_consent(person, ConsentPurpose.PEER_SUPPORT):
+        for referral in referrals.filter(state=ReferralState.AWAITING_CONSENT):
+            _step(referral, ReferralState.NEW, actor)
+    else:
+        for referral in referrals.filter(state__in=OPEN_STATES):
+            Match.objects.filter(referral=referral, status=MatchStatus.PROPOSED).delete()
+            _step(referral, ReferralState.AWAITING_CONSENT, actor)
 
 
 def record_consent(
@@ -49,7 +107,30 @@ def record_consent(
             obj=person,
             details={"purpose": purpose},
         )
+        if purpose == ConsentPurpose.PEER_SUPPORT:
+            _follow_consent(actor=actor, person=person)
     return record
+
+
+def record_referral_consent(
+    *, actor: User, referral: Referral, decided_on: dt.date | None = None
+) -> Referral:
+    """The person agreed to be contacted about peer support: record it (dated, with who
+    recorded it) and let a referral waiting for consent into the normal flow."""
+    if not actor.has_perm("support.change_person", referral.person):
+        raise PermissionDenied
+    if referral.state != ReferralState.AWAITING_CONSENT:
+        raise ValidationError({"referral": _("This referral is not waiting for consent.")})
+    with transaction.atomic():
+        record_consent(
+            actor=actor,
+            person=referral.person,
+            purpose=ConsentPurpose.PEER_SUPPORT,
+            given=True,
+            decided_on=decided_on,
+        )
+        referral.refresh_from_db()
+    return referral
 
 
 def set_preferences(*, actor: User, person: Person, preferences: dict[str, tuple[str, str]]):
@@ -132,9 +213,11 @@ def create_referral(
     language: str = "en",
     preferences: dict[str, tuple[str, str]] | None = None,
     consent_given: bool = False,
+    consent_decided_on: dt.date | None = None,
 ) -> Referral:
     """Refer a new or known person to a team. A new person gets a code; the name is
-    optional. Recording consent to receive peer support is part of the referral."""
+    optional. The person's agreement to be contacted is recorded as consent to receive
+    peer support; without it (now or from before), the referral waits for consent."""
     if not actor.has_perm("support.refer", team):
         raise PermissionDenied
     if source not in ReferralSource.values:
@@ -143,6 +226,8 @@ def create_referral(
         raise ValidationError({"urgency": _("Unknown urgency.")})
     if year_of_birth is not None and not (1900 <= year_of_birth <= timezone.localdate().year):
         raise ValidationError({"year_of_birth": _("Enter a year between 1900 and this year.")})
+    if consent_decided_on is not None and consent_decided_on > timezone.localdate():
+        raise ValidationError({"consent_decided_on": _("The date cannot be in the future.")})
     with transaction.atomic():
         if person is None:
             person = Person.objects.create(
@@ -156,6 +241,18 @@ def create_referral(
             audit.record(actor=actor, action="support.person_created", obj=person)
         elif person.organization_id != team.site.organization_id:
             raise ValidationError({"team": _("Choose a team of the person's organization.")})
+        from .selectors import has_consent
+
+        if consent_given:
+            record_consent(
+                actor=actor,
+                person=person,
+                purpose=ConsentPurpose.PEER_SUPPORT,
+                given=True,
+                decided_on=consent_decided_on,
+            )
+        consented = has_consent(person, ConsentPurpose.PEER_SUPPORT)
+        state = ReferralState.NEW if consented else ReferralState.AWAITING_CONSENT
         referral = Referral.objects.create(
             person=person,
             team=team,
@@ -163,19 +260,16 @@ def create_referral(
             referred_by=actor if source == ReferralSource.CLINICIAN else None,
             reason=reason.strip(),
             urgency=urgency,
+            state=state,
         )
-        ReferralEvent.objects.create(referral=referral, state=ReferralState.NEW, actor=actor)
+        ReferralEvent.objects.create(referral=referral, state=state, actor=actor)
         if preferences:
             set_preferences(actor=actor, person=person, preferences=preferences)
-        if consent_given:
-            record_consent(
-                actor=actor, person=person, purpose=ConsentPurpose.PEER_SUPPORT, given=True
-            )
         audit.record(
             actor=actor,
             action="support.referral_created",
             obj=referral,
-            details={"source": source, "urgency": urgency},
+            details={"source": source, "urgency": urgency, "consent": consented},
         )
     return referral
 
@@ -197,6 +291,8 @@ def move_referral(*, actor: User, referral: Referral, state: str, reason: str = 
             )
         if state in (ReferralState.DECLINED, ReferralState.CLOSED) and not reason.strip():
             raise ValidationError({"reason": _("Give the reason.")})
+        if state in CONSENTED_STATES:
+            require_consent(referral, field="state")
         referral.state = state
         referral.updated_at = timezone.now()
         referral.save(update_fields=["state", "updated_at"])
@@ -231,3 +327,45 @@ def declare_conflict(*, actor: User, person: Person, worker: User, reason: str =
                 details={"worker": worker.pk},
             )
     return conflict
+
+
+def update_response_targets(
+    *, actor: User, organization, urgent_hours: int, soon_hours: int, routine_hours: int
+) -> ReferralSettings:
+    """Set how soon a referral of each urgency must reach a first contact."""
+    if not actor.has_perm("support.manage_settings", organization):
+        raise PermissionDenied
+    values = {
+        "urgent_hours": urgent_hours,
+        "soon_hours": soon_hours,
+        "routine_hours": routine_hours,
+    }
+    errors = {}
+    for name, value in values.items():
+        if value is None or not 1 <= int(value) <= MAX_TARGET_HOURS:
+            errors[name] = _("Enter a whole number of hours from 1 to %(max)d.") % {
+                "max": MAX_TARGET_HOURS
+            }
+    if not errors and not urgent_hours <= soon_hours <= routine_hours:
+        errors["soon_hours"] = _(
+            "An urgent referral cannot wait longer than a soon one, nor a soon one longer "
+            "than a routine one."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row, _created = ReferralSettings.objects.select_for_update().get_or_create(
+            organization=organization
+        )
+        for name, value in values.items():
+            setattr(row, name, int(value))
+        row.updated_by = actor
+        row.updated_at = timezone.now()
+        row.save()
+        audit.record(
+            actor=actor,
+            action="support.response_targets_updated",
+            obj=organization,
+            details=values,
+        )
+    return row

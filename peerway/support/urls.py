@@ -16,6 +16,16 @@ urlpatterns = [
     path("o/<slug:slug>/referrals/", views.referrals, name="referrals"),
     path("o/<slug:slug>/referrals/<int:pk>/", views.referral_detail, name="referral"),
     path("o/<slug:slug>/referrals/<int:pk>/move/", views.referral_move, name="referral_move"),
+    path(
+        "o/<slug:slug>/referrals/<int:pk>/consent/",
+        views.referral_consent,
+        name="referral_consent",
+    ),
+    path(
+        "o/<slug:slug>/referrals/response-targets/",
+        views.response_targets,
+        name="response_targets",
+    ),
     path("o/<slug:slug>/matching/", views.matching_queue, name="matching"),
     path("o/<slug:slug>/matches/<int:pk>/decide/", views.match_decide, name="match_decide"),
     path("o/<slug:slug>/offers/", views.offers, name="offers"),

@@ -19,15 +19,25 @@ from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
 
 from . import matching, matching_service, selectors, services
-from .forms import ConsentForm, PersonForm, ReasonForm, ReferralForm
+from .forms import (
+    ConsentForm,
+    PersonForm,
+    ReasonForm,
+    ReferralConsentForm,
+    ReferralForm,
+    ResponseTargetsForm,
+    target_text,
+)
 from .models import (
     OPEN_STATES,
     TRANSITIONS,
+    ConsentPurpose,
     Match,
     MatchStatus,
     PersonStatus,
     ReferralSource,
     ReferralState,
+    Urgency,
 )
 
 
@@ -295,7 +305,12 @@ def refer(request, slug):
     sources = _sources_for(request.user, org)
     if not teams or not sources:
         raise PermissionDenied
-    form = ReferralForm(request.POST or None, teams=teams, sources=sources)
+    form = ReferralForm(
+        request.POST or None,
+        teams=teams,
+        sources=sources,
+        target_hours=selectors.target_hours(org),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = next(t for t in teams if str(t.pk) == data["team"])
@@ -311,6 +326,7 @@ def refer(request, slug):
                 language=data["language"],
                 preferences=data["preferences"],
                 consent_given=data["consent_given"],
+                consent_decided_on=data.get("consent_decided_on"),
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
@@ -320,12 +336,22 @@ def refer(request, slug):
                 _("Referral sent for %(code)s to %(team)s.")
                 % {"code": referral.person.code, "team": team.name},
             )
+            if referral.awaiting_consent:
+                messages.warning(
+                    request,
+                    _(
+                        "The person has not agreed to be contacted yet: the referral waits for "
+                        "consent and cannot be matched or offered until it is recorded."
+                    ),
+                )
             return redirect("support:referral", slug=slug, pk=referral.pk)
     return render(request, "support/refer.html", {"organization": org, "form": form})
 
 
 @requires("support.use_service", obj=_org)
 def referrals(request, slug):
+    """Referrals still waiting for a first contact first, most urgent and earliest due at
+    the top (overdue ones flagged); then the others, newest first."""
     org = request.permission_object
     found = selectors.referrals_for(request.user, org)
     state = request.GET.get("state", "")
@@ -334,15 +360,20 @@ def referrals(request, slug):
     mine = request.GET.get("mine") == "1"
     if mine:
         found = found.filter(referred_by=request.user)
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:
+        found = found.filter(selectors.overdue_q(selectors.response_targets(org)))
     return render(
         request,
         "support/referrals.html",
         {
             "organization": org,
-            "referrals": list(found.order_by("-created_at")[:300]),
+            "referrals": selectors.referral_list(found, org),
             "state": state,
             "states": ReferralState.choices,
             "mine": mine,
+            "overdue": overdue,
+            "can_manage_response_targets": request.user.has_perm("support.manage_settings", org),
         },
     )
 
@@ -356,12 +387,21 @@ def referral_detail(request, slug, pk):
     matches = []
     for m in referral.matches.select_related("worker", "decided_by"):
         matches.append((m, matching.explain_all(m.reasons, lang)))
+    org = referral.person.organization
+    targets = selectors.response_targets(org)
+    selectors.with_due_times([referral], targets)
+    consent = selectors.current_consents(referral.person)[ConsentPurpose.PEER_SUPPORT]
+    can_record_consent = request.user.has_perm("support.change_person", referral.person)
     return render(
         request,
         "support/referral.html",
         {
-            "organization": referral.person.organization,
+            "organization": org,
             "referral": referral,
+            "target": target_text(int(targets[referral.urgency].total_seconds() // 3600)),
+            "consent": consent,
+            "can_record_consent": can_record_consent and referral.awaiting_consent,
+            "consent_form": ReferralConsentForm(),
             "events": list(referral.events.select_related("actor")),
             "matches": matches,
             "can_manage": can_manage,
@@ -383,6 +423,39 @@ def referral_detail(request, slug, pk):
             "open": referral.state in OPEN_STATES,
         },
     )
+
+
+@require_POST
+@requires(
+    "support.view_referral",
+    obj=_referral,
+    no_record="POST only: an action; its write is audited by the service",
+)
+def referral_consent(request, slug, pk):
+    """The person agreed to be contacted: record it (dated, with who recorded it)."""
+    referral = request.permission_object
+    if not request.user.has_perm("support.change_person", referral.person):
+        raise PermissionDenied
+    form = ReferralConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_referral_consent(
+                actor=request.user, referral=referral, decided_on=form.cleaned_data["decided_on"]
+            )
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for e in errors:
+                    messages.error(request, e)
+        else:
+            messages.success(
+                request,
+                _("Consent recorded: the referral can now be matched and offered."),
+            )
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, f"{form.fields['decided_on'].label}: {e}")
+    return redirect("support:referral", slug=slug, pk=referral.pk)
 
 
 @require_POST
@@ -425,14 +498,20 @@ def matching_queue(request, slug):
     teams = _lead_teams(request.user, org)
     if not teams.exists():
         raise PermissionDenied
-    open_referrals = list(
-        selectors.referrals_for(request.user, org)
-        .filter(state__in=OPEN_STATES, team__in=teams)
-        .order_by("created_at")
+    targets = selectors.response_targets(org)
+    led = selectors.referrals_for(request.user, org).filter(team__in=teams)
+    open_referrals = selectors.with_due_times(
+        selectors.by_urgency(led.filter(state__in=OPEN_STATES)), targets
+    )
+    waiting_consent = selectors.with_due_times(
+        selectors.by_urgency(led.filter(state=ReferralState.AWAITING_CONSENT)), targets
     )
     unassigned = {}
     if request.method == "POST":
-        chosen = [r for r in open_referrals if str(r.pk) in request.POST.getlist("referral")]
+        # A referral waiting for consent sent here anyway goes to the service, which
+        # refuses it with the reason.
+        ticked = request.POST.getlist("referral")
+        chosen = [r for r in open_referrals + waiting_consent if str(r.pk) in ticked]
         if not chosen:
             messages.error(request, _("Tick at least one referral to match."))
         else:
@@ -481,8 +560,40 @@ def matching_queue(request, slug):
     return render(
         request,
         "support/matching.html",
-        {"organization": org, "rows": rows, "reason_form": ReasonForm()},
+        {
+            "organization": org,
+            "rows": rows,
+            "waiting_consent": waiting_consent,
+            "overdue": sum(1 for r in open_referrals + waiting_consent if r.is_overdue),
+            "reason_form": ReasonForm(),
+        },
     )
+
+
+@requires("support.manage_settings", obj=_org)
+def response_targets(request, slug):
+    """How soon a referral of each urgency must reach a first contact."""
+    org = request.permission_object
+    current = selectors.target_hours(org)
+    form = ResponseTargetsForm(
+        request.POST or None,
+        initial={
+            "urgent_hours": current[Urgency.URGENT],
+            "soon_hours": current[Urgency.SOON],
+            "routine_hours": current[Urgency.ROUTINE],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_response_targets(
+                actor=request.user, organization=org, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The response targets were saved."))
+            return redirect("support:response_targets", slug=slug)
+    return render(request, "support/response_targets.html", {"organization": org, "form": form})
 
 
 @require_POST

@@ -46,7 +46,7 @@ def test_refer_match_accept_log_and_a_measure_that_fires_the_safety_workflow(
     page.get_by_label("Team").select_option(
         label="Inpatient Unit 3B (Harbourview General Hospital)"
     )
-    page.get_by_label("Urgency").select_option(label="Within a week")
+    page.get_by_label("Urgency").select_option(label="Soon (first contact within 7 days)")
     page.get_by_label("Reason for referral").fill(REASON)
     page.get_by_label("The person agreed to be contacted about peer support").check()
     submit(page, page.get_by_role("button", name="Send the referral"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from peerway.core.models import AuditEvent
 from peerway.hospital.models import EventKind, HospitalEvent, TriggerRule
-from peerway.support.models import Referral, ReferralSource
+from peerway.support.models import Referral, ReferralSource, ReferralState
 
 from .conftest import HEADER
 
@@ -150,31 +150,63 @@ def _frequent(person):
         )
 
 
-def test_a_supervisor_sees_suggestions_and_refers_in_one_click(world, people, login):
+def test_a_supervisor_confirms_a_suggested_referral_with_urgency_reason_and_consent(
+    world, people, login
+):
     _frequent(people["ada"])
     _frequent(people["ben"])  # South: not the North supervisor's
     client = login(world.supervisor)
     page = client.get(url(world, "suggestions/")).content.decode()
     assert "P-ADA2345" in page and "P-BEN2345" not in page
     assert AuditEvent.objects.get(action="hospital.suggestions_viewed").details == {"count": 1}
-    response = client.post(url(world, f"suggestions/{people['ada'].pk}/refer/"))
+    refer = url(world, f"suggestions/{people['ada'].pk}/refer/")
+    # "Refer" opens a confirmation like the referral form; nothing is created yet.
+    form = client.get(refer).content.decode()
+    assert 'name="urgency"' in form and 'name="reason"' in form
+    assert 'name="consent_given"' in form and "first contact within 48 hours" in form
+    assert not Referral.objects.exists()
+    assert AuditEvent.objects.filter(action="hospital.refer_form_viewed").count() == 1
+    # The reason is needed, as on the referral form.
+    page = client.post(refer, {"urgency": "urgent", "reason": ""}).content.decode()
+    assert "Nothing was saved" in page and not Referral.objects.exists()
+    response = client.post(
+        refer,
+        {
+            "urgency": "urgent",
+            "reason": "Two admissions in two months; asked for someone who has been there.",
+            "consent_given": "on",
+            "consent_decided_on": timezone.localdate().isoformat(),
+        },
+    )
     assert response.status_code == 302
     referral = Referral.objects.get(person=people["ada"])
-    assert referral.source == ReferralSource.TRIGGER
+    assert (referral.source, referral.urgency, referral.state) == (
+        ReferralSource.TRIGGER,
+        "urgent",
+        ReferralState.NEW,
+    )
+    assert referral.person.consents.get().recorded_by == world.supervisor
     page = client.get(response.url).content.decode()
     assert "P-ADA2345 was referred to Team A." in page
     assert "Nobody meets the trigger" in page
-    again = client.post(url(world, f"suggestions/{people['ada'].pk}/refer/"), follow=True)
+    again = client.post(refer, {"urgency": "routine", "reason": "again"}, follow=True)
     assert "no longer meets the trigger" in again.content.decode()
     assert Referral.objects.count() == 1
 
 
-def test_refer_needs_a_post(world, people, login):
+def test_a_suggested_referral_without_the_persons_agreement_waits_for_consent(world, people, login):
     _frequent(people["ada"])
-    assert (
-        login(world.manager).get(url(world, f"suggestions/{people['ada'].pk}/refer/")).status_code
-        == 405
+    page = (
+        login(world.manager)
+        .post(
+            url(world, f"suggestions/{people['ada'].pk}/refer/"),
+            {"urgency": "routine", "reason": "Frequent admissions"},
+            follow=True,
+        )
+        .content.decode()
     )
+    assert "waits for consent" in page
+    assert Referral.objects.get().state == ReferralState.AWAITING_CONSENT
 
 
 @pytest.mark.parametrize(

@@ -163,18 +163,39 @@ def test_leads_see_suggestions_only_for_the_teams_they_lead(world, people):
 def test_refer_creates_a_trigger_referral_once_and_is_audited(world, people):
     ada = people["ada"]
     add(ada, EventKind.ADMISSION, TODAY, TODAY - timedelta(days=40))
-    referral = services.refer_from_trigger(actor=world.supervisor, person=ada, today=TODAY)
-    assert (referral.source, referral.team, referral.state) == (
+    referral = services.refer_from_trigger(
+        actor=world.supervisor,
+        person=ada,
+        urgency="soon",
+        reason="Two admissions since the summer",
+        consent_given=True,
+        today=TODAY,
+    )
+    assert (referral.source, referral.team, referral.state, referral.urgency) == (
         ReferralSource.TRIGGER,
         world.team_a,
         ReferralState.NEW,
+        "soon",
     )
+    assert referral.reason == "Two admissions since the summer"
     event = AuditEvent.objects.get(action="hospital.suggestion_referred")
     assert event.details == {"referral_id": referral.pk, "admissions": 2, "emergency_visits": 0}
     assert event.object_id == str(ada.pk) and event.actor_id == world.supervisor.pk
     with pytest.raises(ValidationError):  # a second click
         services.refer_from_trigger(actor=world.supervisor, person=ada, today=TODAY)
     assert Referral.objects.filter(person=ada).count() == 1
+
+
+def test_a_trigger_referral_without_the_persons_agreement_waits_for_consent(world, people):
+    ada = people["ada"]
+    add(ada, EventKind.ADMISSION, TODAY, TODAY - timedelta(days=40))
+    referral = services.refer_from_trigger(
+        actor=world.supervisor, person=ada, urgency="urgent", reason="Readmitted", today=TODAY
+    )
+    assert referral.state == ReferralState.AWAITING_CONSENT
+    # Waiting for consent is an open referral: the trigger no longer suggests Ada.
+    with pytest.raises(ValidationError):
+        services.refer_from_trigger(actor=world.supervisor, person=ada, today=TODAY)
 
 
 def test_someone_who_does_not_meet_the_trigger_cannot_be_referred_from_it(world, people):

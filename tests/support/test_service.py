@@ -43,11 +43,13 @@ def url(world, rest):
 
 
 def refer(world, user=None, team=None, **kw):
+    """A referral of someone who agreed to be contacted (unless told otherwise)."""
     return services.create_referral(
         actor=user or world.clinician,
         team=team or world.team_a,
         source=kw.pop("source", "clinician"),
         reason=kw.pop("reason", "Needs support after discharge"),
+        consent_given=kw.pop("consent_given", True),
         **kw,
     )
 
@@ -147,7 +149,7 @@ def test_exact_name_search_goes_through_the_blind_index(world, login):
 
 
 def test_withdrawing_consent_takes_effect_at_once(world, login):
-    person = refer(world).person
+    person = refer(world, consent_given=False).person
     services.record_consent(actor=world.clinician, person=person, purpose="evaluation", given=True)
     assert person in Person.objects.filter(selectors.consenting_people_q("evaluation"))
     login(world.clinician).post(
