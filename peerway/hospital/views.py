@@ -118,9 +118,7 @@ def suggestions(request, slug):
     )
 
 
-@requires(
-    "hospital.refer_from_trigger", obj=_person, audit_read="hospital.refer_form_viewed"
-)
+@requires("hospital.refer_from_trigger", obj=_person, audit_read="hospital.refer_form_viewed")
 def refer(request, slug, pk):
     """Confirm a suggested referral with its urgency, its reason and the person's agreement
     to be contacted, as on the referral form; nothing is created before that."""

@@ -195,6 +195,8 @@ def _members_over_team(team: Team, role: str) -> list[Membership]:
         ).select_related("team__site")
         if m.covers_team(team)
     ]
+
+
 def _resolve_earlier_missing_items(
     *, actor: User | None, administration: Administration, fired: list[dict]
 ) -> None:

@@ -130,6 +130,8 @@ def test_pages_showing_a_persons_record_audit_their_reads():
     for view, action in MUST_AUDIT_READS.items():
         assert view in declared, f"{view} is no longer routed"
         assert declared[view] == action, f"{view} must declare audit_read={action!r}"
+
+
 def test_every_declared_permission_is_a_rule():
     """A declared permission is a `rules` predicate (nothing falls back to Django's own
     permission rows or to the superuser flag). The two marks are not checked by Peerway:
