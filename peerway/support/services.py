@@ -175,7 +175,7 @@ def update_person(
     if year_of_birth is not None and not (1900 <= year_of_birth <= timezone.localdate().year):
         raise ValidationError({"year_of_birth": _("Enter a year between 1900 and this year.")})
     with transaction.atomic():
-        # Compared with the locked row, not with the page's copy (docs/decisions.md §18).
+        # Compared with the locked row, not with the page's copy (docs/decisions.md §20).
         person.refresh_from_db(from_queryset=Person.objects.select_for_update())
         changed = []
         for field, value in (
