@@ -56,7 +56,11 @@ def upload(request, slug):
     )
 
 
-@requires("hospital.import_events", obj=_org)
+@requires(
+    "hospital.import_events",
+    obj=_org,
+    audit_read="hospital.import_job_viewed",
+)
 def import_job(request, slug, pk):
     """Progress of one file, then its counts or its validation report. While the file is
     being checked the progress region refreshes itself (htmx), announced politely."""

@@ -42,7 +42,8 @@ class CloseTaskForm(BootstrapMixin, forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    debrief_on = forms.DateField(
+    debrief_on = bounded_date_field(
+        dates.PAST,
         label=_("Date of the debrief"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -517,7 +517,7 @@ def _safety_item_form(instrument: Instrument, item_id: str, lang: str, data=None
     }
 
 
-@requires("outcomes.act_on_safety_task", obj=_task)
+@requires("outcomes.act_on_safety_task", obj=_task, audit_read="outcomes.safety_item_form_viewed")
 def answer_safety_item(request, slug, pk, item):
     """Record the answer to a safety question that was missing, asked now."""
     task = request.permission_object

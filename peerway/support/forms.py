@@ -127,7 +127,8 @@ class ConsentQuestionMixin:
                 "for consent and cannot be matched or offered until someone records it."
             ),
         )
-        self.fields["consent_decided_on"] = forms.DateField(
+        self.fields["consent_decided_on"] = bounded_date_field(
+            dates.PAST,
             label=_("Date the person agreed"),
             required=False,
             widget=DATE,
@@ -237,8 +238,8 @@ class ReasonForm(BootstrapMixin, forms.Form):
 class ReferralConsentForm(BootstrapMixin, forms.Form):
     """Record, on a referral waiting for it, that the person agreed to be contacted."""
 
-    decided_on = forms.DateField(
-        label=_("Date the person agreed"), widget=DATE, initial=timezone.localdate
+    decided_on = bounded_date_field(
+        dates.PAST, label=_("Date the person agreed"), widget=DATE, initial=timezone.localdate
     )
 
     def __init__(self, *args, **kwargs):

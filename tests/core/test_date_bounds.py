@@ -14,11 +14,11 @@ from peerway.contacts.forms import ContactForm
 from peerway.core import dates
 from peerway.core.dates import BoundedDateField
 from peerway.core.forms import AuditFilterForm
-from peerway.outcomes.forms import GivenOnForm
+from peerway.outcomes.forms import CloseTaskForm, GivenOnForm
 from peerway.planning.plan.forms import ActionForm, LeadershipForm, MilestoneForm, ProgressForm
 from peerway.recovery.forms import BoundaryEventForm, RiskEventForm
 from peerway.recovery.forms import ProgressForm as RecoveryProgressForm
-from peerway.support.forms import ConsentForm
+from peerway.support.forms import ConsentForm, ReferralConsentForm
 from peerway.workforce.forms import (
     AccommodationForm,
     EmploymentForm,
@@ -37,6 +37,8 @@ DATE_FIELDS = [
     (BoundaryEventForm, "occurred_on", dates.PAST),
     (RiskEventForm, "occurred_on", dates.PAST),
     (ConsentForm, "decided_on", dates.PAST),
+    (ReferralConsentForm, "decided_on", dates.PAST),
+    (CloseTaskForm, "debrief_on", dates.PAST),
     (TrainingForm, "completed_on", dates.PAST),
     (TrainingForm, "expires_on", dates.PLANNING),
     (NetworkEventForm, "date", dates.NEAR_FUTURE),

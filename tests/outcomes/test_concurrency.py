@@ -16,6 +16,13 @@ from .conftest import PHQ9_ITEM9
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# PHQ-9 item 9 tasks are self-harm tasks: closing one needs its debrief.
+DEBRIEF = {
+    "debrief_on": timezone.localdate(),
+    "debrief_with": "Pat and the supervisor",
+    "debrief_notes": "Talked it through",
+}
+
 
 def flagged(world, person) -> SafetyTask:
     return services.record_administration(
@@ -31,7 +38,7 @@ def flagged(world, person) -> SafetyTask:
 def closing(task_pk, actor_pk, outcome):
     def prepare():
         actor, task = User.objects.get(pk=actor_pk), SafetyTask.objects.get(pk=task_pk)
-        return lambda: services.close_task(actor=actor, task=task, outcome=outcome)
+        return lambda: services.close_task(actor=actor, task=task, outcome=outcome, **DEBRIEF)
 
     return prepare
 
@@ -51,7 +58,7 @@ def test_a_task_closed_by_two_people_at_once_is_closed_once(world, person):
 def test_a_stale_acknowledgement_after_a_close_changes_nothing(world, person):
     task = flagged(world, person)
     stale = SafetyTask.objects.get(pk=task.pk)
-    services.close_task(actor=world.supervisor, task=task, outcome="no_risk")
+    services.close_task(actor=world.supervisor, task=task, outcome="no_risk", **DEBRIEF)
     with pytest.raises(ValidationError, match="already acknowledged or closed"):
         services.acknowledge_task(actor=world.peer_a, task=stale)
     task.refresh_from_db()

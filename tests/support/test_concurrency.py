@@ -23,7 +23,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def offered(world) -> Match:
     """A referral to team A, matched to Pat and offered."""
     referral = services.create_referral(
-        actor=world.clinician, team=world.team_a, source="clinician", reason="After discharge"
+        actor=world.clinician,
+        team=world.team_a,
+        source="clinician",
+        reason="After discharge",
+        consent_given=True,
     )
     matching_service.propose(actor=world.supervisor, organization=world.org, referrals=[referral])
     match = Match.objects.get(referral=referral)
@@ -88,7 +92,11 @@ def test_a_referral_closed_twice_at_once_is_closed_once(world):
 
 def test_a_proposal_approved_and_rejected_at_once_is_decided_once(world):
     referral = services.create_referral(
-        actor=world.clinician, team=world.team_a, source="clinician", reason="After discharge"
+        actor=world.clinician,
+        team=world.team_a,
+        source="clinician",
+        reason="After discharge",
+        consent_given=True,
     )
     matching_service.propose(actor=world.supervisor, organization=world.org, referrals=[referral])
     match = Match.objects.get()
@@ -110,7 +118,11 @@ def test_a_repeated_close_of_a_stale_referral_changes_nothing(world):
     """The sequential double submit (both databases): the second request's page was
     loaded before the first closed the referral."""
     referral = services.create_referral(
-        actor=world.clinician, team=world.team_a, source="clinician", reason="After discharge"
+        actor=world.clinician,
+        team=world.team_a,
+        source="clinician",
+        reason="After discharge",
+        consent_given=True,
     )
     stale = Referral.objects.get(pk=referral.pk)
     services.move_referral(actor=world.supervisor, referral=referral, state="closed", reason="x")
