@@ -227,7 +227,8 @@ def _resolve_earlier_missing_items(
             )
 
 
-def _close_resolved(*, actor: User | None, task: SafetyTask, how: str, administration_id: int):
+def _mark_closed(task: SafetyTask, actor: User | None) -> None:
+    """Closed now by ``actor`` (acknowledged at the same time if nobody had)."""
     now = timezone.now()
     if task.acknowledged_at is None:
         task.acknowledged_by = actor
@@ -235,6 +236,10 @@ def _close_resolved(*, actor: User | None, task: SafetyTask, how: str, administr
     task.status = SafetyStatus.CLOSED
     task.closed_by = actor
     task.closed_at = now
+
+
+def _close_resolved(*, actor: User | None, task: SafetyTask, how: str, administration_id: int):
+    _mark_closed(task, actor)
     task.outcome = SafetyOutcome.NO_RISK
     with translation.override("en"):
         task.outcome_note = (
@@ -763,13 +768,7 @@ def close_task(
         task.refresh_from_db(from_queryset=SafetyTask.objects.select_for_update())
         if task.status == SafetyStatus.CLOSED:
             raise ValidationError(_("This task is already closed."))
-        now = timezone.now()
-        if task.acknowledged_at is None:
-            task.acknowledged_by = actor
-            task.acknowledged_at = now
-        task.status = SafetyStatus.CLOSED
-        task.closed_by = actor
-        task.closed_at = now
+        _mark_closed(task, actor)
         task.outcome = outcome
         task.outcome_note = note
         if debrief_on is not None or debrief_with or debrief_notes:
@@ -783,7 +782,7 @@ def close_task(
             event.debrief_done = True
             if not event.debrief_notes:
                 event.debrief_notes = debrief_notes
-            event.updated_at = now
+            event.updated_at = task.closed_at
             event.save(update_fields=["debrief_done", "debrief_notes", "updated_at"])
         audit.record(
             actor=actor,

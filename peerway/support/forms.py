@@ -235,22 +235,15 @@ class ReasonForm(BootstrapMixin, forms.Form):
         self._style()
 
 
-class ReferralConsentForm(BootstrapMixin, forms.Form):
-    """Record, on a referral waiting for it, that the person agreed to be contacted."""
+class ReferralConsentForm(ConsentForm):
+    """Record, on a referral waiting for it, that the person agreed to be contacted (the
+    purpose and the decision are fixed: consent to receive peer support, given)."""
 
+    purpose = None
+    given = None
     decided_on = bounded_date_field(
         dates.PAST, label=_("Date the person agreed"), widget=DATE, initial=timezone.localdate
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._style()
-
-    def clean_decided_on(self):
-        day = self.cleaned_data["decided_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return day
 
 
 class TriggerReferralForm(ConsentQuestionMixin, BootstrapMixin, forms.Form):
