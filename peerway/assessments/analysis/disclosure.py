@@ -1,0 +1,300 @@
+"""Disclosure audit of a survey wave's published figures (framework-free; no Django).
+
+The suppression rules (``suppression.py``) hide small groups and the groups that would let
+them be worked out by subtraction, checked by linear algebra and interval reasoning. This
+module attacks what would be published with an exact mixed-integer program (scipy's
+``milp``, HiGHS), as a determined analyst would:
+
+* every (team, audience) group is an unknown: a whole-number count ``x ≥ 0``, a sum of scores
+  ``y`` with ``lo·x ≤ y ≤ hi·x`` and a sum of squared scores ``z`` with ``qlo·x ≤ z ≤ qhi·x``
+  (``lo``, ``hi``: the scale's range; ``qlo``, ``qhi``: the range of a squared score);
+* every shown group fixes the sums of its (team, audience) groups: its count ``n``, its sum
+  ``n × mean`` and its sum of squares ``(n − 1)·SD² + n·mean²``; a group shown as "no
+  responses" fixes a count of 0; a hidden group is known to hold at least one response;
+* for each hidden group the attacker then computes the lowest and highest possible count,
+  sum and sum of squares (two solves each).
+
+A release **fails** when, for some hidden group:
+
+* its count is pinned to one value below k (``count``); or
+* it may hold fewer than k responses and its sum, or its sum of squares, is known within less
+  than the *protection width*: ``PROTECTION_SHARE`` (one half) of what a single response can
+  span (``sum``, ``sum_of_squares``); or
+* its count is pinned to 1 and the score, from the sum and the square root of the sum of
+  squares together, is known within less than that width (``score``).
+
+``protect`` hides further groups (smallest count first, among those sharing a sum with the
+exposed group) and re-runs the suppression rules until the audit passes. It is used per
+instrument with one pattern for all of the instrument's scales (derived scales and their
+components are hidden together), so the scales' shared sums cannot be combined.
+
+Limits (docs/survey-results.md): the attacker uses each scale table's sums and sums of
+squares as linear facts; it does not reason about which individual scores could make up a
+group of several responses, and the relation between a group's sum and sum of squares is
+used only for groups pinned to one response.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .hierarchy import GroupKey, Hierarchy
+from .suppression import NO_RESPONSES, is_suppressed, sort_key
+
+PROTECTION_SHARE = 0.5
+COUNT, SUM, SUM_OF_SQUARES, SCORE = "count", "sum", "sum_of_squares", "score"
+
+Leaf = tuple[Hashable, str]
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A hidden group the attacker narrows too far on one figure."""
+
+    group: GroupKey
+    figure: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class GroupRange:
+    count: tuple[int, int]
+    sum: tuple[float, float]
+    sum_of_squares: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class TableAudit:
+    """The attacker's ranges for every hidden group of one scale table, and what failed."""
+
+    ranges: Mapping[GroupKey, GroupRange] = field(default_factory=dict)
+    exposures: tuple[Exposure, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.exposures
+
+
+def published_figures(
+    values: Sequence[float],
+) -> tuple[int, float, float]:
+    """(n, sum, sum of squares) that a shown group's n, mean and SD give a reader."""
+    arr = np.asarray(values, dtype=float)
+    return int(arr.size), float(arr.sum()), float((arr * arr).sum())
+
+
+def _square_range(lo: float, hi: float) -> tuple[float, float]:
+    squares = (lo * lo, hi * hi)
+    low = 0.0 if lo <= 0 <= hi else min(squares)
+    return low, max(squares)
+
+
+def attack(
+    hierarchy: Hierarchy,
+    reasons: Mapping[GroupKey, str | None],
+    leaf_values: Mapping[Leaf, Sequence[float]],
+    scale_range: tuple[float, float],
+    k: int,
+    *,
+    stop_at_first: bool = False,
+) -> TableAudit:
+    """Audit one scale table: ``reasons`` says which groups are shown (None), hidden or
+    empty; ``leaf_values`` gives the scores of each (team, audience) group, from which the
+    shown groups' published figures are computed."""
+    hidden = [g for g in hierarchy.groups() if is_suppressed(reasons[g])]
+    if not hidden:
+        return TableAudit()
+    lo, hi = float(scale_range[0]), float(scale_range[1])
+    qlo, qhi = _square_range(lo, hi)
+    leaves = [(t, a) for t in hierarchy.teams for a in hierarchy.audiences]
+    index = {leaf: i for i, leaf in enumerate(leaves)}
+    n_leaves = len(leaves)
+    total = sum(len(v) for v in leaf_values.values())
+    big = max(total, 1)
+    # Variables: x (counts, integer), y (sums), z (sums of squares), leaf by leaf.
+    n_vars = 3 * n_leaves
+    rows: list[np.ndarray] = []
+    lows: list[float] = []
+    highs: list[float] = []
+
+    def add(row: np.ndarray, low: float, high: float) -> None:
+        rows.append(row)
+        lows.append(low)
+        highs.append(high)
+
+    for i in range(n_leaves):
+        for offset, (a, b) in ((1, (lo, hi)), (2, (qlo, qhi))):
+            row = np.zeros(n_vars)
+            row[offset * n_leaves + i], row[i] = 1.0, -a  # y - lo·x >= 0
+            add(row, 0.0, np.inf)
+            row = np.zeros(n_vars)
+            row[offset * n_leaves + i], row[i] = -1.0, b  # hi·x - y >= 0
+            add(row, 0.0, np.inf)
+
+    def member_row(group: GroupKey, offset: int) -> np.ndarray:
+        row = np.zeros(n_vars)
+        for leaf in hierarchy.leaves(group):
+            row[offset * n_leaves + index[leaf]] = 1.0
+        return row
+
+    for group in hierarchy.groups():
+        reason = reasons[group]
+        if reason is None:
+            values = [v for leaf in hierarchy.leaves(group) for v in leaf_values.get(leaf, ())]
+            n, s, q = published_figures(values)
+            add(member_row(group, 0), n, n)
+            for offset, value in ((1, s), (2, q)):
+                slack = 1e-7 * max(1.0, abs(value))
+                add(member_row(group, offset), value - slack, value + slack)
+        elif reason == NO_RESPONSES:
+            add(member_row(group, 0), 0, 0)
+        else:
+            add(member_row(group, 0), 1, np.inf)
+
+    matrix = np.vstack(rows)
+    constraints = LinearConstraint(matrix, np.array(lows), np.array(highs))
+    bounds = Bounds(
+        np.concatenate(
+            [np.zeros(n_leaves), np.full(n_leaves, min(lo, 0.0) * big), np.zeros(n_leaves)]
+        ),
+        np.concatenate(
+            [
+                np.full(n_leaves, float(big)),
+                np.full(n_leaves, max(hi, 0.0) * big),
+                np.full(n_leaves, qhi * big),
+            ]
+        ),
+    )
+    integrality = np.concatenate([np.ones(n_leaves), np.zeros(2 * n_leaves)])
+
+    def extreme(objective: np.ndarray) -> float:
+        result = milp(
+            objective,
+            constraints=constraints,
+            bounds=bounds,
+            integrality=integrality,
+            options={"mip_rel_gap": 0.0},
+        )
+        if result.status != 0 or result.fun is None:
+            raise RuntimeError(f"disclosure audit: the attacker's program failed ({result.message})")
+        return float(result.fun)
+
+    width = PROTECTION_SHARE * (hi - lo)
+    square_width = PROTECTION_SHARE * (qhi - qlo)
+    ranges: dict[GroupKey, GroupRange] = {}
+    exposures: list[Exposure] = []
+    for group in sorted(hidden, key=lambda g: sort_key(tuple(g))):
+        found = []
+        for offset in (0, 1, 2):
+            row = member_row(group, offset)
+            low = extreme(row)
+            high = -extreme(-row)
+            found.append((low, high))
+        (c_low, c_high), (s_low, s_high), (q_low, q_high) = found
+        counts = (int(round(c_low)), int(round(c_high)))
+        ranges[group] = GroupRange(counts, (s_low, s_high), (q_low, q_high))
+        if counts[0] == counts[1] and counts[0] < k:
+            exposures.append(Exposure(group, COUNT, counts[0], counts[1]))
+        elif counts[0] < k:
+            if s_high - s_low < width - 1e-9:
+                exposures.append(Exposure(group, SUM, s_low, s_high))
+            elif q_high - q_low < square_width - 1e-9:
+                exposures.append(Exposure(group, SUM_OF_SQUARES, q_low, q_high))
+        if counts == (1, 1) and lo >= 0:
+            score_low = max(s_low, math.sqrt(max(q_low, 0.0)))
+            score_high = min(s_high, math.sqrt(max(q_high, 0.0)))
+            if score_high - score_low < width - 1e-9:
+                exposures.append(Exposure(group, SCORE, score_low, score_high))
+        if exposures and stop_at_first:
+            break
+    return TableAudit(ranges=ranges, exposures=tuple(exposures))
+
+
+@dataclass(frozen=True)
+class ScaleTable:
+    """One scale of an instrument: its (team, audience) scores and its range."""
+
+    scale: str
+    leaf_values: Mapping[Leaf, Sequence[float]]
+    scale_range: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class InstrumentRelease:
+    """The pattern every scale of one instrument is published with, and the audit of it."""
+
+    reasons: Mapping[str, Mapping[GroupKey, str | None]]
+    audits: Mapping[str, TableAudit]
+    added: tuple[GroupKey, ...]  # hidden because of the integer attacker
+
+    @property
+    def passed(self) -> bool:
+        return all(a.passed for a in self.audits.values())
+
+
+def _counts(table: ScaleTable) -> dict[Leaf, int]:
+    return {leaf: len(values) for leaf, values in table.leaf_values.items()}
+
+
+def protect(
+    hierarchy: Hierarchy, tables: Sequence[ScaleTable], k: int, *, max_rounds: int = 200
+) -> InstrumentRelease:
+    """One suppression pattern for all ``tables`` (the scales of one instrument) that the
+    attacker cannot break: the union of each scale's own pattern, then, while the attacker
+    exposes a group, the smallest shown group sharing a sum with it is hidden as well, and
+    the suppression rules run again with everything hidden so far kept hidden."""
+    forced: set[GroupKey] = set()
+    added: list[GroupKey] = []
+    relations = hierarchy.relations()
+    for _round in range(max_rounds):
+        # Union of patterns, until every scale hides the same groups.
+        while True:
+            reasons = {t.scale: hierarchy.suppress(_counts(t), k, forced) for t in tables}
+            union = {
+                g for r in reasons.values() for g, reason in r.items() if is_suppressed(reason)
+            }
+            if union <= forced:
+                break
+            forced |= union
+        exposure = None
+        for table in tables:
+            audit = attack(
+                hierarchy, reasons[table.scale], table.leaf_values, table.scale_range, k,
+                stop_at_first=True,
+            )
+            if not audit.passed:
+                exposure, exposed_reasons, counts = (
+                    audit.exposures[0],
+                    reasons[table.scale],
+                    hierarchy.counts(_counts(table)),
+                )
+                break
+        if exposure is None:
+            audits = {
+                t.scale: attack(hierarchy, reasons[t.scale], t.leaf_values, t.scale_range, k)
+                for t in tables
+            }
+            return InstrumentRelease(reasons, audits, tuple(added))
+        candidates = {
+            member
+            for rel in relations
+            if exposure.group in rel.members
+            for member in rel.members
+            if exposed_reasons[member] is None and counts[member] > 0
+        }
+        if not candidates:
+            candidates = {
+                g for g, reason in exposed_reasons.items() if reason is None and counts[g] > 0
+            }
+        if not candidates:
+            raise RuntimeError("disclosure audit: nothing left to hide")
+        chosen = min(candidates, key=lambda g: (counts[g], sort_key(tuple(g))))
+        forced.add(chosen)
+        added.append(chosen)
+    raise RuntimeError("disclosure audit: no safe pattern found")
