@@ -5,9 +5,11 @@ them be worked out by subtraction, checked by linear algebra and interval reason
 module attacks what would be published with an exact mixed-integer program (scipy's
 ``milp``, HiGHS), as a determined analyst would:
 
-* every (team, audience) group is an unknown: a whole-number count ``x ≥ 0``, a sum of scores
-  ``y`` with ``lo·x ≤ y ≤ hi·x`` and a sum of squared scores ``z`` with ``qlo·x ≤ z ≤ qhi·x``
-  (``lo``, ``hi``: the scale's range; ``qlo``, ``qhi``: the range of a squared score);
+* every (team, audience) group is an unknown: a whole-number count ``x ≥ 0``, a sum ``y`` and
+  a sum of squares ``z`` of its scores taken in the scale's unit range
+  (``u = (score − lo) / (hi − lo)``, so ``0 ≤ y ≤ x`` and ``0 ≤ z ≤ x``); these are fixed
+  linear combinations of the plain sums and sums of squares, so nothing is lost, and the
+  program stays well scaled for the solver;
 * every shown group fixes the sums of its (team, audience) groups: its count ``n``, its sum
   ``n × mean`` and its sum of squares ``(n − 1)·SD² + n·mean²``; a group shown as "no
   responses" fixes a count of 0; a hidden group is known to hold at least one response;
@@ -19,7 +21,7 @@ A release **fails** when, for some hidden group:
 * its count is pinned to one value below k (``count``); or
 * it may hold fewer than k responses and its sum, or its sum of squares, is known within less
   than the *protection width*: ``PROTECTION_SHARE`` (one half) of what a single response can
-  span (``sum``, ``sum_of_squares``); or
+  span, i.e. half the scale's range (``sum``, ``sum_of_squares``); or
 * its count is pinned to 1 and the score, from the sum and the square root of the sum of
   squares together, is known within less than that width (``score``).
 
@@ -37,6 +39,7 @@ used only for groups pinned to one response.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -47,9 +50,29 @@ from .hierarchy import GroupKey, Hierarchy
 from .suppression import NO_RESPONSES, is_suppressed, sort_key
 
 PROTECTION_SHARE = 0.5
-COUNT, SUM, SUM_OF_SQUARES, SCORE = "count", "sum", "sum_of_squares", "score"
+COUNT, SUM, SUM_OF_SQUARES, SCORE, UNSOLVED = (
+    "count",
+    "sum",
+    "sum_of_squares",
+    "score",
+    "unsolved",
+)
 
 Leaf = tuple[Hashable, str]
+
+# A shown group's published sums are read with this relative tolerance. It is far below the
+# protection width, and it must stay well above HiGHS's feasibility tolerance (1e-6): with a
+# slack of that size HiGHS finds solutions it then rejects after undoing presolve, and
+# reports "Solve error".
+_SLACK = 1e-5
+# Each option set is tried in turn; a program none of them solves counts as an exposure.
+# (``mip_feasibility_tolerance`` is passed to HiGHS as is; scipy warns that it does not know
+# it, which is silenced.)
+_SOLVER_OPTIONS: tuple[dict, ...] = (
+    {"mip_rel_gap": 0.0},
+    {"mip_rel_gap": 0.0, "mip_feasibility_tolerance": 1e-7},
+    {"mip_rel_gap": 0.0, "presolve": False},
+)
 
 
 @dataclass(frozen=True)
@@ -64,9 +87,13 @@ class Exposure:
 
 @dataclass(frozen=True)
 class GroupRange:
-    count: tuple[int, int]
-    sum: tuple[float, float]
-    sum_of_squares: tuple[float, float]
+    """The attacker's lowest and highest count, Σu and Σu² of a hidden group. For a group
+    that holds at least k responses whatever the attacker tries, only the lowest count is
+    computed (the rest is None)."""
+
+    count: tuple[int, int | None]
+    sum: tuple[float, float] | None
+    sum_of_squares: tuple[float, float] | None
 
 
 @dataclass(frozen=True)
@@ -89,10 +116,18 @@ def published_figures(
     return int(arr.size), float(arr.sum()), float((arr * arr).sum())
 
 
-def _square_range(lo: float, hi: float) -> tuple[float, float]:
-    squares = (lo * lo, hi * hi)
-    low = 0.0 if lo <= 0 <= hi else min(squares)
-    return low, max(squares)
+def _normalized_figures(
+    values: Sequence[float], lo: float, span: float
+) -> tuple[int, float, float]:
+    """(n, Σu, Σu²) with u = (score − lo) / span in [0, 1]: the same facts as (n, sum, sum
+    of squares), since Σu and Σu² are fixed linear combinations of them, on a scale where
+    every coefficient of the program is 1 and every bound is the count."""
+    arr = (np.asarray(values, dtype=float) - lo) / span
+    return int(arr.size), float(arr.sum()), float((arr * arr).sum())
+
+
+class AttackFailed(RuntimeError):
+    """The attacker's program could not be solved: the release must not pass."""
 
 
 def attack(
@@ -106,18 +141,28 @@ def attack(
 ) -> TableAudit:
     """Audit one scale table: ``reasons`` says which groups are shown (None), hidden or
     empty; ``leaf_values`` gives the scores of each (team, audience) group, from which the
-    shown groups' published figures are computed."""
+    shown groups' published figures are computed.
+
+    The program is written in the scale's unit range: u = (score − lo) / (hi − lo), so a
+    group's "sum" is Σu in [0, count] and its "sum of squares" Σu² in [0, count]. The
+    protection width is then ``PROTECTION_SHARE`` for both. A program HiGHS cannot solve is
+    retried without presolve; if it still fails the group is reported exposed (``unsolved``),
+    never passed."""
     hidden = [g for g in hierarchy.groups() if is_suppressed(reasons[g])]
     if not hidden:
         return TableAudit()
     lo, hi = float(scale_range[0]), float(scale_range[1])
-    qlo, qhi = _square_range(lo, hi)
+    span = hi - lo
+    if not span > 0:
+        raise ValueError("a scale's range must have hi > lo")
     leaves = [(t, a) for t in hierarchy.teams for a in hierarchy.audiences]
     index = {leaf: i for i, leaf in enumerate(leaves)}
     n_leaves = len(leaves)
     total = sum(len(v) for v in leaf_values.values())
-    big = max(total, 1)
-    # Variables: x (counts, integer), y (sums), z (sums of squares), leaf by leaf.
+    # A bound the attacker does not learn anything from: well above any group's count, so it
+    # never pins a count below k on its own.
+    big = float(2 * total + 2 * k + 10)
+    # Variables: x (counts, integer), y (Σu), z (Σu²), leaf by leaf; 0 ≤ y, z ≤ x.
     n_vars = 3 * n_leaves
     rows: list[np.ndarray] = []
     lows: list[float] = []
@@ -129,12 +174,9 @@ def attack(
         highs.append(high)
 
     for i in range(n_leaves):
-        for offset, (a, b) in ((1, (lo, hi)), (2, (qlo, qhi))):
+        for offset in (1, 2):
             row = np.zeros(n_vars)
-            row[offset * n_leaves + i], row[i] = 1.0, -a  # y - lo·x >= 0
-            add(row, 0.0, np.inf)
-            row = np.zeros(n_vars)
-            row[offset * n_leaves + i], row[i] = -1.0, b  # hi·x - y >= 0
+            row[i], row[offset * n_leaves + i] = 1.0, -1.0  # x - y >= 0
             add(row, 0.0, np.inf)
 
     def member_row(group: GroupKey, offset: int) -> np.ndarray:
@@ -147,10 +189,10 @@ def attack(
         reason = reasons[group]
         if reason is None:
             values = [v for leaf in hierarchy.leaves(group) for v in leaf_values.get(leaf, ())]
-            n, s, q = published_figures(values)
+            n, s, q = _normalized_figures(values, lo, span)
             add(member_row(group, 0), n, n)
             for offset, value in ((1, s), (2, q)):
-                slack = 1e-7 * max(1.0, abs(value))
+                slack = _SLACK * max(1.0, abs(value))
                 add(member_row(group, offset), value - slack, value + slack)
         elif reason == NO_RESPONSES:
             add(member_row(group, 0), 0, 0)
@@ -159,58 +201,63 @@ def attack(
 
     matrix = np.vstack(rows)
     constraints = LinearConstraint(matrix, np.array(lows), np.array(highs))
-    bounds = Bounds(
-        np.concatenate(
-            [np.zeros(n_leaves), np.full(n_leaves, min(lo, 0.0) * big), np.zeros(n_leaves)]
-        ),
-        np.concatenate(
-            [
-                np.full(n_leaves, float(big)),
-                np.full(n_leaves, max(hi, 0.0) * big),
-                np.full(n_leaves, qhi * big),
-            ]
-        ),
-    )
+    bounds = Bounds(np.zeros(n_vars), np.full(n_vars, big))
     integrality = np.concatenate([np.ones(n_leaves), np.zeros(2 * n_leaves)])
 
-    def extreme(objective: np.ndarray) -> float:
-        result = milp(
-            objective,
-            constraints=constraints,
-            bounds=bounds,
-            integrality=integrality,
-            options={"mip_rel_gap": 0.0},
-        )
-        if result.status != 0 or result.fun is None:
-            raise RuntimeError(f"disclosure audit: the attacker's program failed ({result.message})")
-        return float(result.fun)
+    def extreme(objective: np.ndarray) -> float | None:
+        for options in _SOLVER_OPTIONS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = milp(
+                    objective,
+                    constraints=constraints,
+                    bounds=bounds,
+                    integrality=integrality,
+                    options=options,
+                )
+            if result.status == 0 and result.fun is not None:
+                return float(result.fun)
+        return None
 
-    width = PROTECTION_SHARE * (hi - lo)
-    square_width = PROTECTION_SHARE * (qhi - qlo)
+    width = PROTECTION_SHARE
     ranges: dict[GroupKey, GroupRange] = {}
     exposures: list[Exposure] = []
     for group in sorted(hidden, key=lambda g: sort_key(tuple(g))):
-        found = []
-        for offset in (0, 1, 2):
+        count_row = member_row(group, 0)
+        c_low = extreme(count_row)
+        if c_low is not None and round(c_low) >= k:
+            # At least k responses whatever the attacker tries: nothing more to ask.
+            ranges[group] = GroupRange((int(round(c_low)), None), None, None)
+            continue
+        found = [None if c_low is None else c_low]
+        c_high = extreme(-count_row)
+        found.append(None if c_high is None else -c_high)
+        for offset in (1, 2):
             row = member_row(group, offset)
-            low = extreme(row)
-            high = -extreme(-row)
-            found.append((low, high))
-        (c_low, c_high), (s_low, s_high), (q_low, q_high) = found
+            low, high = extreme(row), extreme(-row)
+            found += [low, None if high is None else -high]
+        if any(f is None for f in found):
+            exposures.append(Exposure(group, UNSOLVED, math.nan, math.nan))
+            if stop_at_first:
+                break
+            continue
+        c_low, c_high, s_low, s_high, q_low, q_high = found
         counts = (int(round(c_low)), int(round(c_high)))
         ranges[group] = GroupRange(counts, (s_low, s_high), (q_low, q_high))
-        if counts[0] == counts[1] and counts[0] < k:
+        if counts[0] == counts[1]:
             exposures.append(Exposure(group, COUNT, counts[0], counts[1]))
-        elif counts[0] < k:
-            if s_high - s_low < width - 1e-9:
-                exposures.append(Exposure(group, SUM, s_low, s_high))
-            elif q_high - q_low < square_width - 1e-9:
-                exposures.append(Exposure(group, SUM_OF_SQUARES, q_low, q_high))
-        if counts == (1, 1) and lo >= 0:
+        elif s_high - s_low < width - 1e-9:
+            exposures.append(Exposure(group, SUM, s_low, s_high))
+        elif q_high - q_low < width - 1e-9:
+            exposures.append(Exposure(group, SUM_OF_SQUARES, q_low, q_high))
+        if counts == (1, 1):
+            # One response: u = Σu and u² = Σu², so both ranges bound the same score.
             score_low = max(s_low, math.sqrt(max(q_low, 0.0)))
             score_high = min(s_high, math.sqrt(max(q_high, 0.0)))
             if score_high - score_low < width - 1e-9:
-                exposures.append(Exposure(group, SCORE, score_low, score_high))
+                exposures.append(
+                    Exposure(group, SCORE, lo + span * score_low, lo + span * score_high)
+                )
         if exposures and stop_at_first:
             break
     return TableAudit(ranges=ranges, exposures=tuple(exposures))
@@ -263,11 +310,17 @@ def protect(
                 break
             forced |= union
         exposure = None
+        audits: dict[str, TableAudit] = {}
         for table in tables:
             audit = attack(
-                hierarchy, reasons[table.scale], table.leaf_values, table.scale_range, k,
+                hierarchy,
+                reasons[table.scale],
+                table.leaf_values,
+                table.scale_range,
+                k,
                 stop_at_first=True,
             )
+            audits[table.scale] = audit
             if not audit.passed:
                 exposure, exposed_reasons, counts = (
                     audit.exposures[0],
@@ -276,10 +329,7 @@ def protect(
                 )
                 break
         if exposure is None:
-            audits = {
-                t.scale: attack(hierarchy, reasons[t.scale], t.leaf_values, t.scale_range, k)
-                for t in tables
-            }
+            # Every audit ran to the end without an exposure: these are the full audits.
             return InstrumentRelease(reasons, audits, tuple(added))
         candidates = {
             member
@@ -293,7 +343,9 @@ def protect(
                 g for g, reason in exposed_reasons.items() if reason is None and counts[g] > 0
             }
         if not candidates:
-            raise RuntimeError("disclosure audit: nothing left to hide")
+            # Every group with responses is hidden and the attacker still objects (only a
+            # program the solver cannot finish can do that): the caller must publish nothing.
+            return InstrumentRelease(reasons, audits, tuple(added))
         chosen = min(candidates, key=lambda g: (counts[g], sort_key(tuple(g))))
         forced.add(chosen)
         added.append(chosen)
