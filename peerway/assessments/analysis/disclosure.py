@@ -89,7 +89,8 @@ class Exposure:
 class GroupRange:
     """The attacker's lowest and highest count, Σu and Σu² of a hidden group. For a group
     that holds at least k responses whatever the attacker tries, only the lowest count is
-    computed (the rest is None)."""
+    computed (the rest is None). A range already wide enough for the pass rule may be an
+    inner bound (witnessed by completions the solver found), never wider than the truth."""
 
     count: tuple[int, int | None]
     sum: tuple[float, float] | None
@@ -204,6 +205,12 @@ def attack(
     bounds = Bounds(np.zeros(n_vars), np.full(n_vars, big))
     integrality = np.concatenate([np.ones(n_leaves), np.zeros(2 * n_leaves)])
 
+    # Every solution the solver returns is a completion the attacker cannot rule out; the
+    # pool of them gives inner bounds on every group's ranges. A figure whose witnessed spread
+    # already reaches what the pass rule asks needs no exact solve of its own (this is what
+    # keeps a wave with many scales fast); every other figure is solved exactly.
+    pool: list[np.ndarray] = []
+
     def extreme(objective: np.ndarray) -> float | None:
         for options in _SOLVER_OPTIONS:
             with warnings.catch_warnings():
@@ -216,32 +223,52 @@ def attack(
                     options=options,
                 )
             if result.status == 0 and result.fun is not None:
+                pool.append(np.asarray(result.x))
                 return float(result.fun)
         return None
+
+    def witnessed(row: np.ndarray) -> tuple[float, float] | None:
+        if not pool:
+            return None
+        values = [float(row @ x) for x in pool]
+        return min(values), max(values)
 
     width = PROTECTION_SHARE
     ranges: dict[GroupKey, GroupRange] = {}
     exposures: list[Exposure] = []
     for group in sorted(hidden, key=lambda g: sort_key(tuple(g))):
         count_row = member_row(group, 0)
-        c_low = extreme(count_row)
-        if c_low is not None and round(c_low) >= k:
-            # At least k responses whatever the attacker tries: nothing more to ask.
-            ranges[group] = GroupRange((int(round(c_low)), None), None, None)
-            continue
-        found = [None if c_low is None else c_low]
-        c_high = extreme(-count_row)
-        found.append(None if c_high is None else -c_high)
-        for offset in (1, 2):
+        seen = witnessed(count_row)
+        if seen is None or seen[0] > k - 0.5:
+            c_low = extreme(count_row)
+            if c_low is None:
+                exposures.append(Exposure(group, UNSOLVED, math.nan, math.nan))
+                if stop_at_first:
+                    break
+                continue
+            if round(c_low) >= k:
+                # At least k responses whatever the attacker tries: nothing more to ask.
+                ranges[group] = GroupRange((int(round(c_low)), None), None, None)
+                continue
+        failed = False
+        found: list[tuple[float, float]] = []
+        for offset, need in ((0, 0.5), (1, width), (2, width)):
             row = member_row(group, offset)
+            seen = witnessed(row)
+            if seen is not None and seen[1] - seen[0] >= need:
+                found.append(seen)  # wide enough already: an inner bound is all we need
+                continue
             low, high = extreme(row), extreme(-row)
-            found += [low, None if high is None else -high]
-        if any(f is None for f in found):
+            if low is None or high is None:
+                failed = True
+                break
+            found.append((low, -high))
+        if failed:
             exposures.append(Exposure(group, UNSOLVED, math.nan, math.nan))
             if stop_at_first:
                 break
             continue
-        c_low, c_high, s_low, s_high, q_low, q_high = found
+        (c_low, c_high), (s_low, s_high), (q_low, q_high) = found
         counts = (int(round(c_low)), int(round(c_high)))
         ranges[group] = GroupRange(counts, (s_low, s_high), (q_low, q_high))
         if counts[0] == counts[1]:
@@ -250,14 +277,6 @@ def attack(
             exposures.append(Exposure(group, SUM, s_low, s_high))
         elif q_high - q_low < width - 1e-9:
             exposures.append(Exposure(group, SUM_OF_SQUARES, q_low, q_high))
-        if counts == (1, 1):
-            # One response: u = Σu and u² = Σu², so both ranges bound the same score.
-            score_low = max(s_low, math.sqrt(max(q_low, 0.0)))
-            score_high = min(s_high, math.sqrt(max(q_high, 0.0)))
-            if score_high - score_low < width - 1e-9:
-                exposures.append(
-                    Exposure(group, SCORE, lo + span * score_low, lo + span * score_high)
-                )
         if exposures and stop_at_first:
             break
     return TableAudit(ranges=ranges, exposures=tuple(exposures))

@@ -12,6 +12,7 @@ scores are never kept.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -408,6 +409,11 @@ def _scale_range(scored: Sequence[Scored], scale_id: str) -> tuple[float, float]
     return (min(r[0] for r in ranges), max(r[1] for r in ranges))
 
 
+# The results and the barrier profile of one wave decide the same patterns: decide once.
+_RELEASES: dict[tuple, Any] = {}
+_RELEASES_LOCK = threading.Lock()
+
+
 def protected_tables(
     hierarchy: Hierarchy, scored: Sequence[Scored], scale_ids: Sequence[str], k: int
 ) -> tuple[list[ScaleTable], dict[str, dict[GroupKey, str | None]]]:
@@ -425,7 +431,23 @@ def protected_tables(
         tables.append(ScaleTable(scale_id, leaf_values, _scale_range(scored, scale_id)))
     if not tables:
         return tables, {}
-    release = protect(hierarchy, tables, k)
+    memo = (
+        tuple(hierarchy.team_sites.items()),
+        hierarchy.audiences,
+        k,
+        tuple(
+            (t.scale, t.scale_range, tuple((leaf, tuple(v)) for leaf, v in t.leaf_values.items()))
+            for t in tables
+        ),
+    )
+    with _RELEASES_LOCK:
+        release = _RELEASES.get(memo)
+    if release is None:
+        release = protect(hierarchy, tables, k)
+        with _RELEASES_LOCK:
+            _RELEASES[memo] = release
+            while len(_RELEASES) > 16:
+                _RELEASES.pop(next(iter(_RELEASES)))
     patterns = {t.scale: dict(release.reasons[t.scale]) for t in tables}
     if not release.passed:
         # Only a program the solver could not finish gets here: publish nothing.
