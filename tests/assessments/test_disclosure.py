@@ -216,8 +216,10 @@ def waves(draw):
     return team_sites, tuple(audiences), leaf_scores
 
 
+# Bounded for CI on a small machine (about half a minute); derandomized so that a failure
+# is reproducible. Raise max_examples locally for a longer search.
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
