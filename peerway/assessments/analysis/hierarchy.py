@@ -167,7 +167,10 @@ class Hierarchy:
         }
 
     def suppress(
-        self, leaf_counts: Mapping[tuple[Hashable, str], int], k: int = DEFAULT_K
+        self,
+        leaf_counts: Mapping[tuple[Hashable, str], int],
+        k: int = DEFAULT_K,
+        forced: Iterable[GroupKey] = (),
     ) -> dict[GroupKey, str | None]:
         """Each group's reason (None = shown) for the (team, audience) counts given.
 
@@ -176,7 +179,8 @@ class Hierarchy:
         to work out a small group.
         """
         counts = self.counts(leaf_counts)
-        memo = (k, tuple(counts.values()))
+        forced = frozenset(forced)
+        memo = (k, tuple(counts.values()), tuple(sorted(forced, key=sort_key)))
         if memo not in self._decided:
-            self._decided[memo] = suppress(counts, self.relations(), k)
+            self._decided[memo] = suppress(counts, self.relations(), k, forced)
         return dict(self._decided[memo])

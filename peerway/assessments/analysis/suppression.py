@@ -132,6 +132,7 @@ def suppress(
     counts: Mapping[Key, int],
     relations: Iterable[Relation | tuple[Key, Iterable[Key]]],
     k: int = DEFAULT_K,
+    forced: Iterable[Key] = (),
 ) -> dict[Key, str | None]:
     """Decide which cells may be shown.
 
@@ -139,6 +140,11 @@ def suppress(
     ``Relation(parent, children)`` (or ``(parent, children)`` pairs) where the parent's count
     is the sum of its children's. Returns each cell's reason, in canonical key order:
     ``None`` (shown), ``"no_responses"``, ``"fewer_than_k"`` or ``"differencing"``.
+
+    ``forced``: cells to hide whatever their count (``differencing`` unless they are small
+    or empty anyway), never shown again by the clean-up; used to give every scale of an
+    instrument one pattern and to add what the disclosure audit asks for
+    (``disclosure.protect``).
 
     Raises ``ValueError`` when a relation names an unknown cell or its counts do not add up
     (the rule assumes exact sums), and when ``k`` is below 3.
@@ -155,11 +161,15 @@ def suppress(
     reasons: dict[Key, str | None] = {}
     for key, count in n.items():
         reasons[key] = NO_RESPONSES if count == 0 else FEWER_THAN_K if count < k else None
+    pinned_hidden = frozenset(key for key in forced if key in n and n[key] > 0)
+    for key in pinned_hidden:
+        if reasons[key] is None:
+            reasons[key] = DIFFERENCING
 
     best: dict[Key, str | None] | None = None
     best_cost: tuple[int, int] | None = None
     for policy in POLICIES:
-        state = _State(n, rels, dict(reasons), k, policy)
+        state = _State(n, rels, dict(reasons), k, policy, keep_hidden=pinned_hidden)
         state.run()
         state.cleanup()
         cost = state.cost()
@@ -200,8 +210,10 @@ class _State:
         reasons: dict[Key, str | None],
         k: int,
         policy: str = SIBLINGS,
+        keep_hidden: frozenset = frozenset(),
     ) -> None:
         self.policy = policy
+        self.keep_hidden = keep_hidden
         self.n = n
         self.relations = relations
         self.reasons = reasons
@@ -406,7 +418,11 @@ class _State:
         changed = True
         while changed:
             changed = False
-            extra = [key for key in self.keys if self.reasons[key] == DIFFERENCING]
+            extra = [
+                key
+                for key in self.keys
+                if self.reasons[key] == DIFFERENCING and key not in self.keep_hidden
+            ]
             for key in sorted(extra, key=lambda c: (-self.n[c], sort_key(c))):
                 self.reasons[key] = None
                 if self.valid():
