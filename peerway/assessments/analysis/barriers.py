@@ -29,9 +29,8 @@ from .results import (
     InstrumentSource,
     ResponseRecord,
     _latest,
-    _scales_of,
+    aggregate,
     build_hierarchy,
-    protected_tables,
     public_reason,
     score_records,
 )
@@ -317,15 +316,14 @@ def barrier_profile(
         key=lambda c: (c not in kb_order, kb_order.get(c, in_instrument.index(c))),
     )
 
-    # The same tables and pattern as the results pages (every scale of the instrument, in
-    # the same order), so the profile hides exactly the cells the results hide.
-    all_ids, _names = _scales_of(scored, _latest(instruments, instrument_code))
-    table_list, patterns = protected_tables(hierarchy, scored, all_ids, k)
-    tables = {t.scale: t for t in table_list}
     per_group: dict[GroupKey, list[FactorResult]] = {g: [] for g in hierarchy.groups()}
     for code in factor_codes:
         meta = kb.factor(code) if code in kb_order else None
-        leaf_values = tables[code].leaf_values
+        leaf_values: dict[tuple[Hashable, str], list[float]] = {}
+        for s in scored:
+            value = s.result.scales.get(code)
+            if value is not None and value.valid and value.score is not None:
+                leaf_values.setdefault((s.team_id, s.audience), []).append(value.score)
         common = {
             "factor": code,
             "level": meta.level if meta else None,
@@ -333,12 +331,7 @@ def barrier_profile(
             "name": MappingProxyType(meta.name.as_dict() if meta else dict(scale_names[code])),
             "unverified": bool(meta.unverified) if meta else False,
         }
-        for group in hierarchy.groups():
-            reason = patterns[code][group]
-            values = None
-            if reason is None:
-                leaves = hierarchy.leaves(group)
-                values = [v for leaf in leaves for v in leaf_values.get(leaf, ())]
+        for group, (reason, values) in aggregate(hierarchy, leaf_values, k).items():
             where = {
                 "place_level": group.level,
                 "place_id": group.place_id,

@@ -26,9 +26,11 @@ A release **fails** when, for some hidden group:
   squares together, is known within less than that width (``score``).
 
 ``protect`` hides further groups (smallest count first, among those sharing a sum with the
-exposed group) and re-runs the suppression rules until the audit passes. It is used per
+exposed group) and re-runs the suppression rules until the audit passes. It works per
 instrument with one pattern for all of the instrument's scales (derived scales and their
-components are hidden together), so the scales' shared sums cannot be combined.
+components are hidden together), so the scales' shared sums cannot be combined. Releases do
+not call it yet: the decision is to be made once when a wave closes and stored with the wave
+(docs/survey-results.md, "Disclosure audit", status and cost).
 
 Limits (docs/survey-results.md): the attacker uses each scale table's sums and sums of
 squares as linear facts; it does not reason about which individual scores could make up a

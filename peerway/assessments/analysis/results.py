@@ -12,7 +12,6 @@ scores are never kept.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -28,7 +27,6 @@ from peerway.instruments.engine import (
 from peerway.instruments.engine import group as stats
 from peerway.instruments.engine.loader import version_key
 
-from .disclosure import ScaleTable, protect
 from .hierarchy import ALL, AUDIENCES, TEAM, GroupKey, Hierarchy
 from .items import keyed_item_values, rating_scale
 from .suppression import (
@@ -395,69 +393,6 @@ def _codes(records: Sequence[ResponseRecord], instrument_codes: Sequence[str] | 
     return sorted({code for r in records for code in r.answers})
 
 
-def _scale_range(scored: Sequence[Scored], scale_id: str) -> tuple[float, float]:
-    """The widest published range of a scale over the versions answered (the attacker's
-    bounds on a score); (0, 1) if no version states one."""
-    ranges = [
-        (float(sc.range[0]), float(sc.range[1]))
-        for s in scored
-        for sc in s.instrument.scales
-        if sc.id == scale_id and sc.range[1] > sc.range[0]
-    ]
-    if not ranges:
-        return (0.0, 1.0)
-    return (min(r[0] for r in ranges), max(r[1] for r in ranges))
-
-
-# The results and the barrier profile of one wave decide the same patterns: decide once.
-_RELEASES: dict[tuple, Any] = {}
-_RELEASES_LOCK = threading.Lock()
-
-
-def protected_tables(
-    hierarchy: Hierarchy, scored: Sequence[Scored], scale_ids: Sequence[str], k: int
-) -> tuple[list[ScaleTable], dict[str, dict[GroupKey, str | None]]]:
-    """Each scale's (team, audience) scores and the one suppression pattern every scale of
-    the instrument is published with (derived scales with their components), checked by the
-    integer attacker (``disclosure.protect``). The results and the barrier profile both call
-    this with the instrument's scales in ``_scales_of`` order, so they hide the same cells."""
-    tables: list[ScaleTable] = []
-    for scale_id in scale_ids:
-        leaf_values: dict[tuple[Hashable, str], list[float]] = {}
-        for s in scored:
-            value = s.result.scales.get(scale_id)
-            if value is not None and value.valid and value.score is not None:
-                leaf_values.setdefault((s.team_id, s.audience), []).append(value.score)
-        tables.append(ScaleTable(scale_id, leaf_values, _scale_range(scored, scale_id)))
-    if not tables:
-        return tables, {}
-    memo = (
-        tuple(hierarchy.team_sites.items()),
-        hierarchy.audiences,
-        k,
-        tuple(
-            (t.scale, t.scale_range, tuple((leaf, tuple(v)) for leaf, v in t.leaf_values.items()))
-            for t in tables
-        ),
-    )
-    with _RELEASES_LOCK:
-        release = _RELEASES.get(memo)
-    if release is None:
-        release = protect(hierarchy, tables, k)
-        with _RELEASES_LOCK:
-            _RELEASES[memo] = release
-            while len(_RELEASES) > 16:
-                _RELEASES.pop(next(iter(_RELEASES)))
-    patterns = {t.scale: dict(release.reasons[t.scale]) for t in tables}
-    if not release.passed:
-        # Only a program the solver could not finish gets here: publish nothing.
-        patterns = {
-            scale: {g: r if r == NO_RESPONSES else DIFFERENCING for g, r in reasons.items()}
-            for scale, reasons in patterns.items()
-        }
-    return tables, patterns
-
-
 def compute_results(
     records: Iterable[ResponseRecord],
     instruments: InstrumentSource,
@@ -475,10 +410,8 @@ def compute_results(
     ``instrument_codes`` fixes which instruments and their order (default: every instrument
     answered, sorted). ``k`` is the anonymity threshold (at least 3).
 
-    Suppression is decided for each instrument: the suppression rules run on the number of
-    valid scale scores of each group, over the hierarchy relations, and one pattern (the union
-    over the instrument's scales, derived ones included) is then extended until the integer
-    attacker of ``disclosure.protect`` finds nothing.
+    Suppression is decided separately for each (instrument, scale), on the number of valid
+    scale scores of each group, over the hierarchy relations.
     """
     k = check_k(k)
     records = list(records)
@@ -502,16 +435,13 @@ def compute_results(
         instrument_names[code] = MappingProxyType(dict(source.name) if source else {})
         for scale_id in scale_ids:
             scale_names[(code, scale_id)] = MappingProxyType(names[scale_id])
-        tables, patterns = protected_tables(hierarchy, scored, scale_ids, k)
-        for table in tables:
-            reasons = patterns[table.scale]
-            for group in hierarchy.groups():
-                reason = reasons[group]
-                values = None
-                if reason is None:
-                    leaves = hierarchy.leaves(group)
-                    values = [v for leaf in leaves for v in table.leaf_values.get(leaf, ())]
-                key = CellKey(code, table.scale, *group)
+            leaf_values: dict[tuple[Hashable, str], list[float]] = {}
+            for s in scored:
+                value = s.result.scales.get(scale_id)
+                if value is not None and value.valid and value.score is not None:
+                    leaf_values.setdefault((s.team_id, s.audience), []).append(value.score)
+            for group, (reason, values) in aggregate(hierarchy, leaf_values, k).items():
+                key = CellKey(code, scale_id, *group)
                 cells[key] = make_cell(key, reason, values)
     return WaveResults(
         k=k,
