@@ -21,9 +21,7 @@ A release **fails** when, for some hidden group:
 * its count is pinned to one value below k (``count``); or
 * it may hold fewer than k responses and its sum, or its sum of squares, is known within less
   than the *protection width*: ``PROTECTION_SHARE`` (one half) of what a single response can
-  span, i.e. half the scale's range (``sum``, ``sum_of_squares``); or
-* its count is pinned to 1 and the score, from the sum and the square root of the sum of
-  squares together, is known within less than that width (``score``).
+  span, i.e. half the scale's range (``sum``, ``sum_of_squares``).
 
 ``protect`` hides further groups (smallest count first, among those sharing a sum with the
 exposed group) and re-runs the suppression rules until the audit passes. It works per
