@@ -37,6 +37,10 @@ COMMANDS = {
         "safety_escalations",
         "Escalate safety tasks not acknowledged by their deadline (run every 5 minutes).",
     ),
+    "release-results": (
+        "release_results",
+        "Decide and store which results of closed survey waves are published (run daily).",
+    ),
     "rebuild-contact-rollups": (
         "rebuild_contact_rollups",
         "Rebuild the daily and monthly contact rollups from raw contacts.",

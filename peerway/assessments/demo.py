@@ -18,6 +18,7 @@ from peerway.core import audit
 from peerway.instruments.library import current_library
 
 from .models import Audience, Response, SurveyLink, Wave
+from .services import release_wave
 
 WAVES = [
     ("Baseline readiness survey", date(2026, 3, 2), date(2026, 3, 27), "baseline"),
@@ -127,3 +128,7 @@ def seed(region) -> None:
             obj=wave,
             details={"responses": len(responses)},
         )
+        if wave.status() == "closed":
+            # As the scheduled ``peerway release-results`` would: the disclosure decision
+            # is stored with the wave before anyone opens its results.
+            release_wave(wave=wave)

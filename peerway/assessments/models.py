@@ -125,3 +125,28 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"response to {self.wave_id}"
+
+
+class WaveRelease(models.Model):
+    """Which results of a closed wave are published: the suppression rules and the integer
+    attacker's decision (docs/survey-results.md, "Disclosure audit"), made once and stored so
+    every screen, the CSV, the barrier profile and the report show the same cells.
+
+    ``stamp`` identifies the responses and settings the decision was made on; a wave whose
+    stamp no longer matches (reopened, threshold changed) is decided again. ``decision``
+    holds only which groups are hidden and why, never a figure."""
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, related_name="release")
+    stamp = models.CharField(max_length=200)
+    decision = models.JSONField(default=dict)
+    passed = models.BooleanField(default=True)
+    added = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("results release")
+        verbose_name_plural = _("results releases")
+
+    def __str__(self) -> str:
+        return f"release of {self.wave_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 
@@ -9,8 +11,14 @@ from django.db.models import Count, Max
 
 from peerway.instruments.library import current_library
 
-from .analysis import ResponseRecord, agreement, barrier_profile, compute_results
-from .models import Response, Wave
+from .analysis import (
+    ReleaseDecision,
+    ResponseRecord,
+    agreement,
+    barrier_profile,
+    compute_results,
+)
+from .models import Response, Wave, WaveRelease
 
 
 def records_for(wave: Wave) -> list[ResponseRecord]:
@@ -25,14 +33,34 @@ def team_sites(wave: Wave) -> dict[int, int]:
 
 
 def _version_stamp(wave: Wave) -> str:
-    # Responses are never edited, so their count (and the wave's settings) identify a state.
-    # The wave's creation time keeps two waves that reuse an id (e.g. after a rolled-back
-    # transaction) from sharing an entry.
+    """What a wave's results depend on: its responses (never edited, so their count and
+    last date identify a state), threshold, questionnaires, audiences and teams. The wave's
+    creation time keeps two waves that reuse an id (e.g. after a rolled-back transaction)
+    from sharing an entry."""
     agg = Response.objects.filter(wave=wave).aggregate(n=Count("id"), last=Max("submitted_on"))
-    return (
-        f"{wave.pk}:{wave.created_at.isoformat()}:{wave.k}:{agg['n']}:{agg['last']}:"
-        f"{len(wave.instruments)}"
+    settings = json.dumps(
+        [wave.instruments, wave.audiences, sorted(team_sites(wave).items())], sort_keys=True
     )
+    digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
+    return f"{wave.pk}:{wave.created_at.isoformat()}:{wave.k}:{agg['n']}:{agg['last']}:{digest}"
+
+
+release_stamp = _version_stamp
+
+
+def stored_release(wave: Wave) -> ReleaseDecision | None:
+    """The disclosure decision stored with a closed wave (decided and stored now if it is
+    missing or stale, e.g. the wave closed by date before the background task ran). None for
+    a wave that is not closed: its results are not released, and whoever computes them for
+    an internal purpose decides in memory."""
+    if wave.status() != "closed":
+        return None
+    release = WaveRelease.objects.filter(wave=wave).first()
+    if release is None or release.stamp != release_stamp(wave):
+        from .services import release_wave
+
+        release = release_wave(wave=wave)
+    return ReleaseDecision.from_json(release.decision)
 
 
 # Results are immutable objects that do not pickle; keep the last few in this process.
@@ -64,6 +92,7 @@ def wave_results(wave: Wave):
             teams=team_sites(wave),
             audiences=wave.audiences,
             instrument_codes=wave.instrument_codes,
+            release=stored_release(wave),
         )
 
     return _cached("results", wave, compute)
@@ -87,6 +116,7 @@ def wave_barriers(wave: Wave):
             k=wave.k,
             teams=team_sites(wave),
             audiences=wave.audiences,
+            release=stored_release(wave),
         )
 
     return _cached("barriers", wave, compute)

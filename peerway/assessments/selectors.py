@@ -42,11 +42,29 @@ def links_with_counts(wave: Wave) -> list[tuple[SurveyLink, int | None]]:
         },
         wave.k,
     )
+    hidden_by_release: set = set()
+    if wave.status() == "closed":
+        # Once the wave is closed, a count is also hidden wherever the stored disclosure
+        # decision hides that group in any questionnaire, so this page never shows a
+        # figure the results pages withhold.
+        from .reports import stored_release
+
+        release = stored_release(wave)
+        if release is not None:
+            hidden_by_release = {
+                group
+                for pattern in release.patterns.values()
+                for hidden in pattern.values()
+                for group, why in hidden.items()
+                if why != "no_responses"
+            }
     result = []
     for link in links:
         n = counts.get((link.team_id, link.audience), 0)
-        reason = reasons.get(GroupKey("team", link.team_id, link.audience))
-        result.append((link, None if reason not in (None, "no_responses") else n))
+        group = GroupKey("team", link.team_id, link.audience)
+        reason = reasons.get(group)
+        withheld = reason not in (None, "no_responses") or group in hidden_by_release
+        result.append((link, None if withheld else n))
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from peerway.instruments.engine.errors import AnswerError
 from peerway.instruments.engine.scoring import validate_answers
 from peerway.instruments.library import current_library
 
-from .models import MIN_K, Audience, Response, SurveyLink, Wave
+from .models import MIN_K, Audience, Response, SurveyLink, Wave, WaveRelease
 
 
 def create_wave(
@@ -107,11 +108,88 @@ def set_wave_dates(*, actor: User, wave: Wave, opens_on: date, closes_on: date) 
 
 
 def close_wave_now(*, actor: User, wave: Wave) -> Wave:
+    """Close a wave today; its disclosure decision is queued for the task worker at once,
+    so the first reader of its results does not wait for it."""
+    from .tasks import release_wave_results
+
     today = timezone.localdate()
     yesterday = today - timezone.timedelta(days=1)
-    return set_wave_dates(
+    wave = set_wave_dates(
         actor=actor, wave=wave, opens_on=min(wave.opens_on, yesterday), closes_on=yesterday
     )
+    transaction.on_commit(lambda: release_wave_results.enqueue(wave.pk))
+    return wave
+
+
+def release_wave(*, wave: Wave, actor: User | None = None) -> WaveRelease:
+    """Decide which results of a closed wave are published (the suppression rules and the
+    integer attacker, ``analysis.decide_release``) and store the decision with the wave.
+
+    Runs once per state of the wave: under the wave's row lock, a decision already stored
+    for the same responses and settings is returned as it is, so two runs at once (the task
+    queued at closing, the scheduled command, a first reader) decide once. A wave that is
+    not closed is refused: its results are not released."""
+    from peerway.core.locking import relock
+
+    from .analysis import decide_release
+    from .reports import records_for, release_stamp, team_sites
+
+    with transaction.atomic():
+        if not relock(wave):
+            raise ValidationError(_("This survey no longer exists."))
+        if wave.status() != "closed":
+            raise ValidationError(_("Results are released only once the survey has closed."))
+        stamp = release_stamp(wave)
+        existing = WaveRelease.objects.filter(wave=wave).first()
+        if existing is not None and existing.stamp == stamp:
+            return existing
+        started = time.perf_counter()
+        decision = decide_release(
+            records_for(wave),
+            current_library(),
+            k=wave.k,
+            teams=team_sites(wave),
+            audiences=wave.audiences,
+            instrument_codes=wave.instrument_codes,
+        )
+        seconds = time.perf_counter() - started
+        values = {
+            "stamp": stamp,
+            "decision": decision.to_json(),
+            "passed": all(decision.passed.values()),
+            "added": sum(decision.added.values()),
+            "seconds": round(seconds, 3),
+            "decided_at": timezone.now(),
+        }
+        release, _created = WaveRelease.objects.update_or_create(wave=wave, defaults=values)
+        audit.record(
+            actor=actor,
+            action="wave.results_released",
+            obj=wave,
+            details={
+                "passed": values["passed"],
+                "hidden_by_audit": values["added"],
+                "seconds": values["seconds"],
+                "replaces_earlier_decision": existing is not None,
+            },
+        )
+    return release
+
+
+def release_closed_waves() -> int:
+    """Decide the release of every closed wave without a current decision (a wave closes by
+    date, with no request to hook onto). Safe to run often. Returns how many were decided."""
+    from .reports import release_stamp
+
+    today = timezone.localdate()
+    decided = 0
+    for wave in Wave.objects.filter(closes_on__lt=today).select_related("release"):
+        current = getattr(wave, "release", None)
+        if current is not None and current.stamp == release_stamp(wave):
+            continue
+        release_wave(wave=wave)
+        decided += 1
+    return decided
 
 
 def submit_response(*, link: SurveyLink, answers: dict[str, dict[str, object]]) -> Response:

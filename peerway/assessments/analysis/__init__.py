@@ -25,6 +25,7 @@ from .results import (
     AgreementResults,
     Cell,
     CellKey,
+    ReleaseDecision,
     Reliability,
     ResponseRecord,
     ScaleICC,
@@ -32,6 +33,7 @@ from .results import (
     WaveResults,
     agreement,
     compute_results,
+    decide_release,
     suppression_note,
 )
 from .suppression import (
@@ -70,6 +72,7 @@ __all__ = [
     "GroupProfile",
     "Hierarchy",
     "Relation",
+    "ReleaseDecision",
     "Reliability",
     "ResponseRecord",
     "ScaleICC",
@@ -82,6 +85,7 @@ __all__ = [
     "compare_waves",
     "compute_results",
     "csv_rows",
+    "decide_release",
     "iter_csv_rows",
     "keyed_item_values",
     "suppress",

@@ -27,11 +27,14 @@ from peerway.planning.knowledge.kb import KnowledgeBase, load_knowledge_base
 from .hierarchy import ALL, AUDIENCES, ORGANIZATION, SITE, TEAM, GroupKey
 from .results import (
     InstrumentSource,
+    ReleaseDecision,
     ResponseRecord,
     _latest,
-    aggregate,
+    _scales_of,
     build_hierarchy,
+    instrument_pattern,
     public_reason,
+    scale_leaf_values,
     score_records,
 )
 from .suppression import DEFAULT_K, NO_RESPONSES, check_k, is_suppressed
@@ -285,6 +288,7 @@ def barrier_profile(
     audiences: Sequence[str] = AUDIENCES,
     rule: ClassificationRule = DEFAULT_RULE,
     instrument_code: str = PIBC,
+    release: ReleaseDecision | None = None,
 ) -> BarrierProfile:
     """The barrier profile of a wave from its PIBC answers.
 
@@ -316,14 +320,15 @@ def barrier_profile(
         key=lambda c: (c not in kb_order, kb_order.get(c, in_instrument.index(c))),
     )
 
+    # The same pattern as the results pages (every scale of the instrument, decided once
+    # and stored with the wave), so the profile hides exactly the cells the results hide.
+    all_ids, _names = _scales_of(scored, _latest(instruments, instrument_code))
+    pattern = instrument_pattern(release, instrument_code, hierarchy, scored, all_ids, k)
     per_group: dict[GroupKey, list[FactorResult]] = {g: [] for g in hierarchy.groups()}
     for code in factor_codes:
         meta = kb.factor(code) if code in kb_order else None
-        leaf_values: dict[tuple[Hashable, str], list[float]] = {}
-        for s in scored:
-            value = s.result.scales.get(code)
-            if value is not None and value.valid and value.score is not None:
-                leaf_values.setdefault((s.team_id, s.audience), []).append(value.score)
+        leaf_values = scale_leaf_values(scored, code)
+        hidden = pattern.get(code, {})
         common = {
             "factor": code,
             "level": meta.level if meta else None,
@@ -331,7 +336,11 @@ def barrier_profile(
             "name": MappingProxyType(meta.name.as_dict() if meta else dict(scale_names[code])),
             "unverified": bool(meta.unverified) if meta else False,
         }
-        for group, (reason, values) in aggregate(hierarchy, leaf_values, k).items():
+        for group in hierarchy.groups():
+            reason = hidden.get(group)
+            values = None
+            if reason is None:
+                values = [v for leaf in hierarchy.leaves(group) for v in leaf_values.get(leaf, ())]
             where = {
                 "place_level": group.level,
                 "place_id": group.place_id,

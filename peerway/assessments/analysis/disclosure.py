@@ -26,9 +26,9 @@ A release **fails** when, for some hidden group:
 ``protect`` hides further groups (smallest count first, among those sharing a sum with the
 exposed group) and re-runs the suppression rules until the audit passes. It works per
 instrument with one pattern for all of the instrument's scales (derived scales and their
-components are hidden together), so the scales' shared sums cannot be combined. Releases do
-not call it yet: the decision is to be made once when a wave closes and stored with the wave
-(docs/survey-results.md, "Disclosure audit", status and cost).
+components are hidden together), so the scales' shared sums cannot be combined. Releases go
+through it once, when a wave closes (``results.decide_release``), and the decision is stored
+with the wave (``WaveRelease``) so every screen shows the same cells.
 
 Limits (docs/survey-results.md): the attacker uses each scale table's sums and sums of
 squares as linear facts; it does not reason about which individual scores could make up a

@@ -27,6 +27,7 @@ from peerway.instruments.engine import (
 from peerway.instruments.engine import group as stats
 from peerway.instruments.engine.loader import version_key
 
+from .disclosure import ScaleTable, protect
 from .hierarchy import ALL, AUDIENCES, TEAM, GroupKey, Hierarchy
 from .items import keyed_item_values, rating_scale
 from .suppression import (
@@ -393,6 +394,150 @@ def _codes(records: Sequence[ResponseRecord], instrument_codes: Sequence[str] | 
     return sorted({code for r in records for code in r.answers})
 
 
+def _scale_range(scored: Sequence[Scored], scale_id: str) -> tuple[float, float]:
+    """The widest published range of a scale over the versions answered (the attacker's
+    bounds on a score); (0, 1) if no version states one."""
+    ranges = [
+        (float(sc.range[0]), float(sc.range[1]))
+        for s in scored
+        for sc in s.instrument.scales
+        if sc.id == scale_id and sc.range[1] > sc.range[0]
+    ]
+    if not ranges:
+        return (0.0, 1.0)
+    return (min(r[0] for r in ranges), max(r[1] for r in ranges))
+
+
+def scale_leaf_values(scored: Sequence[Scored], scale_id: str) -> dict[tuple[Hashable, str], list]:
+    """Each (team, audience) group's valid scores on one scale."""
+    leaf_values: dict[tuple[Hashable, str], list[float]] = {}
+    for s in scored:
+        value = s.result.scales.get(scale_id)
+        if value is not None and value.valid and value.score is not None:
+            leaf_values.setdefault((s.team_id, s.audience), []).append(value.score)
+    return leaf_values
+
+
+# One instrument's decision: scale id → {hidden group: reason}. Shown groups are absent.
+Pattern = Mapping[str, Mapping[GroupKey, str]]
+
+
+def decide_instrument(
+    hierarchy: Hierarchy, scored: Sequence[Scored], scale_ids: Sequence[str], k: int
+) -> tuple[dict[str, dict[GroupKey, str]], bool, int]:
+    """The one suppression pattern every scale of an instrument is published with (derived
+    scales with their components), extended until the integer attacker of
+    ``disclosure.protect`` finds nothing. Returns (pattern, passed, groups added by the
+    attacker). A program the solver could not finish publishes nothing (every group with
+    responses hidden, ``passed`` False)."""
+    tables = [
+        ScaleTable(sid, scale_leaf_values(scored, sid), _scale_range(scored, sid))
+        for sid in scale_ids
+    ]
+    if not tables:
+        return {}, True, 0
+    release = protect(hierarchy, tables, k)
+    reasons = {t.scale: dict(release.reasons[t.scale]) for t in tables}
+    if not release.passed:
+        reasons = {
+            scale: {g: r if r == NO_RESPONSES else DIFFERENCING for g, r in by_group.items()}
+            for scale, by_group in reasons.items()
+        }
+    pattern = {
+        scale: {g: r for g, r in by_group.items() if r is not None}
+        for scale, by_group in reasons.items()
+    }
+    return pattern, release.passed, len(release.added)
+
+
+@dataclass(frozen=True)
+class ReleaseDecision:
+    """Which cells of a closed wave are published: decided once (``decide_release``) and
+    stored with the wave, so every screen, the CSV and the report show the same cells.
+
+    ``patterns``: instrument → scale → {hidden group: reason}; ``passed``: instrument → the
+    attacker's verdict; ``added``: instrument → groups hidden because of the attacker."""
+
+    k: int
+    patterns: Mapping[str, Pattern]
+    passed: Mapping[str, bool] = field(default_factory=dict)
+    added: Mapping[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "instruments": {
+                code: {
+                    "passed": bool(self.passed.get(code, True)),
+                    "added": int(self.added.get(code, 0)),
+                    "scales": {
+                        scale: [[g.level, g.place_id, g.audience, r] for g, r in hidden.items()]
+                        for scale, hidden in pattern.items()
+                    },
+                }
+                for code, pattern in self.patterns.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReleaseDecision:
+        patterns: dict[str, dict[str, dict[GroupKey, str]]] = {}
+        passed: dict[str, bool] = {}
+        added: dict[str, int] = {}
+        for code, entry in data["instruments"].items():
+            patterns[code] = {
+                scale: {GroupKey(level, place, audience): r for level, place, audience, r in rows}
+                for scale, rows in entry["scales"].items()
+            }
+            passed[code] = bool(entry["passed"])
+            added[code] = int(entry["added"])
+        return cls(k=int(data["k"]), patterns=patterns, passed=passed, added=added)
+
+
+def decide_release(
+    records: Iterable[ResponseRecord],
+    instruments: InstrumentSource,
+    *,
+    k: int = DEFAULT_K,
+    teams: Mapping[Hashable, Hashable] | None = None,
+    audiences: Sequence[str] = AUDIENCES,
+    instrument_codes: Sequence[str] | None = None,
+) -> ReleaseDecision:
+    """Decide, for every instrument of a wave, the cells that may be published (the
+    suppression rules, then the integer attacker). Same inputs as ``compute_results``.
+    Costly (seconds for a large wave): made once when a wave closes and stored."""
+    k = check_k(k)
+    records = list(records)
+    hierarchy = build_hierarchy(records, teams, audiences)
+    patterns: dict[str, Pattern] = {}
+    passed: dict[str, bool] = {}
+    added: dict[str, int] = {}
+    for code in _codes(records, instrument_codes):
+        scored, _invalid = score_records(records, instruments, code)
+        scale_ids, _names = _scales_of(scored, _latest(instruments, code))
+        patterns[code], passed[code], added[code] = decide_instrument(
+            hierarchy, scored, scale_ids, k
+        )
+    return ReleaseDecision(k=k, patterns=patterns, passed=passed, added=added)
+
+
+def instrument_pattern(
+    release: ReleaseDecision | None,
+    code: str,
+    hierarchy: Hierarchy,
+    scored: Sequence[Scored],
+    scale_ids: Sequence[str],
+    k: int,
+) -> Pattern:
+    """The stored pattern of one instrument, or (no stored decision for it) one decided now."""
+    if release is not None and release.k == k and code in release.patterns:
+        stored = release.patterns[code]
+        if all(sid in stored for sid in scale_ids):
+            return stored
+    pattern, _passed, _added = decide_instrument(hierarchy, scored, scale_ids, k)
+    return pattern
+
+
 def compute_results(
     records: Iterable[ResponseRecord],
     instruments: InstrumentSource,
@@ -401,6 +546,7 @@ def compute_results(
     teams: Mapping[Hashable, Hashable] | None = None,
     audiences: Sequence[str] = AUDIENCES,
     instrument_codes: Sequence[str] | None = None,
+    release: ReleaseDecision | None = None,
 ) -> WaveResults:
     """Results of one wave.
 
@@ -410,8 +556,10 @@ def compute_results(
     ``instrument_codes`` fixes which instruments and their order (default: every instrument
     answered, sorted). ``k`` is the anonymity threshold (at least 3).
 
-    Suppression is decided separately for each (instrument, scale), on the number of valid
-    scale scores of each group, over the hierarchy relations.
+    Which cells are shown is read from ``release`` (the decision stored when the wave
+    closed); an instrument it does not cover is decided here the same way
+    (``decide_release``): one pattern per instrument, derived scales hidden with their
+    components, checked by the integer attacker.
     """
     k = check_k(k)
     records = list(records)
@@ -433,14 +581,18 @@ def compute_results(
         used = [s.instrument for s in scored]
         source = max(used, key=lambda i: version_key(i.version)) if used else latest
         instrument_names[code] = MappingProxyType(dict(source.name) if source else {})
+        pattern = instrument_pattern(release, code, hierarchy, scored, scale_ids, k)
         for scale_id in scale_ids:
             scale_names[(code, scale_id)] = MappingProxyType(names[scale_id])
-            leaf_values: dict[tuple[Hashable, str], list[float]] = {}
-            for s in scored:
-                value = s.result.scales.get(scale_id)
-                if value is not None and value.valid and value.score is not None:
-                    leaf_values.setdefault((s.team_id, s.audience), []).append(value.score)
-            for group, (reason, values) in aggregate(hierarchy, leaf_values, k).items():
+            leaf_values = scale_leaf_values(scored, scale_id)
+            hidden = pattern.get(scale_id, {})
+            for group in hierarchy.groups():
+                reason = hidden.get(group)
+                values = None
+                if reason is None:
+                    values = [
+                        v for leaf in hierarchy.leaves(group) for v in leaf_values.get(leaf, ())
+                    ]
                 key = CellKey(code, scale_id, *group)
                 cells[key] = make_cell(key, reason, values)
     return WaveResults(
@@ -526,7 +678,9 @@ class TeamAgreement:
 class ScaleICC:
     """ICC(1) and ICC(2) of one scale across the teams whose cell is shown (n >= k).
 
-    ``reason``: None or ``"fewer_than_two_teams"``.
+    ``icc1`` uses the mean team size (as Bliese's R package ``multilevel``, ``ICC1``);
+    ``icc1_n0`` the adjusted average size n₀ of the one-way ANOVA (McGraw & Wong 1996); they
+    agree when teams are of equal size. ``reason``: None or ``"fewer_than_two_teams"``.
     """
 
     instrument: str
@@ -538,6 +692,7 @@ class ScaleICC:
     f: float | None
     p: float | None
     reason: str | None
+    icc1_n0: float | None = None
 
     @property
     def n_teams(self) -> int:
@@ -551,6 +706,7 @@ class ScaleICC:
             "n_teams": self.n_teams,
             "n": self.n,
             "icc1": self.icc1,
+            "icc1_n0": self.icc1_n0,
             "icc2": self.icc2,
             "f": self.f,
             "p": self.p,
@@ -750,6 +906,7 @@ def _icc(code: str, scale_id: str, scored: Sequence[Scored], results: WaveResult
         _finite(result["f"]),
         _finite(result["p"]),
         None,
+        _finite(result["icc1_n0"]),
     )
 
 
