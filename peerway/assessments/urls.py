@@ -13,6 +13,16 @@ urlpatterns = [
     path("o/<slug:slug>/surveys/<int:pk>/results/", views.wave_results, name="results"),
     path("o/<slug:slug>/surveys/<int:pk>/results.csv", views.wave_results_csv, name="results_csv"),
     path("o/<slug:slug>/surveys/<int:pk>/barriers/", views.wave_barriers, name="barriers"),
+    path(
+        "o/<slug:slug>/surveys/<int:pk>/agreement.csv",
+        views.wave_agreement_csv,
+        name="agreement_csv",
+    ),
+    path(
+        "o/<slug:slug>/surveys/<int:pk>/data-dictionary.csv",
+        views.wave_dictionary_csv,
+        name="dictionary_csv",
+    ),
     path("o/<slug:slug>/questionnaires/", views.instrument_library, name="instruments"),
 ]
 

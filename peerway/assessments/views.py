@@ -617,6 +617,50 @@ def wave_results_csv(request, slug, pk):
     return response
 
 
+def _csv_response(rows, filename):
+    import csv
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(rows)
+    return response
+
+
+@requires(
+    "assessments.view_results",
+    obj=_org,
+    no_record="anonymous survey statistics (teams with shown results only); no person's record",
+)
+def wave_agreement_csv(request, slug, pk):
+    from peerway.core import audit
+
+    from .analysis.export import agreement_rows
+
+    org = request.permission_object
+    wave = selectors.get_wave(org, pk)
+    if wave.status() != "closed":
+        return _not_closed(request, org, wave)
+    rows = list(
+        agreement_rows(reports.wave_results(wave), reports.wave_agreement(wave), lang=_lang())
+    )
+    audit.record(actor=request.user, action="wave.agreement_exported", obj=wave)
+    return _csv_response(rows, f"survey-{wave.pk}-agreement.csv")
+
+
+@requires(
+    "assessments.view_results",
+    obj=_org,
+    no_record="the description of the results files; no data",
+)
+def wave_dictionary_csv(request, slug, pk):
+    from .analysis.export import dictionary_rows
+
+    selectors.get_wave(request.permission_object, pk)  # 404 for another organization's
+    return _csv_response(list(dictionary_rows(lang=_lang())), "survey-data-dictionary.csv")
+
+
 @requires(
     "assessments.view_results",
     obj=_org,
