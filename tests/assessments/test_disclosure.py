@@ -249,9 +249,9 @@ def check_wave(wave):
 
 # A thousand random waves in every run, in four batches of 250 so the suite's workers share
 # them (about 0.1 to 0.2 s a wave on a two-core machine). Each batch has its own fixed seed,
-# so a failure is reproducible. The analysis uses no database, so the batches run in the SQLite pass only
-# (the PostgreSQL pass would repeat the same computation). PEERWAY_DISCLOSURE_EXAMPLES sets
-# the batch size for a longer search (docs/survey-results.md gives the last long run).
+# so a failure is reproducible. The analysis uses no database, so the batches run in the
+# SQLite pass only (the PostgreSQL pass would repeat the same computation).
+# PEERWAY_DISCLOSURE_EXAMPLES sets the batch size for a longer search.
 EXAMPLES = int(os.environ.get("PEERWAY_DISCLOSURE_EXAMPLES", "250"))
 _on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
