@@ -596,10 +596,6 @@ def wave_results(request, slug, pk):
     no_record="anonymous survey results (small groups suppressed); no person's record",
 )
 def wave_results_csv(request, slug, pk):
-    import csv
-
-    from django.http import HttpResponse
-
     from peerway.core import audit
 
     from .analysis import csv_rows
@@ -610,11 +606,7 @@ def wave_results_csv(request, slug, pk):
         return _not_closed(request, org, wave)
     rows = csv_rows(reports.wave_results(wave), lang=_lang(), place_names=reports.place_names(wave))
     audit.record(actor=request.user, action="wave.results_exported", obj=wave)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="survey-{wave.pk}-results.csv"'
-    writer = csv.writer(response)
-    writer.writerows(rows)
-    return response
+    return _csv_response(rows, f"survey-{wave.pk}-results.csv")
 
 
 def _csv_response(rows, filename):
