@@ -153,3 +153,76 @@ def login(client):
         return client
 
     return _login
+
+
+# --- The demo region, seeded once per worker ------------------------------------------
+#
+# Seeding the whole demo region takes seconds; the tests that only read it share one copy,
+# committed in the worker's test database outside any test's transaction (a test's own
+# writes still roll back). Those tests run after every other test of the worker (see
+# pytest_collection_modifyitems), so no other test sees the demo's rows; if one would, the
+# guard below empties the database first. A browser test's flush empties it too; the
+# next reader then seeds it again.
+
+_DEMO: dict = {"region": None}
+
+
+def _demo_present() -> bool:
+    region = _DEMO["region"]
+    return region is not None and Organization.objects.filter(pk=region.organization.pk).exists()
+
+
+@pytest.fixture
+def _demo_committed(django_db_setup, django_db_blocker):
+    from django.db import connection
+    from django.test import override_settings
+
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block, (
+            "demo_region must come before db, world or client in the test's arguments: "
+            "it seeds outside the test's transaction"
+        )
+        if not _demo_present():
+            from peerway.core import demo
+
+            immediate = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+            hashers = [
+                "django.contrib.auth.hashers.MD5PasswordHasher",
+                "django.contrib.auth.hashers.Argon2PasswordHasher",
+            ]
+            with override_settings(TASKS=immediate, PASSWORD_HASHERS=hashers):
+                _DEMO["region"] = demo.seed()
+
+
+@pytest.fixture
+def demo_region(_demo_committed, db):
+    """The demo region (full scale) for tests that read it; writes roll back."""
+    return _DEMO["region"]
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_rows_elsewhere(request, django_db_blocker):
+    """A test that did not ask for the demo never sees its rows (ordering keeps this from
+    happening; if it does, the database is emptied as a browser test's flush would)."""
+    if _DEMO["region"] is not None and "demo_region" not in request.fixturenames:
+        from django.core.management import call_command
+
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+        _DEMO["region"] = None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that read the shared demo region run last on every worker, after the browser
+    tests (whose flush would empty it). xdist's load scheduling keeps each worker's tests
+    in this order."""
+
+    def rank(item) -> int:
+        names = getattr(item, "fixturenames", ())
+        if "demo_region" in names:
+            return 2
+        if item.get_closest_marker("browser") is not None:
+            return 1
+        return 0
+
+    items.sort(key=rank)

@@ -3,8 +3,8 @@ from peerway.assessments.models import Wave
 from peerway.core import demo
 
 
-def test_demo_has_two_waves_with_barriers_that_change(db):
-    region = demo.seed()
+def test_demo_has_two_waves_with_barriers_that_change(demo_region):
+    region = demo_region
     demo.seed()  # idempotent
     baseline, followup = Wave.objects.filter(organization=region.organization).order_by("opens_on")
     assert Wave.objects.count() == 2

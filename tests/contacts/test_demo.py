@@ -12,8 +12,8 @@ from .rollup_rows import daily_rows, monthly_rows, months_of
 
 
 @pytest.fixture
-def region(db):
-    return demo.seed()
+def region(demo_region):
+    return demo_region
 
 
 def rows():

@@ -14,8 +14,7 @@ from peerway.core.roles import Role, TeamType
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_region_has_the_promised_shape(db):
-    demo.seed()
+def test_demo_region_has_the_promised_shape(demo_region):
     org = Organization.objects.get(slug=demo.DEMO_SLUG)
     assert org.is_demo
     assert Site.objects.filter(organization=org).count() == 4
@@ -41,8 +40,7 @@ def test_demo_region_has_the_promised_shape(db):
     assert audit.verify().ok
 
 
-def test_seeding_twice_keeps_existing_data(db):
-    demo.seed()
+def test_seeding_twice_keeps_existing_data(demo_region):
     users = User.objects.count()
     first = User.objects.get(email="peer1@lakeshore.example")
     demo.seed()
@@ -50,7 +48,7 @@ def test_seeding_twice_keeps_existing_data(db):
     assert User.objects.get(email="peer1@lakeshore.example").pk == first.pk
 
 
-def test_every_role_has_a_printed_login(db):
+def test_every_role_has_a_printed_login(demo_region):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     text = out.getvalue()
@@ -61,8 +59,7 @@ def test_every_role_has_a_printed_login(db):
     assert demo.demo_totp_secret("manager@lakeshore.example") in text
 
 
-def test_demo_code_prints_a_working_code_for_demo_accounts_only(db, world):
-    demo.seed()
+def test_demo_code_prints_a_working_code_for_demo_accounts_only(demo_region, world):
     out = io.StringIO()
     call_command("demo_code", "manager@lakeshore.example", stdout=out)
     assert out.getvalue().strip().isdigit()
@@ -70,8 +67,7 @@ def test_demo_code_prints_a_working_code_for_demo_accounts_only(db, world):
         call_command("demo_code", world.manager.email)
 
 
-def test_demo_banner_shows_on_every_page(db, client):
-    demo.seed()
+def test_demo_banner_shows_on_every_page(demo_region, client):
     assert b"Demo data" in client.get("/accounts/login/").content
     client.force_login(User.objects.get(email="peer1@lakeshore.example"))
     assert b"Demo data" in client.get("/").content

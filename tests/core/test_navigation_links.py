@@ -89,13 +89,6 @@ def test_a_superuser_without_a_role_sees_only_home(world, client):
     assert [str(i.label) for i in client.get("/").context["peerway_nav"]] == ["Home"]
 
 
-@pytest.fixture
-def demo_region(db):
-    from peerway.core import demo
-
-    return demo.seed()
-
-
 def test_every_link_shown_in_the_demo_opens_for_every_role(demo_region, client):
     """The demo region has records behind its home pages: one account per role, human
     resources included (the administrator is also a superuser there)."""

@@ -11,8 +11,8 @@ from peerway.support.models import Contact
 
 
 @pytest.fixture
-def region(db):
-    return demo.seed()
+def region(demo_region):
+    return demo_region
 
 
 def test_demo_dashboard_flags_drift_and_lone_peers_with_explanations(region, client):

@@ -8,8 +8,8 @@ from peerway.instruments.library import current_library
 from peerway.outcomes.models import Administration, SafetyStatus, SafetyTask
 
 
-def test_demo_has_measures_at_three_time_points_and_two_safety_triggers(db):
-    region = demo.seed()
+def test_demo_has_measures_at_three_time_points_and_two_safety_triggers(demo_region):
+    region = demo_region
     org = region.organization
     count = Administration.objects.filter(organization=org).count()
     assert count > 100

@@ -5,8 +5,8 @@ from peerway.planning import capacity_selectors
 from peerway.planning.models import CapacityScenario
 
 
-def test_demo_has_two_scenarios_and_the_expansion_ends_lone_peers(db):
-    region = demo.seed()
+def test_demo_has_two_scenarios_and_the_expansion_ends_lone_peers(demo_region):
+    region = demo_region
     demo.seed()  # idempotent
     scenarios = {
         s.name: capacity_selectors.plan(s)

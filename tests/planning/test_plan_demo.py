@@ -7,8 +7,8 @@ from peerway.planning.models import ImplementationPlan, PlanAction
 from peerway.planning.plan import gate, selectors
 
 
-def test_demo_plan_has_done_overdue_and_at_risk_actions_and_a_mixed_gate(db):
-    region = demo.seed()
+def test_demo_plan_has_done_overdue_and_at_risk_actions_and_a_mixed_gate(demo_region):
+    region = demo_region
     demo.seed()  # idempotent
     plan = ImplementationPlan.objects.get(organization=region.organization)
     assert PlanAction.objects.filter(plan=plan).count() == 9

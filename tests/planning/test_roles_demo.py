@@ -8,8 +8,8 @@ from peerway.planning.roles import selectors
 from peerway.planning.roles.compare import compare_versions
 
 
-def test_demo_has_an_approved_co_produced_version_and_a_draft(db):
-    region = demo.seed()
+def test_demo_has_an_approved_co_produced_version_and_a_draft(demo_region):
+    region = demo_region
     demo.seed()  # idempotent
     definition = RoleDefinition.objects.get(organization=region.organization)
     v1, v2 = definition.versions.order_by("number")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from peerway.core import demo
 from peerway.support import selectors
 from peerway.support.models import ConsentPurpose, Person, Referral, ReferralState
 
 
 @pytest.fixture
-def region(db):
-    return demo.seed()
+def region(demo_region):
+    return demo_region
 
 
 def test_the_demo_has_referrals_waiting_for_consent_and_one_overdue_urgent_one(region, client):

@@ -13,8 +13,8 @@ from peerway.workforce.models import (
 )
 
 
-def test_demo_workforce_has_profiles_training_supervision_and_check_ins(db):
-    region = demo.seed()
+def test_demo_workforce_has_profiles_training_supervision_and_check_ins(demo_region):
+    region = demo_region
     demo.seed()  # idempotent
     org = region.organization
     users = region.users
@@ -43,8 +43,8 @@ def test_demo_workforce_has_profiles_training_supervision_and_check_ins(db):
     assert audit.verify().ok
 
 
-def test_demo_manager_sees_shared_attributes_only(db, client):
-    region = demo.seed()
+def test_demo_manager_sees_shared_attributes_only(demo_region, client):
+    region = demo_region
     org = region.organization
     client.force_login(region.users["manager"])
     html = client.get(f"/o/{org.slug}/workforce/people/{region.users['peer3'].pk}/").content
