@@ -304,7 +304,10 @@ def rank(
                 ),
             )
         )
-    recommendations.sort(key=lambda r: (-r.priority, r.strategy))
+    # On a tie, a peer-support link comes before an expert endorsement, then by code.
+    recommendations.sort(
+        key=lambda r: (-r.priority, r.evidence[0].layer != PEER_SUPPORT_LAYER, r.strategy)
+    )
     return recommendations[:limit] if limit else recommendations
 
 
