@@ -384,6 +384,8 @@ def recommendations(request, slug, pk):
                         ],
                         "phase": PHASES.get(rec.phase, rec.phase),
                         "factors": [e.factor for e in rec.evidence],
+                        "cfir": [_construct(kb, c, lang) for c in kb.factor(top.factor).cfir],
+                        "eric": [_eric(kb, n, lang) for n in kb.strategy(rec.strategy).eric],
                         "layer": top.layer,
                         "layer_label": LAYERS[top.layer],
                         "layer_text": top.layer_text(lang),

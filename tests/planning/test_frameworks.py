@@ -247,6 +247,9 @@ def test_recommendations_page_names_the_layer_that_ranked_each_strategy(world, l
     assert page.status_code == 200
     (_name, rows, _team_id) = page.context["team_rows"][0]
     layers = {row["rec"].strategy: row["layer"] for row in rows}
+    training = next(row for row in rows if row["rec"].strategy == "peer_core_training")
+    assert [c["id"] for c in training["cfir"]] == ["IV.C.B", "III.K"]
+    assert [e["number"] for e in training["eric"]] == [19, 43]
     assert layers["implementation_champions"] == "cfir_eric"
     assert layers["peer_core_training"] == "peer_support"
     content = page.content.decode()
@@ -256,6 +259,7 @@ def test_recommendations_page_names_the_layer_that_ranked_each_strategy(world, l
     client.post("/i18n/setlang/", {"language": "fr-ca"})
     french = client.get(url).content.decode()
     assert "Classée selon :" in french
+    assert "Offrir une formation continue" in french
     assert "Appui d&#x27;experts CFIR–ERIC" in french or "Appui d'experts CFIR–ERIC" in french
 
 
