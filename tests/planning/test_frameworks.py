@@ -158,6 +158,17 @@ def test_endorsed_strategies_reach_a_factor_through_its_constructs(kb):
     assert kb.endorsed_strategies("peer_isolation_network") == []
 
 
+def test_search_finds_factors_and_strategies_by_framework_names(kb):
+    compatibility = {h.code for h in kb.search("compatibility") if h.kind == "factor"}
+    assert compatibility >= {f.code for f in kb.factors if "III.F" in f.cfir}
+    champions = {h.code for h in kb.search("repérer champions", "fr") if h.kind == "strategy"}
+    assert "implementation_champions" in champions
+    assert {h.code for h in kb.search("Audit and provide feedback")} >= {
+        "monitor_role_drift",
+        "evaluate_and_feed_back",
+    }
+
+
 # ------------------------------------------------------------ the core-training claim
 
 

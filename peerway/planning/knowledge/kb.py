@@ -959,8 +959,9 @@ class KnowledgeBase:
         return sorted(matches, key=lambda m: (-m.endorsement.percent, m.strategy))
 
     def search(self, text: str, lang: str = "en") -> list[SearchHit]:
-        """Find factors and strategies whose name or description contains every word of
-        ``text`` (case- and accent-insensitive). Name matches rank above description ones."""
+        """Find factors and strategies whose name or description (or CFIR construct / ERIC
+        strategy name) contains every word of ``text`` (case- and accent-insensitive). Name
+        matches rank above the others."""
         if lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}; expected one of {LANGUAGES}")
         words = _WORD.findall(_fold(text))
@@ -971,7 +972,13 @@ class KnowledgeBase:
         items += [("strategy", s) for s in self.strategies]
         for kind, item in items:
             name = _fold(item.name.get(lang))
-            body = _fold(item.description.get(lang))
+            # Framework names count as description text: an evaluator searching
+            # "compatibility" or "champions" finds the factors and strategies mapped there.
+            if isinstance(item, Factor):
+                extra = [self._constructs[c].name.get(lang) for c in item.cfir]
+            else:
+                extra = [self._eric[n].name.get(lang) for n in item.eric]
+            body = _fold(" ".join([item.description.get(lang), *extra]))
             if not all(w in name or w in body for w in words):
                 continue
             score = sum(3 if w in name else 1 for w in words)
