@@ -305,6 +305,7 @@ def test_frameworks_page_in_french(world, login):
     assert "Cadres de mise en œuvre" in content
     assert "Repérer et préparer des champions" in content
     assert "Compatibilité" in content
+    assert "niveau 2 : de 20 % à 49 %" in content
     assert "non vérifié" in content
 
 
