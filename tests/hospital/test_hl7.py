@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.db import connections
 
 from peerway.cli import main as peerway
-from peerway.core.models import AuditEvent
+from peerway.core.models import AuditEvent, Organization
 from peerway.hospital import hl7_adt, hl7_feed, selectors
 from peerway.hospital.mllp import MLLPServer, frame, frames, send
 from peerway.hospital.models import EventKind, HL7Message, HospitalEvent
@@ -482,7 +482,10 @@ def test_four_emergency_registrations_trigger_a_suggestion(world, people):
 
 @pytest.fixture
 def demo_identifiers(world):
-    """The demo's first three people carry the fictional identifiers of the sample."""
+    """The demo's first three people carry the fictional identifiers of the sample, in the
+    demo organization's slug."""
+    Organization.objects.filter(pk=world.org.pk).update(slug="lakeshore")
+    world.org.refresh_from_db()
     made = {}
     for n in (1, 2, 3):
         person = Person.objects.create(
@@ -496,10 +499,10 @@ def demo_identifiers(world):
 
 
 def test_the_documented_sample_imports_as_the_docs_show(world, demo_identifiers, capsys):
-    assert peerway(["hl7", "import", str(SAMPLE), "--organization", "northwind"]) == 0
+    assert peerway(["hl7", "import", str(SAMPLE), "--organization", "lakeshore"]) == 0
     out = capsys.readouterr().out.splitlines()
     command, *documented = documented_block("Imported (a test runs this exact file")
-    assert command == "$ peerway hl7 import docs/samples/hl7-adt.hl7 --organization northwind"
+    assert command == "$ peerway hl7 import docs/samples/hl7-adt.hl7 --organization lakeshore"
     assert out == documented
     first_message = documented_block("The first message:")
     assert SAMPLE.read_text().startswith("\n".join(first_message) + "\n\n")
@@ -513,7 +516,7 @@ def test_the_documented_sample_imports_as_the_docs_show(world, demo_identifiers,
     assert events(second) == [(EventKind.EMERGENCY_VISIT, date(2026, 1, 15), "HGH")]
     assert events(third) == [(EventKind.ADMISSION, date(2026, 3, 1), "HGH")]
     # Imported again: every message is a resend, answered with its first ACK.
-    assert peerway(["hl7", "import", str(SAMPLE), "--organization", "northwind"]) == 0
+    assert peerway(["hl7", "import", str(SAMPLE), "--organization", "lakeshore"]) == 0
     assert all("(resent: same ACK)" in line for line in capsys.readouterr().out.splitlines())
     assert HospitalEvent.objects.count() == 6
 
