@@ -135,7 +135,9 @@ def _header(text: str) -> Header:
     if not text.startswith("MSH") or len(text) < 8:
         return Header()
     sep = text[3]
-    components = text[4] if text[4] != sep else "^"
+    encoding = text[4:8].split(sep, 1)[0]
+    components = encoding[0] if len(encoding) > 0 else "^"
+    subcomponents = encoding[3] if len(encoding) > 3 else "&"
     fields = text.split("\r", 1)[0].split(sep)
     # MSH-1 is the separator itself: fields[n] is MSH-(n+1).
 
@@ -143,7 +145,8 @@ def _header(text: str) -> Header:
         if n - 1 >= len(fields):
             return ""
         parts = fields[n - 1].split(components)
-        return parts[component - 1].strip() if component - 1 < len(parts) else ""
+        part = parts[component - 1] if component - 1 < len(parts) else ""
+        return part.split(subcomponents)[0].strip()
 
     return Header(
         sending_application=get(3),

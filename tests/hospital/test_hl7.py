@@ -560,3 +560,20 @@ def test_ack_text_is_escaped():
     ack = hl7_adt.build_ack(header, "AA", "x|y^z~w&v\\u")
     msa = segment(ack, "MSA")
     assert msa[2] == "A\\F\\B" and msa[3] == "x\\F\\y\\S\\z\\R\\w\\T\\v\\E\\u"
+
+
+def test_a_facility_sent_with_its_universal_id_is_named_by_its_code(world, people):
+    raw = adt("A01", "C-1", location="PSY^1^1", admitted="20260601")
+    raw = raw.replace(b"|ADT|HGH|", b"|ADT|HGH&2.16.840.1.113883.3.1&ISO|")
+    outcome = receive(world, raw, accept_facilities=["HGH"])
+    assert outcome.code == "AA"
+    assert events(people["ada"]) == [(EventKind.ADMISSION, date(2026, 6, 1), "HGH")]
+    assert HL7Message.objects.get().sending_facility == "HGH"
+
+
+def test_escaped_delimiters_in_an_identifier_are_read(world, people):
+    ben = people["ben"]
+    Person.objects.filter(pk=ben.pk).update(hospital_id_index=Person.hospital_id_lookup("MRN&7"))
+    outcome = receive(world, adt("A01", "C-1", ids="MRN\\T\\7^^^HGH^MR", admitted="20260601"))
+    assert outcome.code == "AA"
+    assert events(ben) == [(EventKind.ADMISSION, date(2026, 6, 1), "HGH")]
