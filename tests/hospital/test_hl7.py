@@ -577,3 +577,16 @@ def test_escaped_delimiters_in_an_identifier_are_read(world, people):
     outcome = receive(world, adt("A01", "C-1", ids="MRN\\T\\7^^^HGH^MR", admitted="20260601"))
     assert outcome.code == "AA"
     assert events(ben) == [(EventKind.ADMISSION, date(2026, 6, 1), "HGH")]
+
+
+def test_the_import_screen_shows_the_feed_in_english_and_french(world, people, login):
+    receive(world, adt("A01", "C-1", admitted="20260601"))
+    receive(world, adt("A01", "C-2", ids="NOBODY^^^HGH^MR", admitted="20260601"))
+    client = login(world.manager)
+    page = client.get(f"/o/{world.org.slug}/hospital/import/").content.decode()
+    assert "HL7 feed" in page and "ADT^A01" in page and "C-1" in page
+    assert "1 message refused in the last 7 days" in page and "C-2" not in page
+    assert "MRN-001" not in page
+    client.post("/i18n/setlang/", {"language": "fr-ca"})
+    page = client.get(f"/o/{world.org.slug}/hospital/import/").content.decode()
+    assert "Flux HL7" in page and "1 message refusé au cours des 7 derniers jours" in page
