@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import hl7
@@ -94,7 +94,6 @@ class AdtMessage:
     admitted: date | None  # PV1-44
     discharged: date | None  # PV1-45
     occurred: date | None  # EVN-6 (event occurred), else EVN-2 (recorded)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def message_type(self) -> str:
