@@ -3,6 +3,8 @@ the referrals it suggests, record a person's hospital identifier."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -51,6 +53,10 @@ def upload(request, slug):
             "form": form,
             "jobs": selectors.running_jobs(organization),
             "imports": selectors.recent_imports(organization),
+            "hl7_messages": selectors.recent_hl7_messages(organization),
+            "hl7_refused": selectors.hl7_refused_since(
+                organization, timezone.now() - timedelta(days=7)
+            ),
             "can_manage_trigger": request.user.has_perm("hospital.manage_trigger", organization),
         },
     )
