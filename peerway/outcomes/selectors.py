@@ -169,13 +169,16 @@ def due_list(user: User, organization: Organization, today: date) -> list[Due]:
             "outcomes",
         )
     )
-    schedules: dict[int, OutcomeSchedule] = {}
+    people = [p for p in people if user.has_perm("outcomes.administer", p)]
+    # Every team's schedule in one query; a team without one has the default.
+    schedules = {
+        s.team_id: s
+        for s in OutcomeSchedule.objects.filter(team_id__in={p.team_id for p in people})
+    }
     rows: list[Due] = []
     for person in people:
-        if not user.has_perm("outcomes.administer", person):
-            continue
         if person.team_id not in schedules:
-            schedules[person.team_id] = schedule_for(person.team)
+            schedules[person.team_id] = OutcomeSchedule.default_for(person.team)
         for row in windows_of(person, today, schedule=schedules[person.team_id]):
             if row.status in ("due", "overdue"):
                 rows.append(row)
