@@ -1,4 +1,5 @@
-"""No home or dashboard runs more queries for a larger organization.
+"""No home or dashboard (nor the workforce overview or the events page) runs more queries
+for a larger organization.
 
 The same organization is built twice, once small and once ten times larger (sites, teams,
 peer workers, people, referrals, contacts, supervision, training, check-ins), and every
@@ -140,6 +141,8 @@ def pages(built: dict) -> list[str]:
         f"/o/{slug}/dashboards/me/",
         f"/o/{slug}/dashboards/workers/{worker.pk}/",
         f"/o/{slug}/dashboards/supervision/",
+        f"/o/{slug}/workforce/",
+        f"/o/{slug}/recovery/events/",
     ]
 
 
