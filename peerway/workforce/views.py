@@ -79,9 +79,7 @@ def overview(request, slug):
     organization = request.permission_object
     rows = selectors.workforce_overview(request.user, organization)
     workers = list({w.user.pk: w for row in rows for w in row.workers}.values())
-    statuses = {
-        status.worker.user.pk: status for status in selectors.supervision_statuses(workers)
-    }
+    statuses = {status.worker.user.pk: status for status in selectors.supervision_statuses(workers)}
     return render(
         request,
         "workforce/overview.html",
