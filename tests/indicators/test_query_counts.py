@@ -111,7 +111,9 @@ def build(slug: str, sites: int) -> dict:
                 results="{}",
             )
             people = []
-            for _p in range(PEOPLE_PER_WORKER):
+            # The signed-in peer worker's caseload grows with the organization too.
+            caseload = PEOPLE_PER_WORKER * (sites if worker == users[Role.PEER_WORKER] else 1)
+            for _p in range(caseload):
                 person = Person.objects.create(organization=org, team=team)
                 ConsentRecord.objects.create(
                     person=person,
