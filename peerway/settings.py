@@ -349,6 +349,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="peerway@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
+# Drawn chart SVGs (peerway.insights.charts), keyed by a hash of their specification and
+# data: in each process, bounded (about 30 KB a chart). Decision NN: Rendered charts are
+# cached by the hash of their specification.
+CACHES["charts"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "peerway-charts",
+    "TIMEOUT": env.int("PEERWAY_CHART_CACHE_SECONDS", default=24 * 3600),
+    "OPTIONS": {"MAX_ENTRIES": env.int("PEERWAY_CHART_CACHE_ENTRIES", default=500)},
+}
+# Start the chart engine when the WSGI application loads (peerway/wsgi.py), so that the first
+# dashboard after a start does not pay about 1.5 s for it. Tests never load peerway.wsgi.
+PEERWAY_WARM_CHARTS = env.bool("PEERWAY_WARM_CHARTS", default=True)
 
 # Organization-supplied questionnaire definitions (licensed item text).
 PEERWAY_INSTRUMENTS_DIR = env.path("PEERWAY_INSTRUMENTS_DIR", default=str(DATA_DIR / "instruments"))

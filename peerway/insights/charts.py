@@ -28,8 +28,13 @@ Numbers in the SVG use the language's conventions (``lang="fr-ca"``: decimal com
 space for thousands, French month abbreviations). Output is deterministic for the same input and
 the same altair/vl-convert versions (dates are drawn in UTC, whatever the server's time zone).
 altair and vl_convert are imported on first use, not with this module. The first chart in a
-process pays for that import and the engine's start-up (about 1.5 s); later charts take about
-0.1 s each, so cache a chart whose data rarely change.
+process pays for that import and the engine's start-up (about 1.5 s): :func:`warm` pays it
+ahead (the WSGI module calls it at start-up). Later charts take about 0.1 s each to draw, so
+every drawn SVG is cached, keyed by a SHA-256 of the full specification (data included), the
+number locale and the altair and vl-convert versions: a chart drawn once is never drawn again
+while its entry lives. The cache is a bounded in-process LRU unless :func:`use_cache` names
+another (Django's ``caches["charts"]``, set when the app starts; see decision NN: Rendered
+charts are cached by the hash of their specification).
 
 The fixed words can be changed per chart: ``alt=`` for the alt text, and
 ``dataclasses.replace(chart, columns=...)`` for the table headers.
@@ -40,9 +45,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import hashlib
+import json
 import math
 import re
 import textwrap
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -761,7 +769,100 @@ def _chart(
     )
 
 
+class _LRU:
+    """A bounded in-process cache with the ``get``/``set`` of Django's cache API."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self._items:
+            return default
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def set(self, key: str, value: str, timeout: Any = None) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+_cache: Any = _LRU()
+
+
+def use_cache(cache: Any) -> None:
+    """Keep drawn SVGs in ``cache`` (anything with Django's ``get(key)`` and ``set(key, value)``;
+    ``None`` goes back to the in-process LRU)."""
+    global _cache
+    _cache = cache if cache is not None else _LRU()
+
+
+@functools.cache
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("altair", "vl-convert-python"):
+        try:
+            found.append(version(package))
+        except PackageNotFoundError:
+            found.append("")
+    return "/".join(found)
+
+
+def cache_key(spec: dict, d3_locale: str) -> str:
+    """The cache key of a chart: a hash of everything that decides the SVG."""
+    text = json.dumps([spec, d3_locale, _versions()], sort_keys=True, default=str)
+    return "peerway-chart-svg:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def _render(spec: dict, d3_locale: str) -> str:
+    key = cache_key(spec, d3_locale)
+    svg = _cache.get(key)
+    if svg is None:
+        svg = _draw(spec, d3_locale)
+        _cache.set(key, svg)
+    return svg
+
+
+def warm() -> float:
+    """Start the drawing engine now (imports, spec validation, Vega start-up, fonts, both
+    languages) so that the first chart a page asks for does not pay for it; returns the
+    seconds it took. What it draws is not cached."""
+    import time
+
+    global _cache
+    began = time.perf_counter()
+    kept, _cache = _cache, _LRU(0)
+    try:
+        for lang in ("en", "fr"):
+            rows = [
+                {"x": 1, "y": 1.0, "lo": 0.5, "hi": 1.5},
+                {"x": 2, "y": 2.0, "lo": 1.5, "hi": 3},
+            ]
+            bar_chart_with_ci(
+                rows,
+                category="x",
+                value="y",
+                low="lo",
+                high="hi",
+                title="-",
+                value_label="y",
+                category_label="x",
+                lang=lang,
+            )
+            line_chart(rows, x="x", y="y", title="-", x_label="x", y_label="y", lang=lang)
+    finally:
+        _cache = kept
+    return time.perf_counter() - began
+
+
+def _draw(spec: dict, d3_locale: str) -> str:
     import altair
     import vl_convert
 

@@ -78,11 +78,8 @@ def _team(request, slug, pk, **kwargs):
 def overview(request, slug):
     organization = request.permission_object
     rows = selectors.workforce_overview(request.user, organization)
-    statuses = {}
-    for row in rows:
-        for w in row.workers:
-            if w.user.pk not in statuses:
-                statuses[w.user.pk] = selectors.supervision_status(w)
+    workers = list({w.user.pk: w for row in rows for w in row.workers}.values())
+    statuses = {status.worker.user.pk: status for status in selectors.supervision_statuses(workers)}
     return render(
         request,
         "workforce/overview.html",
