@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from peerway.research import services
@@ -59,3 +60,16 @@ def test_evaluator_home_in_french(world, crowd, login):
     text = client.get("/").content.decode()
     assert "Dernières exportations dépersonnalisées" in text
     assert "Journal des exportations" in text
+
+
+def test_a_refused_export_is_shown_as_refused_not_hidden(world, login):
+    from django.core.exceptions import ValidationError
+
+    # Nobody consents yet: the export is refused, recorded and audited.
+    with pytest.raises(ValidationError):
+        services.create_export(
+            actor=world.evaluator, organization=world.org, purpose=PURPOSE, source="screen"
+        )
+    text = login(world.evaluator).get("/").content.decode()
+    table = re.search(r'<table[^>]*id="home-exports".*?</table>', text, re.S).group(0)
+    assert "Refused" in table and "/download/" not in table
