@@ -14,7 +14,6 @@ import functools
 import random
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -69,8 +68,8 @@ def _aware(day, hour):
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
-def _activities(rng, favourites, out_codes, out_share) -> list[str]:
-    if out_codes and rng.random() < out_share:
+def _activities(rng, favourites, out_codes, off_scope: bool) -> list[str]:
+    if out_codes and off_scope:
         codes = [rng.choice(out_codes)]
         if rng.random() < 0.3:
             codes.append(rng.choice(favourites))
@@ -103,9 +102,6 @@ def seed(region) -> None:
         tasks = [c for c in out_codes if taxonomy.get(c).kind == "task"] if out_codes else []
         scopes[team.pk] = (key, favourites, tasks)
 
-    # Browser tests seed the demo for every test; they ask for fewer contacts (the same
-    # patterns, drift included) through PEERWAY_DEMO_SCALE.
-    scale = float(getattr(settings, "PEERWAY_DEMO_SCALE", 1.0))
     fte = {p.user_id: float(p.fte) for p in WorkerProfile.objects.filter(organization=org) if p.fte}
     contacts: list[Contact] = []
     attendees: list[list[int]] = []
@@ -117,6 +113,7 @@ def seed(region) -> None:
         # A weekly group session per team, with the people supported that week; its time
         # comes out of the day's contact time.
         group_minutes: dict = {}
+        used: dict = {}  # contact minutes per (year, month)
         by_team: dict[int, list[PeerRelationship]] = {}
         for rel in rels:
             by_team.setdefault(rel.person.team_id, []).append(rel)
@@ -153,11 +150,19 @@ def seed(region) -> None:
                     )
                     attendees.append(sorted(people))
                     group_minutes[day] = group_minutes.get(day, 0) + workload.GROUP_MINUTES
+                    month = (day.year, day.month)
+                    used[month] = used.get(month, 0) + workload.GROUP_MINUTES
                 day += timedelta(days=7)
         # One-to-one contacts: each working day, the worker's contact time for their FTE
         # (docs/demo.md, "Workload"), shared among the people they support that day, each
         # seen at most WEEKLY[team] times a week (so a short caseload is not over-visited).
-        daily_minutes = workload.minutes_per_working_day(fte.get(worker_id, 1.0)) * scale
+        daily_minutes = workload.minutes_per_working_day(fte.get(worker_id, 1.0))
+        # Out-of-scope contacts are spread evenly (a running balance, not a coin toss), so
+        # even a few days of a month show the team's drift.
+        owed = 0.0
+        # Never more than the planner's direct-contact ceiling for the worker's FTE in a
+        # month, whatever the draws: a contact that would pass it is not made.
+        ceiling = workload.CEILING_MINUTES_PER_FTE_MONTH * fte.get(worker_id, 1.0)
         last_seen: dict = {}
         day = start
         while day <= today:
@@ -168,7 +173,7 @@ def seed(region) -> None:
                 r for r in rels if r.started_on <= day and (r.ended_on is None or r.ended_on >= day)
             ]
             minutes = max(0.0, daily_minutes - group_minutes.get(day, 0))
-            most = sum(WEEKLY.get(scopes[r.person.team_id][0], 1.0) / 5 for r in present) * scale
+            most = sum(WEEKLY.get(scopes[r.person.team_id][0], 1.0) / 5 for r in present)
             expected = min(minutes / workload.MEAN_MINUTES, most)
             count = int(expected) + (rng.random() < expected - int(expected))
             # Whoever has waited longest since their last contact (or their start) is seen
@@ -176,14 +181,21 @@ def seed(region) -> None:
             waiting = sorted(
                 present, key=lambda r: (last_seen.get(r.pk, r.started_on), rng.random())
             )
+            month = (day.year, day.month)
             for n in range(count):
+                duration = rng.choice(workload.DURATIONS)
+                if used.get(month, 0) + duration > ceiling:
+                    break
+                used[month] = used.get(month, 0) + duration
                 rel = waiting[n % len(waiting)]
                 last_seen[rel.pk] = day
                 team = rel.person.team
                 key, favourites, tasks = scopes[team.pk]
                 months_in = (day - start).days / 30.5
                 # The drifting team: from 5 % to about 40 % of contacts on tasks.
-                out_share = 0.05 + 0.06 * months_in if key == DRIFTING_TEAM else 0.03
+                owed += 0.05 + 0.06 * months_in if key == DRIFTING_TEAM else 0.03
+                off_scope = owed >= 1
+                owed -= off_scope
                 modality = rng.choices(
                     [Modality.IN_PERSON, Modality.PHONE, Modality.VIDEO, Modality.TEXT],
                     weights=[6, 3, 1, 1],
@@ -206,13 +218,13 @@ def seed(region) -> None:
                         team=team,
                         worker_id=worker_id,
                         date=day,
-                        duration_minutes=rng.choice(workload.DURATIONS),
+                        duration_minutes=duration,
                         modality=modality,
                         setting=Setting.REMOTE
                         if modality != Modality.IN_PERSON
                         else rng.choice(SETTINGS.get(key, [Setting.COMMUNITY])),
                         contact_type=contact_type,
-                        activities=sorted(set(_activities(rng, favourites, tasks, out_share))),
+                        activities=sorted(set(_activities(rng, favourites, tasks, off_scope))),
                         chime=sorted(rng.sample(chime_values, k=rng.choice((0, 1, 1, 2)))),
                         note=rng.choice(NOTES) if rng.random() < 0.2 else "",
                         created_at=_aware(day, 16),
