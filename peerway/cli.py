@@ -11,7 +11,11 @@ import sys
 
 COMMANDS = {
     "demo-code": ("demo_code", "Print the current two-factor code of a demo account."),
-    "demo": ("demo", "Migrate, seed the demo region if the database is empty, and serve it."),
+    "demo": (
+        "demo",
+        "Migrate, seed the demo region if the database is empty, and serve it with the task "
+        "worker.",
+    ),
     "seed-demo": ("seed_demo", "Build the fictional demo region (kept if it already exists)."),
     "audit": (
         "audit",

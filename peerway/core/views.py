@@ -97,6 +97,10 @@ def home(request):
         from peerway.indicators.homes import home_context as indicators_home
 
         context.update(indicators_home(request.user, org))
+    if org:
+        from peerway.research.homes import home_context as research_home
+
+        context.update(research_home(request.user, org))
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"
