@@ -68,6 +68,15 @@ class Period:
             m = add_months(m, 1)
         return out
 
+    @property
+    def partial_month(self) -> dt.date | None:
+        """The last month when the period stops before that month's last day (the month to
+        date, whose counts are still growing), else None."""
+        last = month_start(self.end)
+        if add_months(last, 1) - dt.timedelta(days=1) > self.end:
+            return last
+        return None
+
     @classmethod
     def last_months(cls, months: int, today: dt.date | None = None) -> Period:
         """``months`` whole calendar months ending with the current one (up to today)."""
