@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from peerway.contacts import rollups
 from peerway.contacts.drift import DriftRow, drift_rows, scopes_for
@@ -963,7 +963,7 @@ def operational_signals(organization: Organization, *, today: dt.date | None = N
                         "percent": f"{flag.row.percent:.1f}".replace(
                             ".", "," if lang == "fr" else "."
                         ),
-                        "month": flag.month.strftime("%Y-%m"),
+                        "month": formats.date_format(flag.month, "YEAR_MONTH_FORMAT"),
                         "threshold": flag.row.threshold_percent,
                     }
                 else:
