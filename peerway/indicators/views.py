@@ -492,9 +492,10 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             "alert": lone_teams > 0,
         },
         {
-            "label": _("Acceptance rate (%)"),
+            "label": _("Acceptance rate"),
             "cell": acceptance,
             "decimals": 1,
+            "suffix": "\u00a0%",
             "anchor": "util-h",
         },
         {
@@ -511,9 +512,10 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             "alert": bool(task_rows[-1]["overdue"]["value"]),
         },
         {
-            "label": _("Turnover (%)"),
+            "label": _("Turnover"),
             "cell": workforce_figures["turnover"],
             "decimals": 1,
+            "suffix": "\u00a0%",
             "anchor": "workforce-h",
         },
     ]
