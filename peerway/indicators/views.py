@@ -67,7 +67,9 @@ def _months(request) -> int:
 
 
 def _month_label(month: dt.date) -> str:
-    return date_format(month, "M Y")
+    # The month abbreviations of the language's DATE_FORMAT (Sept. 2026; sept. 2026), short
+    # enough for a chart axis of twelve months.
+    return date_format(month, "N Y")
 
 
 # --- Cells and definitions -----------------------------------------------------------------

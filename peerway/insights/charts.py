@@ -686,7 +686,8 @@ def _line_spec(
             title=x_label,
             sort=x_order,
             scale=alt.Scale(domain=x_order),
-            axis=alt.Axis(labelAngle=0),
+            # Up to 6 labels fit side by side; more (a year of months) are slanted, not cut.
+            axis=alt.Axis(labelAngle=0 if len(x_order) <= 6 else -40),
         )
     elif x_type == "temporal":
         axis = {"values": x_ticks, "format": x_format} if x_ticks else {}
@@ -770,8 +771,9 @@ def _line_spec(
             last = max(partial, key=lambda q: q["o"])
             layers.append(
                 alt.Chart(alt.Data(values=[{**last, "label": partial_label}]))
-                .mark_text(align="right", baseline="top", dx=-2, fontStyle="italic", color=NOTE)
-                .encode(x=x, y=alt.value(4), text="label:N")
+                # Just above the plot, ending over the partial point: clear of the lines.
+                .mark_text(align="right", baseline="bottom", dx=8, fontStyle="italic", color=NOTE)
+                .encode(x=x, y=alt.value(-4), text="label:N")
             )
     chart = alt.layer(*layers).properties(title=_title(title), width=PLOT_WIDTH, height=260)
     return _to_dict(chart)
