@@ -477,14 +477,18 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
     acceptance = cell(data.acceptance.value, data.acceptance.denominator, k)
     wait_cell = cell(data.wait.median_days, data.wait.n, k)
     drift_flags = sum(1 for f in flag_rows if f["kind"] == "drift")
+    # Where a team's drift is hidden, so is whether it is flagged: the count of drift flags
+    # is no answer then (0 would say that no hidden team drifts).
+    drift_hidden = any(r["percent"]["suppressed"] for r in drift_rows)
+    drift_flag_cell = derived(drift_flags, *(r["percent"] for r in drift_rows))
     lone_teams = sum(1 for ts in data.structure if ts.lone_peer)
     summary = [
         {
             "label": _("Teams above their drift threshold"),
-            "cell": disclosure.shown(drift_flags),
+            "cell": drift_flag_cell,
             "decimals": 0,
             "anchor": "flags-h",
-            "alert": drift_flags > 0,
+            "alert": drift_flags > 0 and not drift_flag_cell["suppressed"],
         },
         {
             "label": _("Teams with a lone peer worker"),
@@ -574,6 +578,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "referral_team_table": referral_team_table,
         "referral_chart": referral_chart,
         "summary": summary,
+        "drift_hidden": drift_hidden,
         "sections": sections,
         "partial_month": month_labels.get(partial) if partial else None,
         "acceptance": acceptance,

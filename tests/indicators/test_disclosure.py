@@ -111,6 +111,10 @@ def test_a_hidden_drift_cell_never_reads_above_threshold_no(world, service, logi
     assert "not shown" in cells[1]
     assert "not shown" in cells[3]
     assert "No" not in cells[3] and "Yes" not in cells[3]
+    # Nor does the Flags section say no team is flagged: it says drift flags are hidden.
+    flags = text[text.index('id="flags-h"') : text.index('id="drift-h"')]
+    assert "No team is flagged" not in flags
+    assert "Drift flags are not shown for teams whose drift is not shown" in flags
 
 
 def test_manager_sees_the_drift_flag_that_the_evaluator_does_not(world, service, login):
