@@ -301,6 +301,9 @@ LANGUAGES = [("en", _("English")), ("fr-ca", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "peerway" / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Dates follow the active language's formats (peerway/formats: English short dates in ISO
+# 8601, as Canadian usage and French agree); CSV files always write ISO 8601.
+FORMAT_MODULE_PATH = ["peerway.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Toronto")
 
 STATIC_URL = "/static/"

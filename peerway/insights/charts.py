@@ -333,6 +333,9 @@ def line_chart(
     y_label: str,
     series_label: str | None = None,
     domain: tuple[float, float] | None = None,
+    zero: bool = True,
+    partial: str | None = None,
+    partial_label: str | None = None,
     decimals: int = 1,
     lang: str = "en",
     alt: str | None = None,
@@ -344,6 +347,12 @@ def line_chart(
     x values must be all numbers, all dates/datetimes (naive datetimes are taken as UTC), or
     all strings (an ordered axis, in order of first appearance). A row whose y is None breaks
     the line there.
+
+    The y axis starts at zero (``zero=False`` only where a definition says otherwise, e.g. a
+    scale scored 1 to 5 given as ``domain``). ``partial`` names a key whose true value marks a
+    point as partial (the month to date, whose count is still growing): it is drawn as an
+    open point joined by a dashed line, never as a fall, with ``partial_label`` written
+    beside it; the caller also marks the row in the table (its ``note``).
     """
     loc = _lang(lang)
     decimals = _decimals(decimals)
@@ -389,6 +398,8 @@ def line_chart(
             run += 1
             continue
         point = {"x": x_values[i], "o": order[i], "y": yv, "s": name, "run": run}
+        if partial and row.get(partial):
+            point["p"] = True
         points.append(point)
         runs.setdefault(name, []).append({**point, "raw_x": xs[i]})
         if lo is not None and hi is not None:
@@ -409,6 +420,8 @@ def line_chart(
         x_ticks=x_ticks,
         x_format=x_format,
         domain=domain,
+        zero=zero,
+        partial_label=partial_label,
         title=title,
         x_label=x_label,
         y_label=y_label,
@@ -670,6 +683,8 @@ def _line_spec(
     x_label,
     y_label,
     series_label,
+    zero=True,
+    partial_label=None,
 ) -> dict:
     import altair as alt
 
@@ -679,7 +694,8 @@ def _line_spec(
             title=x_label,
             sort=x_order,
             scale=alt.Scale(domain=x_order),
-            axis=alt.Axis(labelAngle=0),
+            # Up to 6 labels fit side by side; more (a year of months) are slanted, not cut.
+            axis=alt.Axis(labelAngle=0 if len(x_order) <= 6 else -40),
         )
     elif x_type == "temporal":
         axis = {"values": x_ticks, "format": x_format} if x_ticks else {}
@@ -694,7 +710,7 @@ def _line_spec(
     y = alt.Y(
         "y:Q",
         title=y_label,
-        scale=_value_scale(alt, domain, zero=False),
+        scale=_value_scale(alt, domain, zero=zero),
         axis=alt.Axis(grid=True, domain=False, ticks=False),
     )
     if groups:
@@ -729,14 +745,44 @@ def _line_spec(
                 .mark_area(opacity=0.18, color=PALETTE[i])
                 .encode(x=x, y=alt.Y("lo:Q", title=y_label), y2="hi:Q", detail="run:N")
             )
+    whole = [p for p in points if not p.get("p")]
+    partial = [p for p in points if p.get("p")]
+    # A partial point is joined to the last whole point of its run by a dashed, lighter line.
+    links = []
+    for p in partial:
+        before = [q for q in whole if q["run"] == p["run"] and q["o"] < p["o"]]
+        if before:
+            last = max(before, key=lambda q: q["o"])
+            links += [{**last, "link": p["run"]}, {**p, "link": p["run"]}]
     layers += [
-        alt.Chart(alt.Data(values=points))
+        alt.Chart(alt.Data(values=whole))
         .mark_line(strokeWidth=2, **color)
         .encode(x=x, y=y, order="o:Q", **line_series),
-        alt.Chart(alt.Data(values=points))
+        alt.Chart(alt.Data(values=whole))
         .mark_point(size=50, filled=True, opacity=1, **color)
         .encode(x=x, y=y, **point_series),
     ]
+    if partial:
+        link_series = {k: v for k, v in line_series.items() if k not in ("strokeDash", "detail")}
+        if links:
+            layers.append(
+                alt.Chart(alt.Data(values=links))
+                .mark_line(strokeWidth=1.5, strokeDash=[4, 3], opacity=0.7, **color)
+                .encode(x=x, y=y, order="o:Q", detail="link:N", **link_series)
+            )
+        layers.append(
+            alt.Chart(alt.Data(values=partial))
+            .mark_point(size=60, filled=False, strokeWidth=1.5, opacity=1, **color)
+            .encode(x=x, y=y, **point_series)
+        )
+        if partial_label:
+            last = max(partial, key=lambda q: q["o"])
+            layers.append(
+                alt.Chart(alt.Data(values=[{**last, "label": partial_label}]))
+                # Just above the plot, ending over the partial point: clear of the lines.
+                .mark_text(align="right", baseline="bottom", dx=8, fontStyle="italic", color=NOTE)
+                .encode(x=x, y=alt.value(-4), text="label:N")
+            )
     chart = alt.layer(*layers).properties(title=_title(title), width=PLOT_WIDTH, height=260)
     return _to_dict(chart)
 
