@@ -233,3 +233,21 @@ def urgency_order():
         default=Value(len(URGENCY_RANK)),
         output_field=IntegerField(),
     )
+
+
+# --- a person in any list -------------------------------------------------------------------
+
+
+def person_cell(person, named: set[int] | None):
+    """The code, and the name where the user may see it."""
+    if named and person.pk in named and person.name:
+        return format_html(
+            '{} <span class="text-body-secondary">{}</span>', person.code, person.name
+        )
+    return person.code
+
+
+def person_value(person, named: set[int] | None) -> str:
+    if named and person.pk in named and person.name:
+        return f"{person.code} {person.name}"
+    return person.code
