@@ -135,3 +135,29 @@ def csv_query(request) -> str:
 def choice_label(choices: Iterable[tuple[str, str]], code: str) -> str:
     """The label of a code, or the code when unknown (never blank)."""
     return str(dict(choices).get(code, code))
+
+
+class AuditTable(ListTable):
+    """The audit trail screen (its CSV is the full chained export, peerway/core/audit.py)."""
+
+    sequence = tables.Column(verbose_name="#")
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="SHORT_DATETIME_FORMAT")
+    actor_label = tables.Column(verbose_name=_("Who"))
+    action = tables.TemplateColumn("<code>{{ value }}</code>", verbose_name=_("Action"))
+    object_type = tables.TemplateColumn(
+        "{{ value }}{% if record.object_id %} #{{ record.object_id }}{% endif %}",
+        verbose_name=_("Record"),
+    )
+    request_id = tables.TemplateColumn(
+        "<small>{{ value|truncatechars:10 }}</small>", verbose_name=_("Request"), orderable=False
+    )
+    ip_address = tables.Column(verbose_name=_("IP address"), orderable=False)
+    details = tables.TemplateColumn(
+        "<small>{{ value }}</small>", verbose_name=_("Details"), orderable=False
+    )
+
+    class Meta(ListTable.Meta):
+        empty_text = _("No event matches.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, caption=_("Audit events"), **kwargs)
