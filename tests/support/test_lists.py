@@ -293,3 +293,41 @@ def test_person_page_shows_names_of_codes(world, login):
     assert "Cree" in page
     assert "Language: French" in page
     assert "Non-binary" in page and "non_binary" not in page
+
+
+def test_referral_and_safety_lists_cost_the_same_queries_for_more_rows(world, login):
+    client = login(world.supervisor)
+
+    def add(n):
+        for _ in range(n):
+            r = refer(world, name="Some Name")
+            SafetyTask.objects.create(
+                organization=world.org,
+                team=world.team_a,
+                person=r.person,
+                risk_type=RiskType.values[0],
+                due_at=timezone.now() + timedelta(hours=1),
+            )
+
+    add(3)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as referrals:
+            client.get(url(world, "referrals/"))
+        with CaptureQueriesContext(connection) as tasks:
+            client.get(url(world, "outcomes/safety/"))
+        counts.append((len(referrals), len(tasks)))
+        add(12)
+    assert counts[0] == counts[1]
+
+
+def test_the_list_table_speaks_french(world, login):
+    for i in range(30):
+        person(world, code=f"P-F{i:04d}")
+    client = login(world.clinician)
+    client.post("/i18n/setlang/", {"language": "fr-ca"})
+    page = html(client.get(url(world, "supported/?sort=code")))
+    assert "30 lignes" in page
+    assert 'aria-label="Pages de : ' in page
+    assert "tri croissant; trier en ordre décroissant" in page
+    assert "Télécharger en CSV" in page
