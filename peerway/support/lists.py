@@ -182,8 +182,9 @@ class ReferralTable(ListTable):
     class Meta(ListTable.Meta):
         empty_text = _("No referral.")
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, named=None, **kwargs):
         self.organization = organization
+        self.named = named or set()
         self.targets = selectors.response_targets(organization)
         self.now = timezone.now()
         super().__init__(*args, caption=_("Referrals"), **kwargs)
@@ -199,6 +200,12 @@ class ReferralTable(ListTable):
 
     def value_created_at(self, record):
         return timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+
+    def render_person(self, record):
+        return person_cell(record.person, self.named)
+
+    def value_person(self, record):
+        return person_value(record.person, self.named)
 
     def render_source(self, record):
         return record.get_source_display()

@@ -35,6 +35,7 @@ from .models import (
     ConsentPurpose,
     Match,
     MatchStatus,
+    Person,
     ReferralSource,
     ReferralState,
     Urgency,
@@ -397,7 +398,12 @@ def referrals(request, slug):
     filterset = support_lists.ReferralFilter(
         request.GET or None, queryset=scoped, request=request, organization=org
     )
-    table = lists.build(request, support_lists.ReferralTable(filterset.qs, organization=org))
+    named = selectors.named_ids(
+        request.user, Person.objects.filter(pk__in=filterset.qs.values("person_id"))
+    )
+    table = lists.build(
+        request, support_lists.ReferralTable(filterset.qs, organization=org, named=named)
+    )
     if lists.wants_csv(request):
         return lists.csv_response(
             request,

@@ -218,6 +218,12 @@ def test_referrals_sort_filter_and_export(world, login):
     rows = rows_of(client.get(url(world, "referrals/?overdue=on&format=csv")))
     assert rows[0][:3] == ["Referred on", "Person", "Team"]
     assert [r[1] for r in rows[1:]] == [routine.person.code]
+    # The manager, who follows people by code, gets no names; the supervisor does.
+    Person.objects.filter(pk=routine.person.pk).update(name="")
+    urgent.person.name = "Urgent Name"
+    urgent.person.save()
+    assert "Urgent Name" in html(client.get(url(world, "referrals/")))
+    assert "Urgent Name" not in html(login(world.manager).get(url(world, "referrals/")))
     assert rows[1][4] == "Routine"
     event = AuditEvent.objects.get(action="support.referrals_exported")
     assert event.details["filters"] == ["overdue"] and event.details["rows"] == 1
