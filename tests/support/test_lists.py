@@ -337,3 +337,17 @@ def test_the_list_table_speaks_french(world, login):
     assert 'aria-label="Pages de : ' in page
     assert "tri croissant; trier en ordre décroissant" in page
     assert "Télécharger en CSV" in page
+
+
+def test_referrals_default_order_puts_waiting_ones_first_until_a_column_is_chosen(world, login):
+    old_waiting = refer(world, urgency="routine")
+    Referral.objects.filter(pk=old_waiting.pk).update(created_at=timezone.now() - timedelta(days=3))
+    closed = refer(world, urgency="urgent")
+    Referral.objects.filter(pk=closed.pk).update(state="closed")
+    client = login(world.supervisor)
+    assert list(client.get(url(world, "referrals/")).context["table"].data) == [
+        old_waiting,
+        closed,
+    ]
+    page = client.get(url(world, "referrals/?sort=-created_at"))
+    assert list(page.context["table"].data) == [closed, old_waiting]
