@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_filters",
+    "django_tables2",
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",

@@ -142,7 +142,7 @@ def test_exact_name_search_goes_through_the_blind_index(world, login):
     ]
     assert not selectors.find_by_name(world.clinician, world.org, "Élodie").exists()
     page = login(world.clinician).get(url(world, "supported/?q=%C3%A9lodie+martin"))
-    assert "1 person" in page.content.decode()
+    assert "People supported · 1 row<" in page.content.decode()
 
 
 # --- consent --------------------------------------------------------------------------------
