@@ -14,7 +14,7 @@ from peerway.instruments.library import current_library
 from peerway.outcomes.models import SafetyTask
 from peerway.support.models import Match, PeerRelationship, Referral
 
-from .helpers import path_of, sign_in, submit, visit
+from .helpers import menu_link, path_of, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def test_refer_match_accept_log_and_a_measure_that_fires_the_safety_workflow(
     # 2. The supervisor proposes a match for it and approves the proposal.
     sign_out(page, base)
     sign_in(page, base, SUPERVISOR, two_factor=True)
-    submit(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Matching"))
+    submit(page, menu_link(page, "Matching"))
     for box in page.locator("input[name=referral]").all():
         box.uncheck()
     page.get_by_label(f"Match {code}").check()
