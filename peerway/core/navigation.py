@@ -7,8 +7,9 @@ for every role; tests/e2e/test_navigation.py does the same in a browser).
 
 Pages are grouped by the loop the product follows (assess, plan, run the service, look
 after the workforce, evaluate) plus administration; each group is one menu in the top
-bar. A group with a single page for the user is shown as a plain link, and a group with
-none is not shown at all (docs/navigation.md lists which menu holds what, per role).
+bar, the same for every role so a page is always found in the same place. A group with
+no page the user may open is not shown (docs/navigation.md lists which menu holds what,
+per role).
 """
 
 from __future__ import annotations
@@ -36,10 +37,6 @@ class NavMenu:
     label: str
     items: list[NavItem] = field(default_factory=list)
     active: bool = False
-
-    @property
-    def single(self) -> NavItem | None:
-        return self.items[0] if len(self.items) == 1 else None
 
 
 # Menus in the order of the loop: key and label.
