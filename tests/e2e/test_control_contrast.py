@@ -89,7 +89,7 @@ def measure(page: Page, where: str, kinds: set[str]) -> list[str]:
     """Problems with the controls of the page; ``kinds`` must each appear at least once."""
     found = page.evaluate(MEASURE, False) + page.evaluate(MEASURE, True)
     assert found, f"{where}: no form control measured"
-    seen = {re.match(r"(\w+)\[(\w*)\]", row["name"]).group(0) for row in found}
+    seen = {row["name"].partition("#")[0] for row in found}
     missing = {kind for kind in kinds if not any(kind in name for name in seen)}
     assert not missing, f"{where}: expected controls not found: {missing} (found {seen})"
     return [
