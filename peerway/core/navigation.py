@@ -110,13 +110,18 @@ def navigation_for(user) -> list[NavItem]:
 
 
 def current_item(items: list[NavItem], path: str) -> NavItem | None:
-    """The menu entry for the page at ``path``: its own link, or the deepest link above it."""
+    """The menu entry for the page at ``path``: its own link, or the deepest link above it.
+
+    A link that other links sit under (an organization's front page) only ever matches
+    itself, so that a page outside every menu marks no menu.
+    """
     best = None
     for item in items:
         if path == item.url:
             return item
+        parent = any(o.url != item.url and o.url.startswith(item.url) for o in items)
         deeper = best is None or len(item.url) > len(best.url)
-        if item.url != "/" and path.startswith(item.url) and deeper:
+        if not parent and path.startswith(item.url) and deeper:
             best = item
     return best
 

@@ -147,6 +147,10 @@ def test_menus_follow_the_loop_and_hold_every_page(world, client):
     deeper = current_item(context["peerway_nav"], "/o/northwind/referrals/12/")
     assert deeper is not None and deeper.url == "/o/northwind/referrals/"
     assert current_item(context["peerway_nav"], "/nowhere/") is None
+    # A page under the organization's front page but in no menu marks no menu.
+    structure = next(i for i in context["peerway_nav"] if i.url == "/o/northwind/")
+    assert current_item(context["peerway_nav"], "/o/northwind/contacts/log/1/") is None
+    assert current_item(context["peerway_nav"], structure.url) == structure
 
 
 def test_human_resources_menus(world, client):
