@@ -117,22 +117,30 @@ def operations(pattern: URLPattern) -> list:
     return list(getattr(path_view, "operations", []))
 
 
-def _declared(pattern: URLPattern) -> URLPattern:
-    """Carry the operations' permissions on the URL's view, for the URL walk test: a
-    pattern is marked only when every operation behind it declares one."""
+def _declared(pattern: URLPattern, index: int = 0) -> URLPattern:
+    """Carry the operations' permissions on the URL's view, for the URL walk test. Ninja
+    gives one pattern per operation of a path (the first one serves every method): each
+    carries its own operation's permission, and only when every operation of the path
+    declares one (``peerway_permissions`` lists them all)."""
     ops = operations(pattern)
     perms = [getattr(op.view_func, "peerway_permission", None) for op in ops]
     if ops and all(perms):
-        pattern.callback.peerway_permission = " | ".join(sorted(set(perms)))
+        pattern.callback.peerway_permission = perms[min(index, len(perms) - 1)]
+        pattern.callback.peerway_permissions = tuple(perms)
     return pattern
 
 
 def urls():
     patterns, app_name, namespace = api.urls
     result = []
+    seen: dict[str, int] = {}
     for p in patterns:
         if p.name == "api-root":
             # Ninja's root answers 404 to everyone; it exists to locate the API's prefix.
             p = URLPattern(p.pattern, _docs(p.callback), p.default_args, p.name)
-        result.append(_declared(p) if operations(p) else p)
+        if operations(p):
+            index = seen.get(str(p.pattern), 0)
+            seen[str(p.pattern)] = index + 1
+            p = _declared(p, index)
+        result.append(p)
     return result, app_name, namespace
