@@ -17,7 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from peerway.core.access import requires as page_requires
 
 from ..errors import from_validation_error
-from . import contacts, people, referrals
+from . import contacts, hospital, people, referrals
 
 
 class TokenAuth(HttpBearer):
@@ -55,6 +55,7 @@ api = NinjaAPI(
 api.add_router("", people.router)
 api.add_router("", referrals.router)
 api.add_router("", contacts.router)
+api.add_router("", hospital.router)
 
 
 def _body(api, request, detail: list[dict], status: int, **headers):
