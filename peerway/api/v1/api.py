@@ -17,7 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from peerway.core.access import requires as page_requires
 
 from ..errors import from_validation_error
-from . import contacts, hospital, indicators, people, referrals
+from . import contacts, hospital, indicators, outcomes, people, referrals
 
 
 class TokenAuth(HttpBearer):
@@ -57,6 +57,7 @@ api.add_router("", referrals.router)
 api.add_router("", contacts.router)
 api.add_router("", hospital.router)
 api.add_router("", indicators.router)
+api.add_router("", outcomes.router)
 
 
 def _body(api, request, detail: list[dict], status: int, **headers):
