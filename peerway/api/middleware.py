@@ -31,7 +31,9 @@ class BearerTokenMiddleware:
             return self.get_response(request)
         scheme, _sep, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            return self._unauthorized(_("Send the token as “Authorization: Bearer <token>”."))
+            return self._unauthorized(
+                _("Send the token in the Authorization header: “Bearer”, a space, then the token.")
+            )
         token = authenticate(raw)
         if token is None:
             return self._unauthorized(_("The token is unknown, expired or revoked."))
