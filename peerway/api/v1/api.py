@@ -17,7 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from peerway.core.access import requires as page_requires
 
 from ..errors import from_validation_error
-from . import contacts, hospital, indicators, outcomes, people, referrals
+from . import contacts, exports, hospital, indicators, outcomes, people, referrals
 
 
 class TokenAuth(HttpBearer):
@@ -58,6 +58,7 @@ api.add_router("", contacts.router)
 api.add_router("", hospital.router)
 api.add_router("", indicators.router)
 api.add_router("", outcomes.router)
+api.add_router("", exports.router)
 
 
 def _body(api, request, detail: list[dict], status: int, **headers):
