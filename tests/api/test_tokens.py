@@ -201,3 +201,44 @@ def test_a_service_account_with_a_role_that_requires_mfa_still_uses_its_token(wo
         mfa_verified=True,
     )
     assert Api(issued.secret).get(PEOPLE).status_code == 200
+
+
+def test_middleware_contract_for_api_and_fhir_paths(world, rf):
+    """The contract other endpoints (FHIR) rely on: under /api/ and /fhir/ a bearer token
+    sets request.user and request.api_token; elsewhere the header is ignored."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from peerway.api.middleware import BearerTokenMiddleware
+
+    secret = issue(world.clinician)
+    seen = {}
+
+    def view(request):
+        seen["user"], seen["token"] = request.user, request.api_token
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    middleware = BearerTokenMiddleware(view)
+    for path in ("/fhir/Patient", "/api/v1/anything"):
+        request = rf.get(path, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        request.user = AnonymousUser()
+        assert middleware(request).status_code == 200
+        assert seen["user"] == world.clinician
+        assert seen["token"].prefix == secret[3:11]
+        assert request._dont_enforce_csrf_checks is True
+        bad = rf.get(path, HTTP_AUTHORIZATION="Bearer pw_unknown1_x")
+        bad.user = AnonymousUser()
+        response = middleware(bad)
+        assert response.status_code == 401 and response["Content-Type"] == "application/json"
+    elsewhere = rf.get("/o/northwind/supported/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    elsewhere.user = AnonymousUser()
+    middleware(elsewhere)
+    assert seen["token"] is None and not seen["user"].is_authenticated
+
+
+def test_fhir_paths_answer_401_for_a_bad_token_before_any_route(world):
+    assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+    secret = issue(world.clinician)
+    # A good token passes the middleware (no FHIR route here yet: 404, not 401).
+    assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
