@@ -106,3 +106,17 @@ def test_docs_page_uses_only_local_static_files_and_no_inline_script(world, logi
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     for name in ("swagger-ui-bundle.js", "swagger-ui-init.js", "swagger-ui.css"):
         assert Client().get(f"/static/ninja/{name}").status_code == 200
+
+
+def test_every_operation_declares_its_error_answers(world, login):
+    schema = login(world.manager).get("/api/v1/openapi.json").json()
+    checked = 0
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            for status in ("401", "403", "404", "422", "429"):
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"]["$ref"].endswith("/ErrorOut"), (path, method, status)
+            checked += 1
+    assert checked >= 15
+    error = schema["components"]["schemas"]["ErrorItem"]
+    assert set(error["properties"]) == {"field", "message"}

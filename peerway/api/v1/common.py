@@ -68,3 +68,22 @@ def team_out(team) -> dict:
 
 def site_out(site) -> dict:
     return {"id": site.pk, "name": site.name}
+
+
+class ErrorItem(Schema):
+    field: str | None = Field(description="The field at fault; null: the whole request.")
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: list[ErrorItem]
+
+
+# Every refusal an operation can give, declared in the OpenAPI description.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def answers(success) -> dict:
+    """An operation's responses: its success (a schema, or {status: schema}) and errors."""
+    ok = success if isinstance(success, dict) else {200: success}
+    return {**ok, **ERRORS}

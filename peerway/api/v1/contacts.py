@@ -12,7 +12,16 @@ from peerway.core import selectors as core_selectors
 from peerway.support.models import Contact
 
 from .access import requires
-from .common import Page, PageParams, PlaceOut, date_range, organization, paginate, place_filter
+from .common import (
+    Page,
+    PageParams,
+    PlaceOut,
+    answers,
+    date_range,
+    organization,
+    paginate,
+    place_filter,
+)
 
 router = Router(tags=["contacts"])
 
@@ -75,7 +84,9 @@ def detail(request, contact) -> dict:
     }
 
 
-@router.get("/o/{slug}/contacts", response=ContactPage, summary="Contacts the caller may open")
+@router.get(
+    "/o/{slug}/contacts", response=answers(ContactPage), summary="Contacts the caller may open"
+)
 @requires(
     "core.view_structure",
     obj=organization,
@@ -94,7 +105,9 @@ def list_contacts(request, slug: str, filters: Query[ContactFilters]):
     return paginate(found, filters, contact_out)
 
 
-@router.get("/o/{slug}/contacts/{contact_id}", response=ContactDetailOut, summary="A contact")
+@router.get(
+    "/o/{slug}/contacts/{contact_id}", response=answers(ContactDetailOut), summary="A contact"
+)
 @requires("contacts.view_contact", obj=contact_by_id, audit_read="contacts.contact_viewed")
 def get_contact(request, slug: str, contact_id: int):
     return detail(request, request.permission_object)
@@ -138,7 +151,9 @@ def _people(request, org, codes: list[str]):
     return found
 
 
-@router.post("/o/{slug}/contacts", response={201: ContactDetailOut}, summary="Log a contact")
+@router.post(
+    "/o/{slug}/contacts", response=answers({201: ContactDetailOut}), summary="Log a contact"
+)
 @requires(
     "contacts.view_caseload",
     obj=organization,
@@ -158,7 +173,7 @@ def log_contact(request, slug: str, payload: ContactIn):
 
 @router.patch(
     "/o/{slug}/contacts/{contact_id}",
-    response=ContactDetailOut,
+    response=answers(ContactDetailOut),
     summary="Correct a contact within the edit window",
 )
 @requires(

@@ -12,7 +12,7 @@ from peerway.research import selectors, services
 from peerway.research.models import ExportSource
 
 from .access import requires
-from .common import organization
+from .common import answers, organization
 
 router = Router(tags=["de-identified export"])
 
@@ -55,7 +55,7 @@ class ExportIn(Schema):
 
 @router.post(
     "/o/{slug}/exports",
-    response={201: ExportOut},
+    response=answers({201: ExportOut}),
     summary="Make a de-identified, k-anonymous export",
 )
 @requires(
@@ -73,7 +73,7 @@ def request_export(request, slug: str, payload: ExportIn):
     return Status(201, export_out(result.export))
 
 
-@router.get("/o/{slug}/exports", response=list[ExportOut], summary="The export log")
+@router.get("/o/{slug}/exports", response=answers(list[ExportOut]), summary="The export log")
 @requires(
     "research.view_exports",
     obj=organization,
@@ -86,7 +86,7 @@ def list_exports(request, slug: str):
 @router.get(
     "/o/{slug}/exports/{export_id}/download",
     summary="Download an export's zip",
-    response={200: bytes},
+    response=answers({200: bytes}),
     openapi_extra={
         "responses": {200: {"content": {"application/zip": {"schema": {"type": "string"}}}}}
     },

@@ -12,7 +12,7 @@ from peerway.hospital import importer, services
 from peerway.hospital.models import ImportSource
 
 from .access import requires
-from .common import organization
+from .common import answers, organization
 
 router = Router(tags=["hospital events"])
 
@@ -52,7 +52,7 @@ def _as_csv_lines(events: list[HospitalEventIn]):
 
 @router.post(
     "/o/{slug}/hospital-events",
-    response={201: BatchOut},
+    response=answers({201: BatchOut}),
     summary="Submit a batch of hospital events (all or nothing)",
 )
 @requires(

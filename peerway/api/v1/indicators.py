@@ -13,7 +13,7 @@ from peerway.indicators.views import DEFAULT_MONTHS, PERIOD_CHOICES, cell
 from peerway.support.models import ReferralSource
 
 from .access import requires
-from .common import organization
+from .common import answers, organization
 
 router = Router(tags=["indicators"])
 
@@ -93,7 +93,9 @@ def _num(c: dict) -> dict:
     return {"value": float(value) if value is not None else None, "suppressed": c["suppressed"]}
 
 
-@router.get("/o/{slug}/indicators", response=IndicatorsOut, summary="Indicators of a place")
+@router.get(
+    "/o/{slug}/indicators", response=answers(IndicatorsOut), summary="Indicators of a place"
+)
 @requires("indicators.view_dashboard", obj=place, audit_read="indicators.dashboard_viewed")
 def indicators(request, slug: str, filters: Query[IndicatorFilters]):
     target = request.permission_object

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 from peerway.outcomes import selectors, services
 
 from .access import requires
+from .common import answers
 from .people import person_by_code
 
 router = Router(tags=["outcome measures"])
@@ -45,7 +46,7 @@ def administration_out(a) -> dict:
 
 @router.get(
     "/o/{slug}/people/{code}/outcomes",
-    response=list[AdministrationOut],
+    response=answers(list[AdministrationOut]),
     summary="A person's outcome measures (scores)",
 )
 @requires("outcomes.view_scores", obj=person_by_code, audit_read="outcomes.person_viewed")
@@ -63,7 +64,7 @@ class AdministrationIn(Schema):
 
 @router.post(
     "/o/{slug}/people/{code}/outcomes",
-    response={201: AdministrationOut},
+    response=answers({201: AdministrationOut}),
     summary="Record an outcome measure given with the worker",
 )
 @requires(

@@ -13,6 +13,7 @@ from .common import (
     Page,
     PageParams,
     PlaceOut,
+    answers,
     date_range,
     organization,
     paginate,
@@ -77,7 +78,7 @@ def person_out(person) -> dict:
     }
 
 
-@router.get("/o/{slug}/people", response=PersonPage, summary="People the caller may open")
+@router.get("/o/{slug}/people", response=answers(PersonPage), summary="People the caller may open")
 @requires(
     "support.use_service",
     obj=organization,
@@ -99,7 +100,9 @@ def list_people(request, slug: str, filters: Query[PersonFilters]):
     return paginate(found.order_by("team__name", "code"), filters, person_out)
 
 
-@router.get("/o/{slug}/people/{code}", response=PersonDetailOut, summary="A person's record")
+@router.get(
+    "/o/{slug}/people/{code}", response=answers(PersonDetailOut), summary="A person's record"
+)
 @requires("support.view_person", obj=person_by_code, audit_read="support.person_viewed")
 def get_person(request, slug: str, code: str):
     person = request.permission_object
@@ -129,7 +132,7 @@ class ConsentIn(Schema):
 
 @router.post(
     "/o/{slug}/people/{code}/consents",
-    response={201: ConsentOut},
+    response=answers({201: ConsentOut}),
     summary="Record a consent decision",
 )
 @requires(

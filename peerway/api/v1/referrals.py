@@ -12,7 +12,16 @@ from peerway.support.models import ReferralSource, ReferralState, Urgency
 from peerway.support.views import _sources_for, referral_teams
 
 from .access import requires
-from .common import Page, PageParams, PlaceOut, date_range, organization, paginate, place_filter
+from .common import (
+    Page,
+    PageParams,
+    PlaceOut,
+    answers,
+    date_range,
+    organization,
+    paginate,
+    place_filter,
+)
 
 router = Router(tags=["referrals"])
 
@@ -80,7 +89,9 @@ def referral_out(referral) -> dict:
     }
 
 
-@router.get("/o/{slug}/referrals", response=ReferralPage, summary="Referrals the caller follows")
+@router.get(
+    "/o/{slug}/referrals", response=answers(ReferralPage), summary="Referrals the caller follows"
+)
 @requires(
     "support.use_service",
     obj=organization,
@@ -119,7 +130,9 @@ def detail(request, referral) -> dict:
     }
 
 
-@router.get("/o/{slug}/referrals/{referral_id}", response=ReferralDetailOut, summary="A referral")
+@router.get(
+    "/o/{slug}/referrals/{referral_id}", response=answers(ReferralDetailOut), summary="A referral"
+)
 @requires("support.view_referral", obj=referral_by_id, audit_read="support.referral_viewed")
 def get_referral(request, slug: str, referral_id: int):
     return detail(request, request.permission_object)
@@ -138,7 +151,9 @@ class ReferralIn(Schema):
     consent_decided_on: dt.date | None = None
 
 
-@router.post("/o/{slug}/referrals", response={201: ReferralDetailOut}, summary="Refer someone")
+@router.post(
+    "/o/{slug}/referrals", response=answers({201: ReferralDetailOut}), summary="Refer someone"
+)
 @requires(
     "support.use_service",
     obj=organization,
@@ -182,7 +197,7 @@ class MoveIn(Schema):
 
 @router.post(
     "/o/{slug}/referrals/{referral_id}/state",
-    response=ReferralDetailOut,
+    response=answers(ReferralDetailOut),
     summary="Move a referral to its next state",
 )
 @requires(
