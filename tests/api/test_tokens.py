@@ -242,3 +242,11 @@ def test_fhir_paths_answer_401_for_a_bad_token_before_any_route(world):
     secret = issue(world.clinician)
     # A good token passes the middleware (no FHIR route here yet: 404, not 401).
     assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
+
+
+def test_token_page_in_french(world, login):
+    client = login(world.peer_a)
+    client.post("/i18n/setlang/", {"language": "fr-ca"})
+    page = client.get(reverse("api:tokens")).content.decode()
+    assert "Mes jetons d’API" in page
+    assert "authentification à deux facteurs" in page
