@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "django_tasks_db",
+    # django-ninja: its bundled Swagger UI (templates and static files, no CDN).
+    "ninja",
     "peerway.core",
     "peerway.instruments",
     "peerway.assessments",
@@ -129,6 +131,7 @@ INSTALLED_APPS = [
     "peerway.evaluation",
     "peerway.research",
     "peerway.synth",
+    "peerway.api",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +144,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Bearer tokens under /api/ and /fhir/ replace the session's user (docs/api.md).
+    "peerway.api.middleware.BearerTokenMiddleware",
     # After authentication (it asks who is signed in); static files never reach it.
     "peerway.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -389,6 +394,9 @@ PEERWAY_TRAINING_WARNING_DAYS = env.int("PEERWAY_TRAINING_WARNING_DAYS", default
 # A peer worker may correct or delete a contact this many hours after logging it
 # (docs/contacts.md).
 PEERWAY_CONTACT_EDIT_HOURS = env.int("PEERWAY_CONTACT_EDIT_HOURS", default=72)
+
+# REST API (docs/api.md): requests per token per minute.
+PEERWAY_API_RATE_PER_MINUTE = env.int("PEERWAY_API_RATE_PER_MINUTE", default=120)
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ class EventKind(models.TextChoices):
 class ImportSource(models.TextChoices):
     UPLOAD = "upload", _("Upload screen")
     COMMAND = "command", _("Command line")
+    API = "api", _("REST API")
 
 
 class HospitalImport(models.Model):
