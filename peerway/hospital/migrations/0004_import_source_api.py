@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hospital', '0002_import_jobs'),
+        ('hospital', '0003_hl7_message'),
     ]
 
     operations = [
