@@ -360,7 +360,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
 # Drawn chart SVGs (peerway.insights.charts), keyed by a hash of their specification and
-# data: in each process, bounded (about 30 KB a chart). Decision NN: Rendered charts are
+# data: in each process, bounded (about 30 KB a chart). Decision 24: Rendered charts are
 # cached by the hash of their specification.
 CACHES["charts"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

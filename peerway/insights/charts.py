@@ -33,7 +33,7 @@ ahead (the WSGI module calls it at start-up). Later charts take about 0.1 s each
 every drawn SVG is cached, keyed by a SHA-256 of the full specification (data included), the
 number locale and the altair and vl-convert versions: a chart drawn once is never drawn again
 while its entry lives. The cache is a bounded in-process LRU unless :func:`use_cache` names
-another (Django's ``caches["charts"]``, set when the app starts; see decision NN: Rendered
+another (Django's ``caches["charts"]``, set when the app starts; see decision 24: Rendered
 charts are cached by the hash of their specification).
 
 The fixed words can be changed per chart: ``alt=`` for the alt text, and

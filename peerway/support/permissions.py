@@ -71,7 +71,7 @@ rules.add_perm("support.use_matching", has_role_in_org(Role.MANAGER, Role.SUPERV
 rules.add_perm("support.manage_conflicts", team_staff)
 # Response targets per urgency (the organization's policy): organization-wide managers.
 rules.add_perm("support.manage_settings", has_role_over(Role.MANAGER))
-# A person's name (decision NN: Partial name search within the user's own scope): those who
+# A person's name (decision 28: Partial name search within the user's own scope): those who
 # work with the person directly: supervisors and clinicians over the team, peer workers for
 # their caseload and for the people they recorded. Managers (implementation leads and
 # program managers) follow the service by code; they never see or search names.

@@ -81,7 +81,7 @@ def search_by_partial_name(user, people: QuerySet[Person], text: str) -> QuerySe
     (capitals and accents do not matter), among those whose name the user may see.
 
     Names stay encrypted at rest: they are decrypted here, in memory, only for the rows the
-    user may already see by name (decision NN: Partial name search within the user's own
+    user may already see by name (decision 28: Partial name search within the user's own
     scope); nothing about a name is ever sent to the database. A user who may see no name
     finds nobody, whatever they type.
     """

@@ -1,4 +1,4 @@
-"""English date formats for Canada (decision NN: One date format per language).
+"""English date formats for Canada (decision 27: One date format per language).
 
 Django's English short formats are American (03/07/2026), which a Canadian reader may take
 for 3 July. Canadian usage and the French short format agree on ISO 8601 (2026-03-07), so
