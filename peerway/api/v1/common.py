@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 
 from peerway.core import selectors as core_selectors
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+# Record ids and offsets fit a 32-bit signed integer in the schema, so an out-of-range
+# number is refused as a named field (422), never passed on to the database.
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def organization(request, slug: str, **_kwargs):
@@ -33,7 +38,7 @@ class Page(Schema):
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 def paginate(queryset, params: PageParams, convert) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from .access import requires
 from .common import (
     Page,
     PageParams,
+    PathId,
     PlaceOut,
+    RecordId,
     answers,
     date_range,
     organization,
@@ -26,7 +28,7 @@ from .common import (
 router = Router(tags=["contacts"])
 
 
-def contact_by_id(request, slug: str, contact_id: int, **_kwargs):
+def contact_by_id(request, slug: str, contact_id: PathId, **_kwargs):
     return selectors.get_contact(request.user, organization(request, slug), contact_id)
 
 
@@ -54,8 +56,8 @@ class ContactDetailOut(ContactOut):
 
 
 class ContactFilters(PageParams):
-    team: int | None = None
-    site: int | None = None
+    team: RecordId | None = None
+    site: RecordId | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -109,12 +111,12 @@ def list_contacts(request, slug: str, filters: Query[ContactFilters]):
     "/o/{slug}/contacts/{contact_id}", response=answers(ContactDetailOut), summary="A contact"
 )
 @requires("contacts.view_contact", obj=contact_by_id, audit_read="contacts.contact_viewed")
-def get_contact(request, slug: str, contact_id: int):
+def get_contact(request, slug: str, contact_id: PathId):
     return detail(request, request.permission_object)
 
 
 class ContactIn(Schema):
-    team: int
+    team: RecordId
     people: list[str] = Field(description="Codes of people in the caller's caseload there.")
     date: dt.date
     duration_minutes: int
@@ -181,7 +183,7 @@ def log_contact(request, slug: str, payload: ContactIn):
     obj=contact_by_id,
     no_record="a write; the contact service audits it",
 )
-def edit_contact(request, slug: str, contact_id: int, payload: ContactPatch):
+def edit_contact(request, slug: str, contact_id: PathId, payload: ContactPatch):
     contact = request.permission_object
     changes = payload.dict(exclude_unset=True)
     people = None

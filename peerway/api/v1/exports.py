@@ -12,12 +12,12 @@ from peerway.research import selectors, services
 from peerway.research.models import ExportSource
 
 from .access import requires
-from .common import answers, organization
+from .common import PathId, answers, organization
 
 router = Router(tags=["de-identified export"])
 
 
-def export_by_id(request, slug: str, export_id: int, **_kwargs):
+def export_by_id(request, slug: str, export_id: PathId, **_kwargs):
     return selectors.get_export(organization(request, slug), export_id)
 
 
@@ -96,7 +96,7 @@ def list_exports(request, slug: str):
     obj=export_by_id,
     no_record="de-identified files; the export service audits each download",
 )
-def download_export(request, slug: str, export_id: int):
+def download_export(request, slug: str, export_id: PathId):
     export = request.permission_object
     if not export.downloadable():
         raise ValidationError(

@@ -13,14 +13,14 @@ from peerway.indicators.views import DEFAULT_MONTHS, PERIOD_CHOICES, cell
 from peerway.support.models import ReferralSource
 
 from .access import requires
-from .common import answers, organization
+from .common import RecordId, answers, organization
 
 router = Router(tags=["indicators"])
 
 
 class IndicatorFilters(Schema):
-    site: int | None = None
-    team: int | None = None
+    site: RecordId | None = None
+    team: RecordId | None = None
     months: int = Field(
         DEFAULT_MONTHS,
         description="Whole months up to today: " + ", ".join(map(str, PERIOD_CHOICES)),

@@ -13,6 +13,7 @@ from .common import (
     Page,
     PageParams,
     PlaceOut,
+    RecordId,
     answers,
     date_range,
     organization,
@@ -61,8 +62,8 @@ class PersonDetailOut(PersonOut):
 
 class PersonFilters(PageParams):
     status: str | None = Field(None, description="referred, active or closed")
-    team: int | None = None
-    site: int | None = None
+    team: RecordId | None = None
+    site: RecordId | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     code: str | None = None

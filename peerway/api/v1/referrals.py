@@ -13,9 +13,12 @@ from peerway.support.views import _sources_for, referral_teams
 
 from .access import requires
 from .common import (
+    MAX_ID,
     Page,
     PageParams,
+    PathId,
     PlaceOut,
+    RecordId,
     answers,
     date_range,
     organization,
@@ -33,7 +36,7 @@ BY_MATCHING = (
 )
 
 
-def referral_by_id(request, slug: str, referral_id: int, **_kwargs):
+def referral_by_id(request, slug: str, referral_id: PathId, **_kwargs):
     return selectors.get_referral(request.user, organization(request, slug), referral_id)
 
 
@@ -68,8 +71,8 @@ class ReferralDetailOut(ReferralOut):
 
 class ReferralFilters(PageParams):
     state: str | None = None
-    team: int | None = None
-    site: int | None = None
+    team: RecordId | None = None
+    site: RecordId | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
 
@@ -134,12 +137,12 @@ def detail(request, referral) -> dict:
     "/o/{slug}/referrals/{referral_id}", response=answers(ReferralDetailOut), summary="A referral"
 )
 @requires("support.view_referral", obj=referral_by_id, audit_read="support.referral_viewed")
-def get_referral(request, slug: str, referral_id: int):
+def get_referral(request, slug: str, referral_id: PathId):
     return detail(request, request.permission_object)
 
 
 class ReferralIn(Schema):
-    team: int = Field(description="The team referred to.")
+    team: int = Field(description="The team referred to.", ge=1, le=MAX_ID)
     source: str = Field(description="One of: " + ", ".join(ReferralSource.values[:3]))
     urgency: str = Field(Urgency.ROUTINE, description="routine, soon or urgent")
     reason: str = ""
@@ -205,7 +208,7 @@ class MoveIn(Schema):
     obj=referral_by_id,
     no_record="a write; the referral service audits it",
 )
-def move_referral(request, slug: str, referral_id: int, payload: MoveIn):
+def move_referral(request, slug: str, referral_id: PathId, payload: MoveIn):
     if payload.state not in ReferralState.values:
         raise ValidationError({"state": _("Unknown state.")})
     if payload.state in BY_MATCHING:
