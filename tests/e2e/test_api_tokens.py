@@ -12,7 +12,7 @@ from django.test import Client
 
 from peerway.api.models import ApiToken
 
-from .helpers import submit, visit
+from .helpers import menu_link, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def signed_in(page, live_server, user, *, two_factor: bool):
 def test_a_token_is_created_once_shown_and_revoked(transactional_db, world, live_server, page):
     signed_in(page, live_server, world.peer_a, two_factor=True)
     visit(page, f"{live_server.url}/")
-    submit(page, page.get_by_role("link", name="My API tokens"))
+    submit(page, menu_link(page, "My API tokens"))
     page.get_by_label("Name").fill("caseload sync")
     submit(page, page.get_by_role("button", name="Create token"))
     secret = page.get_by_label("Token", exact=True).input_value()
