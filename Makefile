@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := peerway.settings
 
-.PHONY: demo test lint fmt e2e messages bench bench-pages bench-matching clean-venv
+.PHONY: demo test lint fmt e2e messages bench bench-pages bench-matching bench-load clean-venv
 
 $(BIN)/python:
 	@PY=$$(sh scripts/find-python.sh) || exit 1; \
@@ -62,6 +62,11 @@ bench-pages: $(VENV)/.installed
 # The matching solver on 5,000 open referrals and 400 peer workers (docs/benchmarks.md).
 bench-matching: $(VENV)/.installed
 	$(BIN)/python bench/matching.py
+
+# Contact logging over HTTP under load: gunicorn (2 workers) on PostgreSQL and SQLite,
+# 16 clients for 30 s; checks no write failed or was lost and the rollups (docs/benchmarks.md).
+bench-load: $(VENV)/.installed
+	$(BIN)/python bench/load.py
 
 clean-venv:
 	rm -rf $(VENV)
