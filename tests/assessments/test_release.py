@@ -184,3 +184,24 @@ def test_the_release_is_shown_once_closed_a_day_later(world, time_machine):
     time_machine.move_to(timezone.now() + timedelta(days=2))
     assert reports.stored_release(w) is not None
     assert WaveRelease.objects.filter(wave=w).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_releases_at_once_store_one_decision_and_one_event(world, wave):
+    """Two writers (the closing task and a first reader) decide the same wave at the same
+    moment, each on its own connection: one decision row, one audit event, and both
+    callers get the same decision."""
+    from peerway.assessments.models import Wave
+
+    from ..concurrency import at_once
+
+    def prepare():
+        mine = Wave.objects.get(pk=wave.pk)
+        return lambda: services.release_wave(wave=mine).decision
+
+    first, second = at_once(prepare, prepare)
+    assert not isinstance(first, Exception), first
+    assert not isinstance(second, Exception), second
+    assert first == second
+    assert WaveRelease.objects.filter(wave=wave).count() == 1
+    assert AuditEvent.objects.filter(action="wave.results_released").count() == 1
