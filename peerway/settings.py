@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "peerway.evaluation",
     "peerway.research",
     "peerway.synth",
+    "peerway.fhir",
 ]
 
 MIDDLEWARE = [

@@ -84,6 +84,7 @@ urlpatterns = [
     path("system-admin/", _admin_patterns()),
     path("s/", include(survey_patterns)),
     path("m/", include(measure_patterns)),
+    path("fhir/r4/", include("peerway.fhir.urls")),
     path("", include("peerway.assessments.urls")),
     path("", include("peerway.planning.plan_urls")),
     path("", include("peerway.planning.library_urls")),
