@@ -55,6 +55,8 @@ class BulkExportFile(models.Model):
     count = models.PositiveIntegerField(default=0)
     # One resource per line (NDJSON); encrypted at rest like other sensitive text.
     content = EncryptedTextField(blank=True)
+    # The people the file is about (primary keys), for the download's audit event.
+    people = models.JSONField(default=list)
 
     class Meta:
         ordering = ["resource_type"]

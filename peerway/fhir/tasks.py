@@ -14,9 +14,7 @@ def build_export(export_id: str) -> bool:
     from django.db import transaction
     from django.utils import timezone
 
-    from peerway.core import audit
-
-    from .models import BulkExport, BulkExportFile, ExportStatus
+    from .models import BulkExport, ExportStatus
     from .scope import Scope
     from .search import KINDS, Context, resources_of
 
@@ -37,23 +35,39 @@ def build_export(export_id: str) -> bool:
             records = kind.records(ctx)
             if job.since and kind.changed and not isinstance(records, list):
                 records = records.filter(**{f"{kind.changed}__gte": job.since})
-            lines = [
-                json.dumps(res, ensure_ascii=False) for _r, res in resources_of(kind, ctx, records)
-            ]
+            built = resources_of(kind, ctx, records)
+            lines = [json.dumps(res, ensure_ascii=False) for _r, res in built]
+            people = sorted({p.pk for rec, _res in built for p in kind.people(ctx, rec)})
             if lines:
-                files.append((name, lines))
+                files.append((name, lines, people))
+        return _store(export_id, requester, files)
     except Exception as error:  # noqa: BLE001 - the requester is told the job failed
         BulkExport.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, finished_at=timezone.now(), error=str(error)[:300]
         )
         return False
+
+
+def _store(export_id: str, requester, files) -> bool:
+    """Save the files and finish the job in one transaction (nothing half-written)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from peerway.core import audit
+
+    from .models import BulkExport, BulkExportFile, ExportStatus
+
     with transaction.atomic():
         job = BulkExport.objects.select_for_update().filter(pk=export_id).first()
         if job is None:  # deleted by the requester while it ran
             return False
-        for name, lines in files:
+        for name, lines, people in files:
             BulkExportFile.objects.create(
-                export=job, resource_type=name, count=len(lines), content="\n".join(lines) + "\n"
+                export=job,
+                resource_type=name,
+                count=len(lines),
+                content="\n".join(lines) + "\n",
+                people=people,
             )
         job.status = ExportStatus.DONE
         job.finished_at = timezone.now()
@@ -63,6 +77,6 @@ def build_export(export_id: str) -> bool:
             action="fhir.export_built",
             object_type="fhir.bulkexport",
             object_id=str(job.pk),
-            details={"counts": {name: len(lines) for name, lines in files}},
+            details={"counts": {name: len(lines) for name, lines, _people in files}},
         )
     return True

@@ -471,6 +471,6 @@ def export_file(request, job_id, resource_type):
         action="fhir.export_downloaded",
         object_type="fhir.bulkexport",
         object_id=str(job.pk),
-        details={"type": resource_type, "count": file.count},
+        details={"type": resource_type, "count": file.count, "people": file.people},
     )
     return HttpResponse(file.content, content_type=NDJSON)
