@@ -68,3 +68,17 @@ class BulkExportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type}.ndjson"
+
+
+def purge_expired_exports(now=None) -> int:
+    """Delete the files of every export past its 24 hours (the job row stays, so its
+    status answers 410 Gone); a job row goes after 30 days. Run on every new export and
+    every build, so no expired file outlives the next use of the interface."""
+    now = now or timezone.now()
+    expired = BulkExportFile.objects.filter(
+        models.Q(export__finished_at__lt=now - FILES_KEPT)
+        | models.Q(export__finished_at__isnull=True, export__requested_at__lt=now - FILES_KEPT)
+    )
+    deleted, _ = expired.delete()
+    BulkExport.objects.filter(requested_at__lt=now - timedelta(days=30)).delete()
+    return deleted

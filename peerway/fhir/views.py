@@ -24,7 +24,7 @@ from peerway.core import audit
 from peerway.core.access import public, requires
 
 from . import codes
-from .models import BulkExport, ExportStatus
+from .models import BulkExport, ExportStatus, purge_expired_exports
 from .scope import Scope
 from .search import (
     DEFAULT_COUNT,
@@ -394,6 +394,7 @@ def export(request):
     types, since = _export_request(request)
     from .tasks import build_export
 
+    purge_expired_exports()
     with transaction.atomic():
         job = BulkExport.objects.create(
             requester=request.user,

@@ -7,7 +7,7 @@ import json
 from django.utils import timezone
 
 from peerway.core.models import AuditEvent
-from peerway.fhir.models import BulkExport, ExportStatus
+from peerway.fhir.models import BulkExport, BulkExportFile, ExportStatus
 from tests.fhir.helpers import validate
 
 ASYNC = {"HTTP_PREFER": "respond-async"}
@@ -109,6 +109,11 @@ def test_expired_export_is_gone(world, records, login, django_capture_on_commit_
     BulkExport.objects.update(requested_at=long_ago, finished_at=long_ago)
     assert client.get(status_url).status_code == 410
     assert client.get(file_url).status_code == 410
+    # The next export anyone starts deletes the expired files; the job still answers 410.
+    assert BulkExportFile.objects.exists()
+    kick_off(login(world.manager), django_capture_on_commit_callbacks, "?_type=Organization")
+    assert not BulkExportFile.objects.filter(export__requester=world.peer_a).exists()
+    assert login(world.peer_a).get(status_url).status_code == 410
 
 
 def test_delete_cancels_the_export(world, records, login, django_capture_on_commit_callbacks):
