@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := peerway.settings
 
-.PHONY: demo test lint fmt e2e messages bench clean-venv
+.PHONY: demo test lint fmt e2e messages bench bench-pages bench-matching clean-venv
 
 $(BIN)/python:
 	@PY=$$(sh scripts/find-python.sh) || exit 1; \
@@ -51,6 +51,17 @@ BENCH_PEOPLE ?= 20000
 BENCH_CONTACTS ?= 1000000
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py --people $(BENCH_PEOPLE) --contacts $(BENCH_CONTACTS)
+
+# Every page of each role's navigation, cold and warm, with its query count, on the demo
+# region and on a synthetic one (docs/benchmarks.md). Smaller: make bench-pages PAGES_CONTACTS=50000.
+PAGES_PEOPLE ?= 4000
+PAGES_CONTACTS ?= 200000
+bench-pages: $(VENV)/.installed
+	$(BIN)/python bench/pages.py --people $(PAGES_PEOPLE) --contacts $(PAGES_CONTACTS)
+
+# The matching solver on 5,000 open referrals and 400 peer workers (docs/benchmarks.md).
+bench-matching: $(VENV)/.installed
+	$(BIN)/python bench/matching.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -11,7 +11,11 @@ import sys
 
 COMMANDS = {
     "demo-code": ("demo_code", "Print the current two-factor code of a demo account."),
-    "demo": ("demo", "Migrate, seed the demo region if the database is empty, and serve it."),
+    "demo": (
+        "demo",
+        "Migrate, seed the demo region if the database is empty, and serve it with the task "
+        "worker.",
+    ),
     "seed-demo": ("seed_demo", "Build the fictional demo region (kept if it already exists)."),
     "audit": (
         "audit",
@@ -46,6 +50,10 @@ COMMANDS = {
         "Rebuild the daily and monthly contact rollups from raw contacts.",
     ),
     "import": ("import_", "import KIND FILE.csv (KIND: hospital-events)"),
+    "hl7": (
+        "hl7",
+        "hl7 listen [--host H] [--port P] | hl7 import FILE (hospital events, HL7 v2 ADT)",
+    ),
     "report": ("report", "Leadership report as PDF: report --period 2026Q3 --pdf FILE."),
     "export": ("export_", "export deidentified --out DIR --purpose TEXT"),
     "synth": ("synth", "Create a synthetic organization: synth --people N --contacts M."),

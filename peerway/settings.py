@@ -107,12 +107,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_filters",
+    "django_tables2",
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "axes",
     "django_tasks_db",
+    # django-ninja: its bundled Swagger UI (templates and static files, no CDN).
+    "ninja",
     "peerway.core",
     "peerway.instruments",
     "peerway.assessments",
@@ -128,6 +132,7 @@ INSTALLED_APPS = [
     "peerway.research",
     "peerway.synth",
     "peerway.fhir",
+    "peerway.api",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +145,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Bearer tokens under /api/ and /fhir/ replace the session's user (docs/api.md).
+    "peerway.api.middleware.BearerTokenMiddleware",
     # After authentication (it asks who is signed in); static files never reach it.
     "peerway.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -302,6 +309,9 @@ LANGUAGES = [("en", _("English")), ("fr-ca", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "peerway" / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Dates follow the active language's formats (peerway/formats: English short dates in ISO
+# 8601, as Canadian usage and French agree); CSV files always write ISO 8601.
+FORMAT_MODULE_PATH = ["peerway.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Toronto")
 
 STATIC_URL = "/static/"
@@ -350,6 +360,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="peerway@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
+# Drawn chart SVGs (peerway.insights.charts), keyed by a hash of their specification and
+# data: in each process, bounded (about 30 KB a chart). Decision 24: Rendered charts are
+# cached by the hash of their specification.
+CACHES["charts"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "peerway-charts",
+    "TIMEOUT": env.int("PEERWAY_CHART_CACHE_SECONDS", default=24 * 3600),
+    "OPTIONS": {"MAX_ENTRIES": env.int("PEERWAY_CHART_CACHE_ENTRIES", default=500)},
+}
+# Start the chart engine when the WSGI application loads (peerway/wsgi.py), so that the first
+# dashboard after a start does not pay about 1.5 s for it. Tests never load peerway.wsgi.
+PEERWAY_WARM_CHARTS = env.bool("PEERWAY_WARM_CHARTS", default=True)
 
 # Organization-supplied questionnaire definitions (licensed item text).
 PEERWAY_INSTRUMENTS_DIR = env.path("PEERWAY_INSTRUMENTS_DIR", default=str(DATA_DIR / "instruments"))
@@ -373,6 +395,9 @@ PEERWAY_TRAINING_WARNING_DAYS = env.int("PEERWAY_TRAINING_WARNING_DAYS", default
 # A peer worker may correct or delete a contact this many hours after logging it
 # (docs/contacts.md).
 PEERWAY_CONTACT_EDIT_HOURS = env.int("PEERWAY_CONTACT_EDIT_HOURS", default=72)
+
+# REST API (docs/api.md): requests per token per minute.
+PEERWAY_API_RATE_PER_MINUTE = env.int("PEERWAY_API_RATE_PER_MINUTE", default=120)
 
 LOGGING = {
     "version": 1,

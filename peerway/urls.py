@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
+from peerway.api.v1.api import urls as api_v1_urls
 from peerway.assessments.urls import survey_patterns
 from peerway.core import views as core_views
 from peerway.core.access import mark
@@ -82,6 +83,7 @@ urlpatterns = [
     path("accounts/", include(_allauth_patterns())),
     path("i18n/setlang/", mark(set_language, public_reason="language"), name="set_language"),
     path("system-admin/", _admin_patterns()),
+    path("api/v1/", api_v1_urls()),
     path("s/", include(survey_patterns)),
     path("m/", include(measure_patterns)),
     path("fhir/r4/", include("peerway.fhir.urls")),
@@ -97,5 +99,6 @@ urlpatterns = [
     path("", include("peerway.indicators.urls")),
     path("", include("peerway.evaluation.urls")),
     path("", include("peerway.research.urls")),
+    path("", include("peerway.api.urls")),
     path("", include("peerway.core.urls")),
 ]

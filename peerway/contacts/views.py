@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peerway.core import audit
+from peerway.core import audit, lists
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
 from peerway.core.idempotency import once_per_token
@@ -20,6 +20,7 @@ from peerway.planning import taxonomy
 from peerway.support import selectors as support_selectors
 from peerway.support.models import ChimeDomain
 
+from . import lists as contact_lists
 from . import selectors, services
 from .forms import ContactForm
 from .permissions import edit_window
@@ -272,29 +273,33 @@ def delete_contact(request, slug, pk):
 @requires("contacts.view_history", obj=_person, audit_read="contacts.history_viewed")
 def person_history(request, slug, person_pk):
     person = request.permission_object
-    lang = _lang()
-    chime_labels = dict(ChimeDomain.choices)
-    contacts = list(selectors.history(person)[:200])
-    out_of_scope = _out_of_scope(person.team)
-    rows = []
-    for contact in contacts:
-        rows.append(
-            {
-                "contact": contact,
-                "activities": [
-                    (taxonomy.label(c, lang), c in out_of_scope) for c in contact.activities
-                ],
-                "chime": [chime_labels.get(c, c) for c in contact.chime],
-                "group": len(contact.people.all()) > 1,
-                "can_open": request.user.has_perm("contacts.view_contact", contact),
-                "can_read_note": request.user.has_perm("contacts.read_note", contact),
-            }
+    filterset = contact_lists.ContactFilter(
+        request.GET or None, queryset=selectors.history(person), request=request
+    )
+    table = lists.build(
+        request,
+        contact_lists.ContactTable(
+            filterset.qs,
+            user=request.user,
+            organization=person.organization,
+            lang=_lang(),
+            out_of_scope=_out_of_scope(person.team),
+        ),
+    )
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"contacts-{person.code}.csv",
+            action="contacts.history_exported",
+            obj=person,
+            filterset=filterset,
         )
     audit.record(
         actor=request.user,
         action="contacts.history_viewed",
         obj=person,
-        details={"contacts": len(rows)},
+        details={"contacts": table.paginator.count},
     )
     return render(
         request,
@@ -302,7 +307,9 @@ def person_history(request, slug, person_pk):
         {
             "organization": person.organization,
             "person": person,
-            "rows": rows,
+            "table": table,
+            "filterset": filterset,
+            "csv_query": lists.csv_query(request),
             "today": timezone.localdate(),
         },
     )

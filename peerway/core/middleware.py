@@ -48,6 +48,9 @@ class MfaRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
+            # A bearer token was issued from a session that passed a second factor (or
+            # by an administrator who did): it has no sign-in of its own to send back.
+            and getattr(request, "api_token", None) is None
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and user_must_use_mfa(user)
             and not user_has_mfa(user)

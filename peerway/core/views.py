@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import audit, selectors, services
+from . import audit, lists, selectors, services
 from .access import public, requires
 from .forms import AcceptInvitationForm, AuditFilterForm, GrantForm, InviteForm, MfaRolesForm
 from .models import Membership
@@ -97,6 +97,10 @@ def home(request):
         from peerway.indicators.homes import home_context as indicators_home
 
         context.update(indicators_home(request.user, org))
+    if org:
+        from peerway.research.homes import home_context as research_home
+
+        context.update(research_home(request.user, org))
     if org and roles & {Role.MANAGER, Role.ADMIN}:
         context["pending_invitations"] = [
             i for i in selectors.invitations_for_admin(request.user, org) if i.status == "pending"
@@ -345,13 +349,13 @@ def _filtered_audit(request, org):
 def audit_list(request, slug):
     org = request.permission_object
     form, events = _filtered_audit(request, org)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    table = lists.build(request, lists.AuditTable(events), per_page=50)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "core/audit.html",
-        {"organization": org, "form": form, "page": page, "query": query.urlencode()},
+        {"organization": org, "form": form, "table": table, "query": query.urlencode()},
     )
 
 

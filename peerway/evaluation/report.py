@@ -134,6 +134,8 @@ def _team_name(team: Team) -> str:
 class Utilization:
     by_source: list[dict]
     referrals: int | None
+    # The total is hidden because a source below 5 could be worked out from it.
+    referrals_hidden_by_source: bool
     accepted: int | None
     decided: int | None
     acceptance_rate: float | None
@@ -157,6 +159,9 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
         {"source": str(labels.get(code, code)), "n": small(n)}
         for code, n in sorted(sources.items())
     ]
+    # Hidden means hidden in every column: the total minus the sources shown would give a
+    # small source back, and the acceptance rate times the offers answered the accepted.
+    any_small_source = any(r["n"] is None for r in by_source)
     rate = indicators.acceptance(org, teams, window)
     wait = indicators.time_to_first_contact(org, teams, window)
     enough = wait.n >= analysis.MIN_N
@@ -192,12 +197,17 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
                 else None,
             }
         )
+    accepted = small(rate.numerator)
+    decided = small(rate.denominator)
     return Utilization(
         by_source=by_source,
-        referrals=small(sum(sources.values())),
-        accepted=small(rate.numerator),
-        decided=small(rate.denominator),
-        acceptance_rate=rate.value if rate.denominator >= analysis.MIN_N else None,
+        referrals=None if any_small_source else small(sum(sources.values())),
+        referrals_hidden_by_source=any_small_source and sum(sources.values()) >= SMALL_CELL,
+        accepted=accepted,
+        decided=decided,
+        acceptance_rate=rate.value
+        if rate.denominator >= analysis.MIN_N and accepted is not None
+        else None,
         days_to_first_contact_median=wait.median_days if enough else None,
         days_to_first_contact_p90=wait.p90_days if enough else None,
         first_contacts=small(wait.n),
@@ -205,29 +215,57 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
     )
 
 
-def fidelity(scope: analysis.Scope, period: Period) -> list[dict]:
-    """Drift per team and month from the contact rollups (peerway.indicators.drift)."""
+def fidelity(scope: analysis.Scope, period: Period, *, today: date | None = None) -> list[dict]:
+    """Drift per team and month from the contact rollups (peerway.indicators.drift), one
+    entry per team (its name and threshold said once) with its months in order. The month
+    holding ``today``, when the period runs past it, is marked partial (month to date)."""
     teams = _teams(scope)
     names = {t.pk: _team_name(t) for t in teams}
     rows = indicators.drift(
         scope.organization, teams, indicators.Period(period.start, period.end), by="team"
     )
-    return [
-        {
-            "month": r.month,
-            "team": names.get(r.team_id, str(r.team_id)),
-            "hours": round(r.minutes / 60, 1),
-            "percent": r.percent,
-            "threshold": r.threshold_percent,
-            "over": r.over_threshold,
-            "approved": r.approved,
-        }
-        for r in rows
-    ]
+    partial = None
+    if today is not None and period.start <= today < period.end:
+        partial = indicators.month_start(today)
+    by_team: dict[int, dict] = {}
+    for r in rows:
+        entry = by_team.setdefault(
+            r.team_id,
+            {
+                "team": names.get(r.team_id, str(r.team_id)),
+                "threshold": r.threshold_percent,
+                "approved": r.approved,
+                "months": [],
+            },
+        )
+        entry["months"].append(
+            {
+                "month": r.month,
+                "hours": round(r.minutes / 60, 1),
+                "percent": r.percent,
+                "threshold": r.threshold_percent,
+                "over": r.over_threshold,
+                "partial": r.month == partial,
+            }
+        )
+    order = {t.pk: i for i, t in enumerate(teams)}
+    out = [by_team[key] for key in sorted(by_team, key=lambda key: order.get(key, len(order)))]
+    for entry in out:
+        entry["months"].sort(key=lambda m: m["month"])
+    return out
 
 
-def _rate(rate) -> float | None:
-    return rate.value if rate.denominator >= SMALL_CELL else None
+def _rate_cell(rate, *, hidden_by: int | None = None) -> dict:
+    """A rate over workers for the report: ``none`` when there is no worker to count (no peer
+    workers is not the same as fewer than 5), ``small`` when 1 to 4, ``hidden_by`` when a
+    count it is computed from (``hidden_by``, e.g. leavers) is 1 to 4, else the value."""
+    if not rate.denominator:
+        return {"state": "none", "value": None}
+    if rate.denominator < SMALL_CELL:
+        return {"state": "small", "value": None}
+    if hidden_by is not None and small(hidden_by) is None:
+        return {"state": "hidden_by", "value": None}
+    return {"state": "shown", "value": rate.value}
 
 
 def workforce(scope: analysis.Scope, period: Period) -> dict:
@@ -242,16 +280,21 @@ def workforce(scope: analysis.Scope, period: Period) -> dict:
             "workers": row.headcount,
             "fte": row.fte,
             "lone": row.lone_peer,
-            "training": _rate(row.training()),
-            "supervision": _rate(row.supervision(period.end)),
+            "training": _rate_cell(row.training()),
+            "supervision": _rate_cell(row.supervision(period.end)),
         }
         for row in indicators.structure(teams, info)
     ]
     return {
         "teams": rows,
-        "checkins": _rate(figures_.checkins),
-        "turnover": _rate(figures_.turnover),
-        "retention": _rate(figures_.retention),
+        # With no team of 5 or more workers, the two rate columns would be all "not shown".
+        "team_rates_shown": any(
+            r[key]["state"] == "shown" for r in rows for key in ("training", "supervision")
+        ),
+        "checkins": _rate_cell(figures_.checkins),
+        # Turnover times the workers at the start gives the leavers back: hidden with them.
+        "turnover": _rate_cell(figures_.turnover, hidden_by=figures_.leavers),
+        "retention": _rate_cell(figures_.retention, hidden_by=figures_.leavers),
     }
 
 
@@ -303,12 +346,15 @@ def context(scope: analysis.Scope, period: Period, *, today: date) -> dict:
         "utilization": use,
         "utilization_chart": referrals,
         "referrals_svg": svg_of(referrals),
-        "fidelity": fidelity(scope, period),
+        "fidelity": fidelity(scope, period, today=today),
         "changes": changes,
         "changes_chart": changes_chart,
         "changes_svg": svg_of(changes_chart),
         "hospital": hospital_view,
         "km_svg": svg_of(hospital_view["chart"]),
+        # Every group below the minimum: the section says so once instead of row by row.
+        "hospital_all_hidden": bool(hospital_view["groups"])
+        and all(g.suppressed for _name, g in hospital_view["groups"]),
         "workforce": workforce(scope, period),
         "safety": safety(scope, period),
         "paired_method": changes[0].result.method if changes else analysis.PAIRED_METHOD,

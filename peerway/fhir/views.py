@@ -62,11 +62,12 @@ ISSUE_CODES = {
     404: "not-found",
     405: "not-supported",
     410: "deleted",
+    429: "throttled",
     500: "exception",
 }
 
 
-def outcome(status: int, message: str, *, expression: str | None = None) -> HttpResponse:
+def outcome(status: int, message: str, *, expression: str | None = None, **headers) -> HttpResponse:
     issue = {
         "severity": "error",
         "code": ISSUE_CODES.get(status, "processing"),
@@ -74,7 +75,8 @@ def outcome(status: int, message: str, *, expression: str | None = None) -> Http
     }
     if expression:
         issue["expression"] = [expression]
-    headers = {"WWW_Authenticate": 'Bearer realm="peerway"'} if status == 401 else {}
+    if status == 401:
+        headers.setdefault("WWW_Authenticate", 'Bearer realm="peerway"')
     return fhir_response(
         {"resourceType": "OperationOutcome", "issue": [issue]}, status=status, **headers
     )
@@ -112,9 +114,9 @@ def fhir_view(methods=("GET",)):
                 return outcome(405, f"{request.method} is not supported here.")
             if not request.user.is_authenticated:
                 return outcome(401, "Sign in or send a Bearer token.")
-            if request.method not in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in request.META:
-                # A browser session (cookie) must carry the CSRF token for a change; a
-                # Bearer token cannot be sent by another site.
+            if request.method not in ("GET", "HEAD"):
+                # A browser session (cookie) must carry the CSRF token for a change; the
+                # Bearer middleware exempts token requests (a browser never sends one).
                 rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
                 if rejected is not None:
                     return outcome(403, "CSRF check failed.")

@@ -25,6 +25,7 @@ class EventKind(models.TextChoices):
 class ImportSource(models.TextChoices):
     UPLOAD = "upload", _("Upload screen")
     COMMAND = "command", _("Command line")
+    API = "api", _("REST API")
 
 
 class HospitalImport(models.Model):
@@ -70,6 +71,11 @@ class HospitalEvent(models.Model):
     )
     # Row of the source file (header = row 1), to name an earlier duplicate in the same file.
     source_row = models.PositiveIntegerField(null=True, blank=True)
+    # The HL7 message that created the event, so that a cancel or an update of the same
+    # visit finds it (docs/hospital-events.md, "HL7 v2 feed").
+    source_message = models.ForeignKey(
+        "HL7Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -219,3 +225,44 @@ class StagedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.job_id} row {self.row}"
+
+
+class HL7Message(models.Model):
+    """One accepted HL7 v2 ADT message (MSH-10 per sending facility) and the ACK it got.
+
+    A message resent after a lost ACK is answered with the stored ACK and changes nothing.
+    Refused messages (AE, AR) are not kept, so that once the problem is fixed (for
+    instance the person's hospital identifier recorded) the hospital can send them again.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="hl7_messages"
+    )
+    sending_facility = models.CharField(_("sending facility"), max_length=180)
+    control_id = models.CharField(_("message control id"), max_length=199)
+    message_type = models.CharField(_("message type"), max_length=20)
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Keyed hash of the visit number (PV1-19), never the number itself.
+    visit_index = models.CharField(max_length=64, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    created = models.PositiveSmallIntegerField(default=0)
+    updated = models.PositiveSmallIntegerField(default=0)
+    removed = models.PositiveSmallIntegerField(default=0)
+    # The ACK as sent (HL7 text, segments separated by carriage returns).
+    ack = models.TextField()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("HL7 message")
+        verbose_name_plural = _("HL7 messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "sending_facility", "control_id"],
+                name="hl7_message_control_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.control_id}"

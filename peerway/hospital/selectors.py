@@ -42,7 +42,15 @@ from peerway.support.models import (
 )
 from peerway.support.selectors import consenting_people_q
 
-from .models import EventKind, HospitalEvent, HospitalImport, ImportJob, JobStatus, TriggerRule
+from .models import (
+    EventKind,
+    HL7Message,
+    HospitalEvent,
+    HospitalImport,
+    ImportJob,
+    JobStatus,
+    TriggerRule,
+)
 
 LEAD_ROLES = {Role.MANAGER, Role.SUPERVISOR}
 
@@ -189,6 +197,31 @@ def recent_imports(organization: Organization, limit: int = 10) -> QuerySet[Hosp
     return HospitalImport.objects.filter(organization=organization).select_related("imported_by")[
         :limit
     ]
+
+
+def recent_hl7_messages(organization: Organization, limit: int = 10) -> QuerySet[HL7Message]:
+    """The last messages the HL7 feed accepted (counts only, no person)."""
+    return HL7Message.objects.filter(organization=organization).only(
+        "received_at",
+        "message_type",
+        "sending_facility",
+        "control_id",
+        "created",
+        "updated",
+        "removed",
+    )[:limit]
+
+
+def hl7_refused_since(organization: Organization, since) -> int:
+    """How many HL7 messages were refused (AE/AR) since ``since``: refused messages are
+    not kept, only their audit events."""
+    from peerway.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        organization_id=organization.pk,
+        action="hospital.hl7_message_refused",
+        created_at__gte=since,
+    ).count()
 
 
 # --- for the readmission statistics (issue 7) ------------------------------------------

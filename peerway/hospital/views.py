@@ -3,18 +3,22 @@ the referrals it suggests, record a person's hospital identifier."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerway.core import audit
+from peerway.core import audit, lists
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
 from peerway.support import selectors as support_selectors
 from peerway.support.forms import TriggerReferralForm
+from peerway.support.models import Person
 
+from . import lists as hospital_lists
 from . import selectors, services
 from .forms import HospitalIdForm, TriggerForm, UploadForm
 from .models import ImportSource
@@ -51,6 +55,10 @@ def upload(request, slug):
             "form": form,
             "jobs": selectors.running_jobs(organization),
             "imports": selectors.recent_imports(organization),
+            "hl7_messages": selectors.recent_hl7_messages(organization),
+            "hl7_refused": selectors.hl7_refused_since(
+                organization, timezone.now() - timedelta(days=7)
+            ),
             "can_manage_trigger": request.user.has_perm("hospital.manage_trigger", organization),
         },
     )
@@ -101,12 +109,31 @@ def trigger_settings(request, slug):
 def suggestions(request, slug):
     organization = request.permission_object
     rule = selectors.trigger_for(organization)
-    people = list(selectors.suggestions_for(request.user, organization))
+    suggested = selectors.suggestions_for(request.user, organization)
+    filterset = hospital_lists.SuggestionFilter(
+        request.GET or None, queryset=suggested, request=request
+    )
+    people = filterset.qs
+    named = support_selectors.named_ids(
+        request.user, Person.objects.filter(pk__in=people.values("pk"))
+    )
+    table = lists.build(
+        request, hospital_lists.SuggestionTable(people, organization=organization, named=named)
+    )
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"suggested-referrals-{organization.slug}.csv",
+            action="hospital.suggestions_exported",
+            obj=organization,
+            filterset=filterset,
+        )
     audit.record(
         actor=request.user,
         action="hospital.suggestions_viewed",
         obj=organization,
-        details={"count": len(people)},
+        details={"count": table.paginator.count},
     )
     return render(
         request,
@@ -115,7 +142,9 @@ def suggestions(request, slug):
             "organization": organization,
             "rule": rule,
             "window_start": selectors.window_start(timezone.localdate(), rule.window_months),
-            "people": people,
+            "table": table,
+            "filterset": filterset,
+            "csv_query": lists.csv_query(request),
             "can_import": request.user.has_perm("hospital.import_events", organization),
             "can_manage_trigger": request.user.has_perm("hospital.manage_trigger", organization),
         },

@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from peerway.contacts import rollups
 from peerway.contacts.drift import DriftRow, drift_rows, scopes_for
@@ -67,6 +67,15 @@ class Period:
             out.append(m)
             m = add_months(m, 1)
         return out
+
+    @property
+    def partial_month(self) -> dt.date | None:
+        """The last month when the period stops before that month's last day (the month to
+        date, whose counts are still growing), else None."""
+        last = month_start(self.end)
+        if add_months(last, 1) - dt.timedelta(days=1) > self.end:
+            return last
+        return None
 
     @classmethod
     def last_months(cls, months: int, today: dt.date | None = None) -> Period:
@@ -954,7 +963,7 @@ def operational_signals(organization: Organization, *, today: dt.date | None = N
                         "percent": f"{flag.row.percent:.1f}".replace(
                             ".", "," if lang == "fr" else "."
                         ),
-                        "month": flag.month.strftime("%Y-%m"),
+                        "month": formats.date_format(flag.month, "YEAR_MONTH_FORMAT"),
                         "threshold": flag.row.threshold_percent,
                     }
                 else:

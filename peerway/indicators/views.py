@@ -19,7 +19,8 @@ from peerway.core.access import requires
 from peerway.core.models import Site, Team
 from peerway.planning import taxonomy
 
-from . import registry, selectors, services
+from . import disclosure, registry, selectors, services
+from .disclosure import derived, total
 from .models import DriftAlert
 
 PERIOD_CHOICES = (1, 3, 6, 12)
@@ -66,17 +67,18 @@ def _months(request) -> int:
 
 
 def _month_label(month: dt.date) -> str:
-    return date_format(month, "M Y")
+    # The month abbreviations of the language's DATE_FORMAT (Sept. 2026; sept. 2026), short
+    # enough for a chart axis of twelve months.
+    return date_format(month, "N Y")
 
 
 # --- Cells and definitions -----------------------------------------------------------------
 
 
 def cell(value, n=None, k=None) -> dict:
-    """A figure for a template: suppressed when ``0 < n < k`` (aggregate-only readers)."""
-    if selectors.small(n if n is not None else value, k):
-        return {"value": None, "suppressed": True}
-    return {"value": value, "suppressed": False}
+    """A figure for a template: suppressed when ``0 < n < k`` (aggregate-only readers).
+    Columns computed from it go through ``disclosure.derived``/``total``."""
+    return disclosure.cell(value, n, k)
 
 
 def definition(request, organization, code: str, query: str = "") -> dict:
@@ -111,10 +113,13 @@ def _bar(rows, *, category, value, title, value_label, category_label, lang, dec
 
 
 def _line(rows, *, x, y, series, title, x_label, y_label, series_label, lang, decimals=1):
+    """A trend from zero; rows with a true ``partial`` (the month to date) are drawn as an
+    open point on a dashed line and labelled, not as a fall."""
     from peerway.insights.charts import line_chart
 
     if not rows:
         return None
+    has_partial = any(r.get("partial") for r in rows)
     return line_chart(
         rows,
         x=x,
@@ -124,6 +129,8 @@ def _line(rows, *, x, y, series, title, x_label, y_label, series_label, lang, de
         x_label=x_label,
         y_label=y_label,
         series_label=series_label,
+        partial="partial" if has_partial else None,
+        partial_label=_("month to date") if has_partial else None,
         decimals=decimals,
         lang=lang,
     )
@@ -141,7 +148,9 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
     data = selectors.place_dashboard(organization, teams=teams, period=period, k=k, lang=lang)
     names = {t.pk: t.name for t in teams}
     month_labels = {m: _month_label(m) for m in period.months}
+    partial = period.partial_month
     not_shown = _("not shown")
+    month_to_date = _("month to date")
 
     # Drift: per team and month (suppressed below k workers for aggregate readers).
     drift_rows = []
@@ -154,8 +163,10 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
                 "month": month_labels.get(r.month, r.month),
                 "percent": c,
                 "threshold": r.threshold_percent,
-                "over": r.over_threshold and not c["suppressed"],
+                # A hidden percentage hides its flag too: "No" would be an answer about it.
+                "over": derived(r.over_threshold, c),
                 "approved": r.approved,
+                "partial": r.month == partial,
             }
         )
     last_month = period.months[-1]
@@ -169,10 +180,20 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         drift_chart_rows.append(
             {"team": t.name, "percent": c["value"], "note": not_shown if c["suppressed"] else None}
         )
+    latest_title = (
+        _("Share of minutes on out-of-scope tasks in %(month)s (month to date)")
+        if last_month == partial
+        else _("Share of minutes on out-of-scope tasks in %(month)s")
+    )
     if level == "team" and data.drift_by_team:
         drift_chart = _line(
             [
-                {"month": month_labels.get(d.month, str(d.month)), "percent": d.percent}
+                {
+                    "month": month_labels.get(d.month, str(d.month)),
+                    "percent": d.percent,
+                    "partial": d.month == partial,
+                    "note": month_to_date if d.month == partial else None,
+                }
                 for d in data.drift_by_team
                 if not selectors.small(data.drift_workers.get((d.month, d.team_id), 0), k)
             ],
@@ -190,8 +211,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             drift_chart_rows,
             category="team",
             value="percent",
-            title=_("Share of minutes on out-of-scope tasks in %(month)s")
-            % {"month": month_labels[last_month]},
+            title=latest_title % {"month": month_labels[last_month]},
             value_label=_("Percent of minutes"),
             category_label=_("Team"),
             lang=lang,
@@ -201,6 +221,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             "worker": data.workers_by_id.get(r.worker_id),
             "team": names[r.team_id],
             "month": month_labels.get(r.month, r.month),
+            "partial": r.month == partial,
             "percent": r.percent,
             "threshold": r.threshold_percent,
             "over": r.over_threshold,
@@ -218,30 +239,40 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         by_month_source[(month, source)] = by_month_source.get((month, source), 0) + n
         by_team_source[(team_id, source)] = by_team_source.get((team_id, source), 0) + n
     sources = list(ReferralSource.values)
+    # The team table and the monthly chart are two margins of the same source total: a hidden
+    # cell in one could be read back from the other, so a source with any hidden cell is
+    # hidden in both.
+    team_cells = {}
+    month_cells = {}
+    for s in sources:
+        cells_t = {t.pk: cell(by_team_source.get((t.pk, s), 0), k=k) for t in teams}
+        cells_m = {m: cell(by_month_source.get((m, s), 0), k=k) for m in period.months}
+        both = [*cells_t.values(), *cells_m.values()]
+        for t in teams:
+            team_cells[(t.pk, s)] = total(cells_t[t.pk]["value"], both)
+        for m in period.months:
+            month_cells[(m, s)] = total(cells_m[m]["value"], both)
     referral_table = [
-        {
-            "month": month_labels[m],
-            "cells": [cell(by_month_source.get((m, s), 0), k=k) for s in sources],
-        }
+        {"month": month_labels[m], "cells": [month_cells[(m, s)] for s in sources]}
         for m in period.months
     ]
     referral_team_table = [
-        {
-            "team": t.name,
-            "cells": [cell(by_team_source.get((t.pk, s), 0), k=k) for s in sources],
-        }
-        for t in teams
+        {"team": t.name, "cells": [team_cells[(t.pk, s)] for s in sources]} for t in teams
     ]
     referral_chart_rows = []
     if data.referrals:
         for s in sources:
             for m in period.months:
-                n = by_month_source.get((m, s), 0)
+                c = month_cells[(m, s)]
                 referral_chart_rows.append(
                     {
                         "month": month_labels[m],
                         "source": str(source_labels[s]),
-                        "referrals": None if selectors.small(n, k) else n,
+                        "referrals": c["value"],
+                        "partial": m == partial,
+                        "note": not_shown
+                        if c["suppressed"]
+                        else (month_to_date if m == partial else None),
                     }
                 )
     referral_chart = _line(
@@ -311,42 +342,63 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
     safety_rows = []
     for t in teams:
         s = data.safety[t.pk]
+        events = cell(s.boundary.numerator, k=k)
+        relationships = cell(s.boundary.denominator, k=k)
         safety_rows.append(
             {
                 "team": t.name,
-                "events": cell(s.boundary.numerator, k=k),
-                "relationships": cell(s.boundary.denominator, k=k),
-                "rate": cell(s.boundary.value, s.boundary.denominator, k),
+                "events": events,
+                "relationships": relationships,
+                # rate × relationships / 100 would give a hidden count of events back.
+                "rate": derived(s.boundary.value, events, relationships),
                 "paths": [cell(s.risk_by_path.get(p, 0), k=k) for p, _label in paths],
             }
         )
 
-    # Safety tasks: medians need k tasks behind them for aggregate-only readers.
-    task_rows = []
-    for label, figures in [
-        *((t.name, data.safety_tasks[t.pk]) for t in teams),
-        (_("All teams"), selectors.SafetyTaskFigures.merged(data.safety_tasks.values())),
-    ]:
-        task_rows.append(
-            {
-                "team": label,
-                "tasks": cell(figures.tasks, k=k),
-                "ack": cell(figures.median_ack_minutes, len(figures.ack_minutes) or None, k),
-                "close": cell(figures.median_close_hours, len(figures.close_hours) or None, k),
-                "escalated": cell(figures.escalated, k=k),
-                "overdue": cell(figures.open_overdue, k=k),
-            }
+    # Safety tasks: medians need k tasks behind them for aggregate-only readers; the "All
+    # teams" counts are totals of the team rows, hidden when a team's count is.
+    def task_row(label, figures):
+        return {
+            "team": label,
+            "tasks": cell(figures.tasks, k=k),
+            "ack": cell(figures.median_ack_minutes, len(figures.ack_minutes) or None, k),
+            "close": cell(figures.median_close_hours, len(figures.close_hours) or None, k),
+            "escalated": cell(figures.escalated, k=k),
+            "overdue": cell(figures.open_overdue, k=k),
+        }
+
+    task_rows = [task_row(t.name, data.safety_tasks[t.pk]) for t in teams]
+    all_tasks = task_row(
+        _("All teams"), selectors.SafetyTaskFigures.merged(data.safety_tasks.values())
+    )
+    for key in ("tasks", "escalated", "overdue"):
+        all_tasks[key] = total(
+            all_tasks[key]["value"], [r[key] for r in task_rows], n=all_tasks[key]["value"], k=k
         )
+    task_rows.append(all_tasks)
 
     # Workforce.
     wf = data.workforce
+    leavers = cell(wf.leavers, k=k)
+    employed_at_start = cell(wf.employed_at_start, k=k)
     workforce_figures = {
         "checkins": cell(wf.checkins.value, wf.checkins.denominator, k),
         "checkins_rate": wf.checkins,
-        "turnover": cell(wf.turnover.value, wf.turnover.denominator, k),
-        "retention": cell(wf.retention.value, wf.retention.denominator, k),
-        "leavers": cell(wf.leavers, k=k),
-        "employed_at_start": cell(wf.employed_at_start, k=k),
+        # Turnover × workers at the start gives the leavers back: hidden with them.
+        "turnover": derived(
+            cell(wf.turnover.value, wf.turnover.denominator, k)["value"],
+            leavers,
+            employed_at_start,
+            cell(wf.turnover.value, wf.turnover.denominator, k),
+        ),
+        "retention": derived(
+            cell(wf.retention.value, wf.retention.denominator, k)["value"],
+            leavers,
+            employed_at_start,
+            cell(wf.retention.value, wf.retention.denominator, k),
+        ),
+        "leavers": leavers,
+        "employed_at_start": employed_at_start,
     }
 
     # Readiness and plan.
@@ -422,6 +474,79 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             if raw.kind != "drift" or (raw.team.pk, raw.month) in shown
         ]
 
+    acceptance = cell(data.acceptance.value, data.acceptance.denominator, k)
+    wait_cell = cell(data.wait.median_days, data.wait.n, k)
+    drift_flags = sum(1 for f in flag_rows if f["kind"] == "drift")
+    # Where a team's drift is hidden, so is whether it is flagged: the count of drift flags
+    # is no answer then (0 would say that no hidden team drifts).
+    drift_hidden = any(r["percent"]["suppressed"] for r in drift_rows)
+    drift_flag_cell = derived(drift_flags, *(r["percent"] for r in drift_rows))
+    lone_teams = sum(1 for ts in data.structure if ts.lone_peer)
+    summary = [
+        {
+            "label": _("Teams above their drift threshold"),
+            "cell": drift_flag_cell,
+            "decimals": 0,
+            "anchor": "flags-h",
+            "alert": drift_flags > 0 and not drift_flag_cell["suppressed"],
+        },
+        {
+            "label": _("Teams with a lone peer worker"),
+            "cell": disclosure.shown(lone_teams),
+            "decimals": 0,
+            "anchor": "structure-h",
+            "alert": lone_teams > 0,
+        },
+        {
+            "label": _("Acceptance rate"),
+            "cell": acceptance,
+            "decimals": 1,
+            "suffix": "\u00a0%",
+            "anchor": "util-h",
+        },
+        {
+            "label": _("Median days from referral to first contact"),
+            "cell": wait_cell,
+            "decimals": 1,
+            "anchor": "util-h",
+        },
+        {
+            "label": _("Safety tasks open and overdue"),
+            "cell": task_rows[-1]["overdue"],
+            "decimals": 0,
+            "anchor": "safety-h",
+            "alert": bool(task_rows[-1]["overdue"]["value"]),
+        },
+        {
+            "label": _("Turnover"),
+            "cell": workforce_figures["turnover"],
+            "decimals": 1,
+            "suffix": "\u00a0%",
+            "anchor": "workforce-h",
+        },
+    ]
+    if data.plan:
+        summary.append(
+            {
+                "label": _("Plan actions done"),
+                "text": _("%(done)s of %(total)s")
+                % {
+                    "done": sum(p.done for p in data.plan),
+                    "total": sum(p.total for p in data.plan),
+                },
+                "anchor": "readiness-h",
+            }
+        )
+    sections = [
+        ("flags-h", _("Flags")),
+        ("drift-h", _("Drift")),
+        ("util-h", _("Utilization")),
+        ("structure-h", _("Structure")),
+        ("safety-h", _("Safety")),
+        ("workforce-h", _("Workforce")),
+        ("readiness-h", _("Readiness and plan")),
+    ]
+
     user = request.user
     sites = [
         site
@@ -452,16 +577,20 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "referral_table": referral_table,
         "referral_team_table": referral_team_table,
         "referral_chart": referral_chart,
-        "acceptance": cell(data.acceptance.value, data.acceptance.denominator, k),
+        "summary": summary,
+        "drift_hidden": drift_hidden,
+        "sections": sections,
+        "partial_month": month_labels.get(partial) if partial else None,
+        "acceptance": acceptance,
         "acceptance_rate": data.acceptance,
         "wait": data.wait,
-        "wait_cell": cell(data.wait.median_days, data.wait.n, k),
+        "wait_cell": wait_cell,
         "wait_p90": cell(data.wait.p90_days, data.wait.n, k),
         "month_labels": [month_labels[m] for m in period.months],
         "cpp_table": cpp_table,
         "structure_rows": structure_rows,
         "fte_chart": fte_chart,
-        "lone_teams": sum(1 for ts in data.structure if ts.lone_peer),
+        "lone_teams": lone_teams,
         "teams_with_peers": sum(1 for ts in data.structure if ts.headcount),
         "safety_rows": safety_rows,
         "safety_task_rows": task_rows,
@@ -597,10 +726,12 @@ def worker_dashboard(request, slug, pk):
     period = selectors.Period.last_months(months)
     data = selectors.worker_dashboard(organization, worker, period=period)
     names = {t.pk: t.name for t in data.teams}
+    partial = period.partial_month
     drift_rows = [
         {
             "team": names.get(r.team_id, ""),
             "month": _month_label(r.month),
+            "partial": r.month == partial,
             "percent": r.percent,
             "minutes": r.minutes,
             "out": r.out_of_scope_minutes,
@@ -612,6 +743,7 @@ def worker_dashboard(request, slug, pk):
     activity_rows = [
         {
             "month": _month_label(m),
+            "partial": m == partial,
             "contacts": data.activity.get(m, (0, 0))[0],
             "minutes": data.activity.get(m, (0, 0))[1],
         }
@@ -620,7 +752,16 @@ def worker_dashboard(request, slug, pk):
     chart = None
     if len(data.teams) <= 5 and data.drift:
         chart = _line(
-            [{"month": r["month"], "team": r["team"], "percent": r["percent"]} for r in drift_rows],
+            [
+                {
+                    "month": r["month"],
+                    "team": r["team"],
+                    "percent": r["percent"],
+                    "partial": r["partial"],
+                    "note": _("month to date") if r["partial"] else None,
+                }
+                for r in drift_rows
+            ],
             x="month",
             y="percent",
             series="team",

@@ -28,8 +28,13 @@ Numbers in the SVG use the language's conventions (``lang="fr-ca"``: decimal com
 space for thousands, French month abbreviations). Output is deterministic for the same input and
 the same altair/vl-convert versions (dates are drawn in UTC, whatever the server's time zone).
 altair and vl_convert are imported on first use, not with this module. The first chart in a
-process pays for that import and the engine's start-up (about 1.5 s); later charts take about
-0.1 s each, so cache a chart whose data rarely change.
+process pays for that import and the engine's start-up (about 1.5 s): :func:`warm` pays it
+ahead (the WSGI module calls it at start-up). Later charts take about 0.1 s each to draw, so
+every drawn SVG is cached, keyed by a SHA-256 of the full specification (data included), the
+number locale and the altair and vl-convert versions: a chart drawn once is never drawn again
+while its entry lives. The cache is a bounded in-process LRU unless :func:`use_cache` names
+another (Django's ``caches["charts"]``, set when the app starts; see decision 24: Rendered
+charts are cached by the hash of their specification).
 
 The fixed words can be changed per chart: ``alt=`` for the alt text, and
 ``dataclasses.replace(chart, columns=...)`` for the table headers.
@@ -40,9 +45,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import hashlib
+import json
 import math
 import re
 import textwrap
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -325,6 +333,9 @@ def line_chart(
     y_label: str,
     series_label: str | None = None,
     domain: tuple[float, float] | None = None,
+    zero: bool = True,
+    partial: str | None = None,
+    partial_label: str | None = None,
     decimals: int = 1,
     lang: str = "en",
     alt: str | None = None,
@@ -336,6 +347,12 @@ def line_chart(
     x values must be all numbers, all dates/datetimes (naive datetimes are taken as UTC), or
     all strings (an ordered axis, in order of first appearance). A row whose y is None breaks
     the line there.
+
+    The y axis starts at zero (``zero=False`` only where a definition says otherwise, e.g. a
+    scale scored 1 to 5 given as ``domain``). ``partial`` names a key whose true value marks a
+    point as partial (the month to date, whose count is still growing): it is drawn as an
+    open point joined by a dashed line, never as a fall, with ``partial_label`` written
+    beside it; the caller also marks the row in the table (its ``note``).
     """
     loc = _lang(lang)
     decimals = _decimals(decimals)
@@ -381,6 +398,8 @@ def line_chart(
             run += 1
             continue
         point = {"x": x_values[i], "o": order[i], "y": yv, "s": name, "run": run}
+        if partial and row.get(partial):
+            point["p"] = True
         points.append(point)
         runs.setdefault(name, []).append({**point, "raw_x": xs[i]})
         if lo is not None and hi is not None:
@@ -401,6 +420,8 @@ def line_chart(
         x_ticks=x_ticks,
         x_format=x_format,
         domain=domain,
+        zero=zero,
+        partial_label=partial_label,
         title=title,
         x_label=x_label,
         y_label=y_label,
@@ -662,6 +683,8 @@ def _line_spec(
     x_label,
     y_label,
     series_label,
+    zero=True,
+    partial_label=None,
 ) -> dict:
     import altair as alt
 
@@ -671,7 +694,8 @@ def _line_spec(
             title=x_label,
             sort=x_order,
             scale=alt.Scale(domain=x_order),
-            axis=alt.Axis(labelAngle=0),
+            # Up to 6 labels fit side by side; more (a year of months) are slanted, not cut.
+            axis=alt.Axis(labelAngle=0 if len(x_order) <= 6 else -40),
         )
     elif x_type == "temporal":
         axis = {"values": x_ticks, "format": x_format} if x_ticks else {}
@@ -686,7 +710,7 @@ def _line_spec(
     y = alt.Y(
         "y:Q",
         title=y_label,
-        scale=_value_scale(alt, domain, zero=False),
+        scale=_value_scale(alt, domain, zero=zero),
         axis=alt.Axis(grid=True, domain=False, ticks=False),
     )
     if groups:
@@ -721,14 +745,44 @@ def _line_spec(
                 .mark_area(opacity=0.18, color=PALETTE[i])
                 .encode(x=x, y=alt.Y("lo:Q", title=y_label), y2="hi:Q", detail="run:N")
             )
+    whole = [p for p in points if not p.get("p")]
+    partial = [p for p in points if p.get("p")]
+    # A partial point is joined to the last whole point of its run by a dashed, lighter line.
+    links = []
+    for p in partial:
+        before = [q for q in whole if q["run"] == p["run"] and q["o"] < p["o"]]
+        if before:
+            last = max(before, key=lambda q: q["o"])
+            links += [{**last, "link": p["run"]}, {**p, "link": p["run"]}]
     layers += [
-        alt.Chart(alt.Data(values=points))
+        alt.Chart(alt.Data(values=whole))
         .mark_line(strokeWidth=2, **color)
         .encode(x=x, y=y, order="o:Q", **line_series),
-        alt.Chart(alt.Data(values=points))
+        alt.Chart(alt.Data(values=whole))
         .mark_point(size=50, filled=True, opacity=1, **color)
         .encode(x=x, y=y, **point_series),
     ]
+    if partial:
+        link_series = {k: v for k, v in line_series.items() if k not in ("strokeDash", "detail")}
+        if links:
+            layers.append(
+                alt.Chart(alt.Data(values=links))
+                .mark_line(strokeWidth=1.5, strokeDash=[4, 3], opacity=0.7, **color)
+                .encode(x=x, y=y, order="o:Q", detail="link:N", **link_series)
+            )
+        layers.append(
+            alt.Chart(alt.Data(values=partial))
+            .mark_point(size=60, filled=False, strokeWidth=1.5, opacity=1, **color)
+            .encode(x=x, y=y, **point_series)
+        )
+        if partial_label:
+            last = max(partial, key=lambda q: q["o"])
+            layers.append(
+                alt.Chart(alt.Data(values=[{**last, "label": partial_label}]))
+                # Just above the plot, ending over the partial point: clear of the lines.
+                .mark_text(align="right", baseline="bottom", dx=8, fontStyle="italic", color=NOTE)
+                .encode(x=x, y=alt.value(-4), text="label:N")
+            )
     chart = alt.layer(*layers).properties(title=_title(title), width=PLOT_WIDTH, height=260)
     return _to_dict(chart)
 
@@ -761,7 +815,100 @@ def _chart(
     )
 
 
+class _LRU:
+    """A bounded in-process cache with the ``get``/``set`` of Django's cache API."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self._items:
+            return default
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def set(self, key: str, value: str, timeout: Any = None) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+_cache: Any = _LRU()
+
+
+def use_cache(cache: Any) -> None:
+    """Keep drawn SVGs in ``cache`` (anything with Django's ``get(key)`` and ``set(key, value)``;
+    ``None`` goes back to the in-process LRU)."""
+    global _cache
+    _cache = cache if cache is not None else _LRU()
+
+
+@functools.cache
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("altair", "vl-convert-python"):
+        try:
+            found.append(version(package))
+        except PackageNotFoundError:
+            found.append("")
+    return "/".join(found)
+
+
+def cache_key(spec: dict, d3_locale: str) -> str:
+    """The cache key of a chart: a hash of everything that decides the SVG."""
+    text = json.dumps([spec, d3_locale, _versions()], sort_keys=True, default=str)
+    return "peerway-chart-svg:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def _render(spec: dict, d3_locale: str) -> str:
+    key = cache_key(spec, d3_locale)
+    svg = _cache.get(key)
+    if svg is None:
+        svg = _draw(spec, d3_locale)
+        _cache.set(key, svg)
+    return svg
+
+
+def warm() -> float:
+    """Start the drawing engine now (imports, spec validation, Vega start-up, fonts, both
+    languages) so that the first chart a page asks for does not pay for it; returns the
+    seconds it took. What it draws is not cached."""
+    import time
+
+    global _cache
+    began = time.perf_counter()
+    kept, _cache = _cache, _LRU(0)
+    try:
+        for lang in ("en", "fr"):
+            rows = [
+                {"x": 1, "y": 1.0, "lo": 0.5, "hi": 1.5},
+                {"x": 2, "y": 2.0, "lo": 1.5, "hi": 3},
+            ]
+            bar_chart_with_ci(
+                rows,
+                category="x",
+                value="y",
+                low="lo",
+                high="hi",
+                title="-",
+                value_label="y",
+                category_label="x",
+                lang=lang,
+            )
+            line_chart(rows, x="x", y="y", title="-", x_label="x", y_label="y", lang=lang)
+    finally:
+        _cache = kept
+    return time.perf_counter() - began
+
+
+def _draw(spec: dict, d3_locale: str) -> str:
     import altair
     import vl_convert
 

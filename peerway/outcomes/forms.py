@@ -178,3 +178,29 @@ class ScheduleForm(BootstrapMixin, forms.Form):
         if not points:
             raise forms.ValidationError(_("Give at least one time point."))
         return sorted(set(points))
+
+
+class DueFilterForm(forms.Form):
+    """Filters of the measures-due list, kept in the address."""
+
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), ("due", _("Due")), ("overdue", _("Overdue"))],
+    )
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("Any")), *[(str(t.pk), t.name) for t in teams]]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def apply(self, rows):
+        team = self.cleaned_data.get("team")
+        status = self.cleaned_data.get("status")
+        if team:
+            rows = [r for r in rows if str(r.person.team_id) == team]
+        if status:
+            rows = [r for r in rows if r.status == status]
+        return rows

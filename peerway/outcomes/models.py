@@ -123,6 +123,11 @@ class OutcomeSchedule(models.Model):
         found = cls.objects.filter(team=team).first()
         if found is not None:
             return found
+        return cls.default_for(team)
+
+    @classmethod
+    def default_for(cls, team: Team) -> OutcomeSchedule:
+        """The default schedule of a team that has none of its own (unsaved)."""
         return cls(
             team=team,
             instruments=list(DEFAULT_INSTRUMENTS),

@@ -110,6 +110,12 @@ def outcome_instrument(code: str) -> Instrument:
     raise Http404
 
 
+# Where ``due_list`` puts what it prefetched for each person (lists, not managers).
+OPEN_RELATIONSHIPS = "prefetched_open_relationships"
+REFERRALS = "prefetched_referrals"
+OUTCOMES = "prefetched_outcomes"
+
+
 def schedule_for(team: Team) -> OutcomeSchedule:
     return OutcomeSchedule.for_team(team)
 
@@ -117,10 +123,15 @@ def schedule_for(team: Team) -> OutcomeSchedule:
 def start_of_support(person: Person) -> date:
     """The start of the person's current peer relationship (the earliest open one); before
     any relationship, the date of their latest referral; else the day they were recorded."""
-    relationships = [r for r in person.relationships.all() if r.ended_on is None]
+    relationships = getattr(person, OPEN_RELATIONSHIPS, None)
+    if relationships is None:
+        relationships = person.relationships.all()
+    relationships = [r for r in relationships if r.ended_on is None]
     if relationships:
         return min(r.started_on for r in relationships)
-    referrals = list(person.referrals.all())
+    referrals = getattr(person, REFERRALS, None)
+    if referrals is None:
+        referrals = list(person.referrals.all())
     if referrals:
         return max(r.created_at for r in referrals).date()
     return person.created_at.date()
@@ -139,7 +150,10 @@ def windows_of(person: Person, today: date, *, schedule: OutcomeSchedule | None 
     """Every time point of the person's schedule with its status and what is missing."""
     schedule = schedule or schedule_for(person.team)
     start = start_of_support(person)
-    given = {(a.instrument, a.time_point) for a in person.outcomes.all()}
+    outcomes = getattr(person, OUTCOMES, None)
+    if outcomes is None:
+        outcomes = person.outcomes.all()
+    given = {(a.instrument, a.time_point) for a in outcomes}
     rows = []
     for point in sorted(set(schedule.time_points)):
         window = window_for(
@@ -161,21 +175,27 @@ def due_list(user: User, organization: Organization, today: date) -> list[Due]:
         people_for(user, organization)
         .exclude(status=PersonStatus.CLOSED)
         .prefetch_related(
+            # Into lists (to_attr): a related manager per person and relation would cost
+            # more than the three queries.
             Prefetch(
                 "relationships",
                 queryset=PeerRelationship.objects.filter(ended_on__isnull=True),
+                to_attr=OPEN_RELATIONSHIPS,
             ),
-            "referrals",
-            "outcomes",
+            Prefetch("referrals", to_attr=REFERRALS),
+            Prefetch("outcomes", to_attr=OUTCOMES),
         )
     )
-    schedules: dict[int, OutcomeSchedule] = {}
+    people = [p for p in people if user.has_perm("outcomes.administer", p)]
+    # Every team's schedule in one query; a team without one has the default.
+    schedules = {
+        s.team_id: s
+        for s in OutcomeSchedule.objects.filter(team_id__in={p.team_id for p in people})
+    }
     rows: list[Due] = []
     for person in people:
-        if not user.has_perm("outcomes.administer", person):
-            continue
         if person.team_id not in schedules:
-            schedules[person.team_id] = schedule_for(person.team)
+            schedules[person.team_id] = OutcomeSchedule.default_for(person.team)
         for row in windows_of(person, today, schedule=schedules[person.team_id]):
             if row.status in ("due", "overdue"):
                 rows.append(row)

@@ -3,6 +3,7 @@ one-time link page (namespace "measure")."""
 
 from __future__ import annotations
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,22 +11,27 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from peerway.core import audit
+from peerway.core import audit, lists
 from peerway.core import selectors as core_selectors
 from peerway.core.access import public, requires
 from peerway.core.models import Team
 from peerway.instruments.engine.model import Instrument, text_in
 from peerway.instruments.library import current_library
 from peerway.recovery.models import RiskType
+from peerway.support import selectors as support_selectors
+from peerway.support.models import Person
 
+from . import lists as outcome_lists
 from . import selectors, services
 from .forms import (
     CloseTaskForm,
+    DueFilterForm,
     GivenOnForm,
     InstrumentPageForm,
     ProtocolForm,
@@ -112,26 +118,51 @@ def due(request, slug):
     organization = request.permission_object
     today = timezone.localdate()
     rows = selectors.due_list(request.user, organization, today)
+    form = DueFilterForm(request.GET or None, teams=_teams_of(rows))
+    if form.is_valid():
+        rows = form.apply(rows)
     tasks = list(selectors.open_safety_tasks_for(request.user, organization)[:50])
-    names = _names([])
+    named = support_selectors.named_ids(
+        request.user, Person.objects.filter(pk__in={r.person.pk for r in rows})
+    )
+    table = lists.build(
+        request,
+        outcome_lists.DueTable(
+            rows,
+            organization=organization,
+            names=_names([]),
+            point_label=time_point_label,
+            named=named,
+            order_by=("due_on",),
+        ),
+    )
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"outcome-measures-due-{organization.slug}.csv",
+            action="outcomes.due_exported",
+            obj=organization,
+            details={"filters": sorted(k for k in ("team", "status") if request.GET.get(k))},
+        )
     return render(
         request,
         "outcomes/due.html",
         {
             "organization": organization,
-            "rows": [
-                {
-                    "due": row,
-                    "label": time_point_label(row.window.time_point),
-                    "instruments": [names.get(c, c) for c in row.instruments],
-                }
-                for row in rows
-            ],
+            "table": table,
+            "form": form,
+            "csv_query": lists.csv_query(request),
             "tasks": tasks,
             "today": today,
             "can_settings": request.user.has_perm("outcomes.manage_settings", organization),
         },
     )
+
+
+def _teams_of(rows) -> list:
+    teams = {r.person.team_id: r.person.team for r in rows}
+    return sorted(teams.values(), key=lambda t: t.name)
 
 
 @requires("outcomes.use", obj=_org)
@@ -159,12 +190,32 @@ def safety_tasks(request, slug):
         risk_type=risk_type,
         team_id=team.pk if team else None,
     )
+    named = support_selectors.named_ids(
+        request.user, Person.objects.filter(pk__in=tasks.values("person_id"))
+    )
+    table = lists.build(
+        request, outcome_lists.SafetyTaskTable(tasks, organization=organization, named=named)
+    )
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"safety-queue-{organization.slug}.csv",
+            action="outcomes.safety_queue_exported",
+            obj=organization,
+            details={
+                "filters": sorted(
+                    k for k in ("status", "overdue", "risk_type", "team") if request.GET.get(k)
+                )
+            },
+        )
     return render(
         request,
         "outcomes/safety_tasks.html",
         {
             "organization": organization,
-            "tasks": list(tasks[:200]),
+            "table": table,
+            "csv_query": lists.csv_query(request),
             "status": status,
             "overdue": overdue,
             "risk_type": risk_type,
@@ -369,6 +420,15 @@ def give(request, slug, pk, code, time_point):
     )
 
 
+def qr_svg(url: str, title: str) -> str:
+    """The link as a QR code, an inline SVG drawn here (no external service, no script)."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=5, border=4, dark="#000", light="#fff", title=title, svgclass="qr-code-image"
+    )
+    # segno escapes the title and draws only paths: safe to insert as markup.
+    return mark_safe(svg.replace("<svg ", '<svg role="img" focusable="false" ', 1))  # noqa: S308
+
+
 def organization_slug(person) -> str:
     return person.organization.slug
 
@@ -385,6 +445,7 @@ def create_link(request, slug, pk, code, time_point):
     link, token = services.create_link(
         actor=request.user, person=person, instrument_code=instrument.code, time_point=time_point
     )
+    url = request.build_absolute_uri(reverse("measure:answer", args=[token]))
     response = render(
         request,
         "outcomes/link_created.html",
@@ -392,7 +453,8 @@ def create_link(request, slug, pk, code, time_point):
             "organization": person.organization,
             "person": person,
             "link": link,
-            "url": request.build_absolute_uri(reverse("measure:answer", args=[token])),
+            "url": url,
+            "qr_svg": qr_svg(url, _("QR code of the one-time link")),
             "label": time_point_label(time_point),
             **_instrument_context(instrument),
         },

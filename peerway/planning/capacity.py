@@ -28,6 +28,10 @@ from decimal import Decimal
 
 __all__ = [
     "DEFAULT_DIRECT_HOURS_PER_FTE_MONTH",
+    "HOURS_PER_WEEK",
+    "STARTING_CASELOAD_PER_FTE",
+    "STARTING_CONTACT_MINUTES",
+    "STARTING_CONTACTS_PER_PERSON_MONTH",
     "FIELDS",
     "MINIMUM_PEERS_PER_TEAM",
     "CapacityInputError",
@@ -43,7 +47,15 @@ __all__ = [
 MINIMUM_PEERS_PER_TEAM = 2
 # 37.5 h a week is 162.5 h a month; about half of it goes to direct contact, the rest to
 # travel, notes, supervision, team meetings, training and leave. Editable per scenario.
+HOURS_PER_WEEK = 37.5
 DEFAULT_DIRECT_HOURS_PER_FTE_MONTH = 80
+# The starting points a new scenario's rows offer (placeholders to replace with local
+# figures, docs/capacity.md). Together they make 15 x 4 x 60 = 3,600 minutes (60 hours) of
+# contact per full-time worker a month, three quarters of the direct-contact ceiling; the
+# demo region and synthetic data log at that rate (peerway.planning.workload).
+STARTING_CASELOAD_PER_FTE = 15
+STARTING_CONTACTS_PER_PERSON_MONTH = 4
+STARTING_CONTACT_MINUTES = 60
 # FTE arithmetic is done in floats; a tiny tolerance keeps 2.0000000001 from becoming 3.
 _EPSILON = 1e-9
 

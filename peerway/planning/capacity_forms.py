@@ -7,16 +7,21 @@ from django.utils.translation import gettext_lazy as _
 
 from peerway.core.forms import BootstrapMixin
 
-from .capacity import DEFAULT_DIRECT_HOURS_PER_FTE_MONTH
+from .capacity import (
+    DEFAULT_DIRECT_HOURS_PER_FTE_MONTH,
+    STARTING_CASELOAD_PER_FTE,
+    STARTING_CONTACT_MINUTES,
+    STARTING_CONTACTS_PER_PERSON_MONTH,
+)
 from .capacity_services import LABELS, TEAM_FIELDS
 
 # Starting points offered in a new scenario's rows; every one is meant to be replaced with
 # local figures (see docs/capacity.md).
 STARTING_POINTS = {
     "engagement_months": Decimal("6"),
-    "contacts_per_month": Decimal("4"),
-    "contact_minutes": 60,
-    "caseload_per_fte": Decimal("15"),
+    "contacts_per_month": Decimal(STARTING_CONTACTS_PER_PERSON_MONTH),
+    "contact_minutes": STARTING_CONTACT_MINUTES,
+    "caseload_per_fte": Decimal(STARTING_CASELOAD_PER_FTE),
     "fte_per_worker": Decimal("0.8"),
 }
 

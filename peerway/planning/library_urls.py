@@ -6,6 +6,7 @@ app_name = "knowledge"
 
 urlpatterns = [
     path("o/<slug:slug>/evidence/", library_views.library, name="library"),
+    path("o/<slug:slug>/evidence/frameworks/", library_views.frameworks, name="frameworks"),
     path("o/<slug:slug>/evidence/factors/<slug:code>/", library_views.factor_detail, name="factor"),
     path(
         "o/<slug:slug>/evidence/strategies/<slug:code>/",

@@ -36,6 +36,12 @@ STRENGTHS = {
 }
 
 
+LAYERS = {
+    "peer_support": _("Peer-support evidence"),
+    "cfir_eric": _("CFIR–ERIC expert endorsement"),
+}
+
+
 def _org(request, slug, **kwargs):
     return core_selectors.get_organization(request.user, slug)
 
@@ -89,6 +95,7 @@ def library(request, slug):
                     "level": LEVELS[f.level],
                     "support": SUPPORT_TYPES[f.support_type],
                     "n_strategies": len(kb.links_for_factor(f.code)),
+                    "cfir": [_construct(kb, c, lang) for c in f.cfir],
                 }
                 for f in factors
             ],
@@ -98,10 +105,118 @@ def library(request, slug):
                     "name": s.name.get(lang),
                     "phase": PHASES.get(s.phase, s.phase),
                     "support": SUPPORT_TYPES.get(s.support_type, s.support_type),
+                    "eric": [_eric(kb, n, lang) for n in s.eric],
                 }
                 for s in strategies
             ],
             "counts": (len(kb.factors), len(kb.strategies), len(kb.references)),
+        },
+    )
+
+
+def _construct(kb, construct_id: str, lang: str) -> dict:
+    construct = kb.cfir_construct(construct_id)
+    return {
+        "id": construct.id,
+        "name": construct.name.get(lang),
+        "description": construct.description.get(lang),
+        "domain": kb.cfir_domain(construct.domain).name.get(lang),
+    }
+
+
+def _eric(kb, number: int, lang: str) -> dict:
+    strategy = kb.eric_strategy(number)
+    return {
+        "number": number,
+        "name": strategy.name.get(lang),
+        "cluster": kb.eric_cluster(strategy.cluster).name.get(lang),
+    }
+
+
+def _endorsement_row(kb, endorsement, lang: str) -> dict:
+    return {
+        "construct": _construct(kb, endorsement.construct, lang),
+        "cfir_2009": endorsement.cfir_2009,
+        "eric": _eric(kb, endorsement.eric, lang),
+        "percent": endorsement.percent,
+        "level": endorsement.level,
+        "verified": endorsement.verified,
+        "respondents": endorsement.respondents,
+        "note": endorsement.note.get(lang) if endorsement.note else "",
+        "source": kb.reference(endorsement.source).short,
+        "strategies": [
+            {"code": s.code, "name": s.name.get(lang)}
+            for s in kb.strategies_for_eric(endorsement.eric)
+        ],
+    }
+
+
+@requires(
+    "planning.view_knowledge", obj=_org, no_record="evidence library entry; no person's record"
+)
+def frameworks(request, slug):
+    """CFIR 2.0 constructs beside Peerway's factors, ERIC strategies beside Peerway's
+    strategies, and the CFIR–ERIC expert endorsement layer, with their sources."""
+    org = request.permission_object
+    kb = load_knowledge_base()
+    lang = _lang()
+    fw = kb.frameworks
+    domains = [
+        {
+            "id": domain.id,
+            "name": domain.name.get(lang),
+            "constructs": [
+                {
+                    **_construct(kb, c.id, lang),
+                    "factors": [
+                        {"code": f.code, "name": f.name.get(lang)}
+                        for f in kb.factors_for_construct(c.id)
+                    ],
+                }
+                for c in fw.constructs
+                if c.domain == domain.id
+            ],
+        }
+        for domain in fw.domains
+    ]
+    clusters = {c.code: c.name.get(lang) for c in fw.clusters}
+    eric = [
+        {
+            "number": e.number,
+            "name": e.name.get(lang),
+            "cluster": clusters[e.cluster],
+            "strategies": [
+                {"code": s.code, "name": s.name.get(lang)} for s in kb.strategies_for_eric(e.number)
+            ],
+        }
+        for e in fw.eric
+    ]
+    sources = [fw.cfir_source, *fw.eric_sources]
+    sources += sorted({e.source for e in fw.endorsements} - set(sources))
+    return render(
+        request,
+        "knowledge/frameworks.html",
+        {
+            "organization": org,
+            "domains": domains,
+            "eric": eric,
+            "endorsements": [_endorsement_row(kb, e, lang) for e in fw.endorsements],
+            "references": [
+                {
+                    "text": kb.format_citation(rid, lang),
+                    "verified": kb.reference(rid).verified,
+                    "note": kb.reference(rid).note.get(lang) if kb.reference(rid).note else "",
+                }
+                for rid in sources
+            ],
+            "counts": {
+                "constructs": len(fw.constructs),
+                "mapped_constructs": sum(
+                    1 for d in domains for c in d["constructs"] if c["factors"]
+                ),
+                "eric": len(fw.eric),
+                "mapped_eric": sum(1 for e in eric if e["strategies"]),
+            },
         },
     )
 
@@ -146,6 +261,16 @@ def factor_detail(request, slug, code):
             "sources": [kb.format_citation(c, lang) for c in factor.sources],
             "links": links,
             "note": factor.note.get(lang) if factor.note else "",
+            "cfir": [_construct(kb, c, lang) for c in factor.cfir],
+            "endorsed": [
+                {
+                    **_endorsement_row(kb, m.endorsement, lang),
+                    "strategy": kb.strategy(m.strategy),
+                    "strategy_name": kb.strategy(m.strategy).name.get(lang),
+                    "linked": kb.link(code, m.strategy) is not None,
+                }
+                for m in kb.endorsed_strategies(code)
+            ],
         },
     )
 
@@ -185,6 +310,7 @@ def strategy_detail(request, slug, code):
             "level": LEVELS.get(strategy.level, strategy.level),
             "citations": [kb.format_citation(c, lang) for c in strategy.citations],
             "links": links,
+            "eric": [_eric(kb, n, lang) for n in strategy.eric],
         },
     )
 
@@ -243,6 +369,7 @@ def recommendations(request, slug, pk):
                         else _("“%(factor)s” is a barrier for the organization as a whole → %(s)s")
                         % {"factor": factor, "s": strategy}
                     )
+                    explanation = f"{explanation} ({top.layer_text(lang)})"
                 else:
                     explanation = rec.explain(group_name, audience_label, kb, lang)
                 result.append(
@@ -257,6 +384,12 @@ def recommendations(request, slug, pk):
                         ],
                         "phase": PHASES.get(rec.phase, rec.phase),
                         "factors": [e.factor for e in rec.evidence],
+                        "cfir": [_construct(kb, c, lang) for c in kb.factor(top.factor).cfir],
+                        "eric": [_eric(kb, n, lang) for n in kb.strategy(rec.strategy).eric],
+                        "layer": top.layer,
+                        "layer_label": LAYERS[top.layer],
+                        "layer_text": top.layer_text(lang),
+                        "endorsement": top.endorsement,
                     }
                 )
             return result

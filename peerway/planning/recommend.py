@@ -8,6 +8,11 @@ Framework-free. The rule (docs/recommendations.md):
   scale midpoint (3 − mean) / 2, clipped to [0, 1], and half from the share of respondents
   on the disagree side. Only factors classed "barrier" in a shown group count.
 - strength: the knowledge-base link strength (1 plausible, 2 one source, 3 several) / 3.
+  A strategy with no peer-support link to the factor can still rank through the second
+  layer of evidence, the CFIR–ERIC expert endorsements (Waltz et al. 2019): when its ERIC
+  strategy was endorsed for one of the factor's CFIR constructs, it counts as strength 1
+  (level 1, at least half the experts) or ½ (level 2, 20–49 %), so it never outranks a
+  peer-support link for the same barrier. Each explanation names the layer that ranked it.
 - reach: 1 for a team's own list; for the organization's list, the share of shown teams
   where the factor is a barrier (a strategy that helps many teams ranks higher).
 - plan_factor: 0.5 when the strategy is already in the implementation plan, else 1.
@@ -31,10 +36,13 @@ from dataclasses import dataclass, field
 from peerway.assessments.analysis import BARRIER, BarrierProfile, FactorResult
 
 from .knowledge import KnowledgeBase, load_knowledge_base
+from .knowledge.kb import CFIR_ERIC_LAYER, PEER_SUPPORT_LAYER, EndorsedMatch
 
 IN_PLAN_FACTOR = 0.5
 OPERATIONAL_BOOST = 0.25
 OPERATIONAL_FLOOR = 0.5
+# Strength equivalent of an expert endorsement for a strategy with no peer-support link.
+ENDORSEMENT_STRENGTH = {1: 1.0, 2: 0.5}
 # Indicator code (as in the knowledge base's factors.yaml) → the factors it raises.
 OPERATIONAL_FACTORS = {
     "drift_above_threshold": ("role_drift", "role_clarity"),
@@ -84,6 +92,35 @@ class Evidence:
     citations: tuple[str, ...]
     indicator: str | None = None  # an operational indicator raised this factor
     indicator_detail: Mapping[str, str] = field(default_factory=dict)
+    # Which layer of evidence ranked the strategy for this factor: PEER_SUPPORT_LAYER (a
+    # link, ``strength`` 1–3) or CFIR_ERIC_LAYER (an expert endorsement, ``strength`` 0).
+    layer: str = PEER_SUPPORT_LAYER
+    # The strongest CFIR–ERIC endorsement for the pair, if any (either layer): the CFIR
+    # construct, the ERIC strategy, the percentage, the level and whether it is verified.
+    endorsement: Mapping[str, object] | None = None
+
+    def layer_text(self, lang: str) -> str:
+        """What ranked it, e.g. "peer-support evidence, link strength 2/3" or "CFIR–ERIC
+        expert endorsement: 60 % of experts chose “Audit and provide feedback” …"."""
+        if self.layer == CFIR_ERIC_LAYER and self.endorsement:
+            e = self.endorsement
+            eric = e["eric_name"][lang]  # type: ignore[index]
+            construct = e["construct_name"][lang]  # type: ignore[index]
+            if lang == "fr":
+                text = (
+                    f"appui d'experts CFIR–ERIC : {e['percent']} % des experts ont choisi "
+                    f"« {eric} » pour l'obstacle « {construct} » (niveau {e['level']}, "
+                    f"Waltz et coll. 2019)"
+                )
+                return text + ("" if e["verified"] else ", non vérifié")
+            text = (
+                f"CFIR–ERIC expert endorsement: {e['percent']} % of experts chose “{eric}” "
+                f"for the “{construct}” barrier (level {e['level']}, Waltz et al. 2019)"
+            )
+            return text + ("" if e["verified"] else ", unverified")
+        if lang == "fr":
+            return f"données sur le soutien par les pairs, force du lien {self.strength}/3"
+        return f"peer-support evidence, link strength {self.strength}/3"
 
 
 @dataclass(frozen=True)
@@ -106,22 +143,55 @@ class Recommendation:
         if top.indicator and not top.n:
             detail = top.indicator_detail.get(lang) or top.indicator_detail.get("en", "")
             if lang == "fr":
-                return (
-                    f"{group_name} : {detail} → « {factor} » → {name} "
-                    f"(force du lien {top.strength}/3)."
-                )
-            return f"{group_name}: {detail} → “{factor}” → {name} (link strength {top.strength}/3)."
+                return f"{group_name} : {detail} → « {factor} » → {name} ({top.layer_text(lang)})."
+            return f"{group_name}: {detail} → “{factor}” → {name} ({top.layer_text(lang)})."
         mean = f"{top.mean:.1f}".replace(".", ",") if lang == "fr" else f"{top.mean:.1f}"
         if lang == "fr":
             return (
                 f"{group_name} : {top.n_unfavourable} sur {top.n} ({audience_label}) du côté "
                 f"du désaccord pour « {factor} » (moyenne {mean}) → {name} "
-                f"(force du lien {top.strength}/3)."
+                f"({top.layer_text(lang)})."
             )
         return (
             f"{group_name}: {top.n_unfavourable} of {top.n} ({audience_label}) on the disagree "
-            f"side for “{factor}” (mean {mean}) → {name} (link strength {top.strength}/3)."
+            f"side for “{factor}” (mean {mean}) → {name} ({top.layer_text(lang)})."
         )
+
+
+def _endorsement(kb: KnowledgeBase, match: EndorsedMatch | None) -> dict | None:
+    if match is None:
+        return None
+    e = match.endorsement
+    return {
+        "construct": e.construct,
+        "construct_name": kb.cfir_construct(e.construct).name.as_dict(),
+        "cfir_2009": e.cfir_2009,
+        "eric": e.eric,
+        "eric_name": kb.eric_strategy(e.eric).name.as_dict(),
+        "percent": e.percent,
+        "level": e.level,
+        "verified": e.verified,
+        "source": e.source,
+    }
+
+
+def _endorsement_rationale(kb: KnowledgeBase, match: EndorsedMatch) -> dict[str, str]:
+    e = match.endorsement
+    eric = kb.eric_strategy(e.eric).name
+    construct = kb.cfir_construct(e.construct).name
+    return {
+        "en": (
+            f"No peer-support source links this strategy to the factor; it ranks because "
+            f"implementation experts endorsed its ERIC strategy “{eric.en}” for the CFIR "
+            f"“{construct.en}” barrier, a construct this factor belongs to."
+        ),
+        "fr": (
+            f"Aucune source sur le soutien par les pairs ne relie cette stratégie au facteur; "
+            f"elle est classée parce que des experts de la mise en œuvre ont appuyé sa "
+            f"stratégie ERIC « {eric.fr} » pour l'obstacle CFIR « {construct.fr} », un "
+            f"construit auquel ce facteur appartient."
+        ),
+    }
 
 
 def _evidence(
@@ -131,6 +201,21 @@ def _evidence(
     signal: OperationalSignal | None = None,
 ) -> Evidence:
     link = kb.link(result.factor, strategy)
+    match = next((m for m in kb.endorsed_strategies(result.factor) if m.strategy == strategy), None)
+    if link is not None:
+        layer = PEER_SUPPORT_LAYER
+        strength, rationale, citations = link.strength, link.rationale.as_dict(), link.citations
+    else:
+        layer = CFIR_ERIC_LAYER
+        strength, rationale = 0, _endorsement_rationale(kb, match)
+        citations = (match.endorsement.source,)
+    common = {
+        "strength": strength,
+        "rationale": rationale,
+        "citations": tuple(citations),
+        "layer": layer,
+        "endorsement": _endorsement(kb, match),
+    }
     if isinstance(result, OperationalSignal):
         return Evidence(
             factor=result.factor,
@@ -138,11 +223,9 @@ def _evidence(
             mean=0.0,
             n=0,
             n_unfavourable=0,
-            strength=link.strength,
-            rationale=link.rationale.as_dict(),
-            citations=tuple(link.citations),
             indicator=result.indicator,
             indicator_detail=dict(result.detail),
+            **common,
         )
     return Evidence(
         factor=result.factor,
@@ -150,12 +233,22 @@ def _evidence(
         mean=float(result.mean or 0.0),
         n=int(result.n or 0),
         n_unfavourable=int(result.n_unfavourable or 0),
-        strength=link.strength,
-        rationale=link.rationale.as_dict(),
-        citations=tuple(link.citations),
         indicator=signal.indicator if signal else None,
         indicator_detail=dict(signal.detail) if signal else {},
+        **common,
     )
+
+
+def candidates(kb: KnowledgeBase, factor: str) -> list[tuple[str, float]]:
+    """(strategy, strength equivalent) for a factor from both layers of evidence: every
+    peer-support link at its strength, then every strategy endorsed through CFIR–ERIC
+    that has no link, at ENDORSEMENT_STRENGTH of its level."""
+    found = [(lk.strategy, float(lk.strength)) for lk in kb.links_for_factor(factor)]
+    linked = {code for code, _ in found}
+    for match in kb.endorsed_strategies(factor):
+        if match.strategy not in linked:
+            found.append((match.strategy, ENDORSEMENT_STRENGTH[match.endorsement.level]))
+    return found
 
 
 def rank(
@@ -185,13 +278,13 @@ def rank(
         if sev <= 0:
             continue
         factor_reach = (reach or {}).get(result.factor, 1.0)
-        for link in kb.links_for_factor(result.factor):
-            score = sev * (link.strength / 3.0) * factor_reach
-            if link.strategy in in_plan:
+        for code, strength in candidates(kb, result.factor):
+            score = sev * (strength / 3.0) * factor_reach
+            if code in in_plan:
                 score *= IN_PLAN_FACTOR
-            entry = best.setdefault(link.strategy, (0.0, []))
+            entry = best.setdefault(code, (0.0, []))
             entries = [*entry[1], (score, result)]
-            best[link.strategy] = (max(entry[0], score), entries)
+            best[code] = (max(entry[0], score), entries)
     recommendations = []
     for code, (score, entries) in best.items():
         strategy = kb.strategy(code)
@@ -211,7 +304,10 @@ def rank(
                 ),
             )
         )
-    recommendations.sort(key=lambda r: (-r.priority, r.strategy))
+    # On a tie, a peer-support link comes before an expert endorsement, then by code.
+    recommendations.sort(
+        key=lambda r: (-r.priority, r.evidence[0].layer != PEER_SUPPORT_LAYER, r.strategy)
+    )
     return recommendations[:limit] if limit else recommendations
 
 

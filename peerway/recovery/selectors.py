@@ -165,9 +165,19 @@ def review_queue_by_worker(user, organization: Organization) -> list[QueueGroup]
     for event in review_queue(user, organization):
         group = groups.setdefault(event.worker_id, QueueGroup(event.worker, [], []))
         group.events.append(event)
-    for group in groups.values():
-        since = min(e.occurred_on for e in group.events)
-        group.sessions = list(worker_sessions_since(organization, group.worker, since))
+    if not groups:
+        return []
+    from peerway.workforce.models import SupervisionSession
+
+    since = {pk: min(e.occurred_on for e in g.events) for pk, g in groups.items()}
+    # Every worker's sessions in one query, then each worker's own since their earliest
+    # queued event, newest first, as ``worker_sessions_since`` gives them.
+    for session in SupervisionSession.objects.filter(
+        organization=organization, worker_id__in=groups, date__gte=min(since.values())
+    ).select_related("supervisor"):
+        group = groups[session.worker_id]
+        if session.date >= since[session.worker_id] and len(group.sessions) < 12:
+            group.sessions.append(session)
     return list(groups.values())
 
 

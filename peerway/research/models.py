@@ -14,6 +14,7 @@ from peerway.core.models import Organization, User
 class ExportSource(models.TextChoices):
     SCREEN = "screen", _("Screen")
     COMMAND = "command", _("Command line")
+    API = "api", _("REST API")
 
 
 class ExportStatus(models.TextChoices):

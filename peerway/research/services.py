@@ -356,7 +356,8 @@ def create_export(
             level=result.plan,
             row_counts=counts,
         )
-        if source == ExportSource.SCREEN:
+        # Kept for download (screen and API); the command line writes its files itself.
+        if source in (ExportSource.SCREEN, ExportSource.API):
             export.archive = fernet().encrypt(zip_files(files))
             export.archive_expires_at = now + timedelta(days=ARCHIVE_DAYS)
             export.save(update_fields=["archive", "archive_expires_at"])

@@ -164,6 +164,47 @@ def solver_referral(referral: Referral) -> matching.Referral:
     )
 
 
+def solver_referrals(referrals: list[Referral]) -> list[matching.Referral]:
+    """``solver_referral`` for many referrals, in a fixed number of queries."""
+    from .models import DeclaredConflict, PersonPreference
+
+    referrals = list(
+        Referral.objects.filter(pk__in=[r.pk for r in referrals])
+        .select_related("person", "team")
+        .order_by("pk")
+    )
+    people = {r.person_id for r in referrals}
+    previous: dict[int, int] = {}
+    for person_id, worker_id in (
+        PeerRelationship.objects.filter(person_id__in=people, ended_on__isnull=False)
+        .order_by("person_id", "-ended_on", "-pk")
+        .values_list("person_id", "worker_id")
+    ):
+        previous.setdefault(person_id, worker_id)  # the latest ended relationship
+    preferences: dict[int, list[matching.Preference]] = {}
+    for p in PersonPreference.objects.filter(person_id__in=people):
+        preferences.setdefault(p.person_id, []).append(
+            matching.Preference(p.attribute, p.value, p.strength)
+        )
+    conflicts: dict[int, list[str]] = {}
+    for person_id, worker_id in DeclaredConflict.objects.filter(person_id__in=people).values_list(
+        "person_id", "worker_id"
+    ):
+        conflicts.setdefault(person_id, []).append(str(worker_id))
+    return [
+        matching.Referral(
+            id=str(r.pk),
+            team_id=str(r.team_id),
+            site_id=str(r.team.site_id),
+            language=r.person.language if r.person.language != "other" else None,
+            preferences=tuple(preferences.get(r.person_id, ())),
+            previous_worker_id=str(previous[r.person_id]) if r.person_id in previous else None,
+            conflict_worker_ids=tuple(conflicts.get(r.person_id, ())),
+        )
+        for r in referrals
+    ]
+
+
 @transaction.atomic
 def propose(*, actor: User, organization, referrals: Iterable[Referral]) -> Proposal:
     """Run the solver for these open referrals; store one proposed match per assignment
@@ -180,7 +221,7 @@ def propose(*, actor: User, organization, referrals: Iterable[Referral]) -> Prop
         if referral.state not in OPEN_STATES:
             raise ValidationError({"referral": _("Only new or triaged referrals can be matched.")})
     workers, users = solver_workers(organization)
-    solution = matching.solve([solver_referral(r) for r in referrals], workers)
+    solution = matching.solve(solver_referrals(referrals), workers)
     by_id = {str(r.pk): r for r in referrals}
     Match.objects.filter(referral__in=referrals, status=MatchStatus.PROPOSED).delete()
     matches = [

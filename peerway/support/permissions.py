@@ -20,6 +20,10 @@ def in_caseload(user, obj=None) -> bool:
     person = getattr(obj, "person", None) if not isinstance(obj, Person) else obj
     if person is None or not user.is_authenticated:
         return False
+    # Open relationships already loaded with the person (outcomes.selectors.due_list).
+    loaded = getattr(person, "prefetched_open_relationships", None)
+    if loaded is not None:
+        return any(r.worker_id == user.pk and r.ended_on is None for r in loaded)
     return PeerRelationship.objects.filter(
         person=person, worker=user, ended_on__isnull=True
     ).exists()
@@ -67,3 +71,9 @@ rules.add_perm("support.use_matching", has_role_in_org(Role.MANAGER, Role.SUPERV
 rules.add_perm("support.manage_conflicts", team_staff)
 # Response targets per urgency (the organization's policy): organization-wide managers.
 rules.add_perm("support.manage_settings", has_role_over(Role.MANAGER))
+# A person's name (decision 28: Partial name search within the user's own scope): those who
+# work with the person directly: supervisors and clinicians over the team, peer workers for
+# their caseload and for the people they recorded. Managers (implementation leads and
+# program managers) follow the service by code; they never see or search names.
+names_staff = has_role_over(Role.SUPERVISOR, Role.CLINICIAN)
+rules.add_perm("support.see_names", names_staff | (peer_on_team & (in_caseload | created_by_user)))

@@ -57,6 +57,53 @@ def find_by_name(user, organization, name: str) -> QuerySet[Person]:
     return people_for(user, organization).filter(name_index=Person.name_lookup(name))
 
 
+NAME_STAFF_ROLES = {Role.SUPERVISOR, Role.CLINICIAN}
+
+
+def names_visible_q(user) -> Q:
+    """People whose name the user may see (same rule as ``support.see_names``): a subset
+    of ``people_visible_q``."""
+    from peerway.core.models import Team
+
+    staff_ids = Team.objects.filter(team_filter_for(user, NAME_STAFF_ROLES)).values("pk")
+    peer_ids = Team.objects.filter(team_filter_for(user, {Role.PEER_WORKER})).values("pk")
+    own = Q(relationships__worker=user, relationships__ended_on__isnull=True) | Q(created_by=user)
+    return Q(team__in=staff_ids) | (Q(team__in=peer_ids) & own)
+
+
+def named_ids(user, people: QuerySet[Person]) -> set[int]:
+    """Of ``people`` (already scoped), the ids whose name the user may see (one query)."""
+    return set(people.filter(names_visible_q(user)).values_list("pk", flat=True).distinct())
+
+
+def search_by_partial_name(user, people: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """People of ``people`` (already scoped) whose name contains every word of ``text``
+    (capitals and accents do not matter), among those whose name the user may see.
+
+    Names stay encrypted at rest: they are decrypted here, in memory, only for the rows the
+    user may already see by name (decision 28: Partial name search within the user's own
+    scope); nothing about a name is ever sent to the database. A user who may see no name
+    finds nobody, whatever they type.
+    """
+    from peerway.core.crypto import normalize_for_index
+
+    words = normalize_for_index(text).split()
+    if not words:
+        return people.none()
+    candidates = (
+        people.filter(names_visible_q(user))
+        .exclude(name_index="")
+        .values_list("pk", "name")
+        .distinct()
+    )
+    found = []
+    for pk, name in candidates:
+        folded = normalize_for_index(name or "")
+        if all(w in folded for w in words):
+            found.append(pk)
+    return people.filter(pk__in=found)
+
+
 def current_consents(person: Person) -> dict[str, ConsentRecord | None]:
     """The latest decision per purpose (None: never asked)."""
     latest: dict[str, ConsentRecord | None] = dict.fromkeys(ConsentPurpose.values)
@@ -173,3 +220,12 @@ def referral_list(referrals: QuerySet[Referral], organization, limit: int = 300)
         ]
     )
     return with_due_times(waiting + rest, targets)
+
+
+def names_visible_q_exists(user, organization) -> bool:
+    """Whether the user holds a role that may see names somewhere in the organization
+    (supervisor or clinician anywhere there, or a peer worker): decides whether the people
+    list offers a name search at all."""
+    from peerway.core.permissions import roles_anywhere_in
+
+    return bool(roles_anywhere_in(user, organization) & (NAME_STAFF_ROLES | {Role.PEER_WORKER}))

@@ -165,11 +165,12 @@ def update_person(
     *,
     actor: User,
     person: Person,
-    name: str,
+    name: str | None,
     year_of_birth: int | None,
     language: str,
     preferences: dict[str, tuple[str, str]],
 ) -> Person:
+    """``name=None`` keeps the name as it is (a role that does not see names)."""
     if not actor.has_perm("support.change_person", person):
         raise PermissionDenied
     if year_of_birth is not None and not (1900 <= year_of_birth <= timezone.localdate().year):
@@ -179,7 +180,7 @@ def update_person(
         person.refresh_from_db(from_queryset=Person.objects.select_for_update())
         changed = []
         for field, value in (
-            ("name", name.strip()),
+            ("name", person.name if name is None else name.strip()),
             ("year_of_birth", year_of_birth),
             ("language", language),
         ):

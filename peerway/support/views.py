@@ -10,7 +10,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peerway.core import audit
+from peerway.core import audit, lists
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
 from peerway.core.idempotency import once_per_token
@@ -18,6 +18,7 @@ from peerway.core.models import Team, User
 from peerway.core.permissions import team_filter_for
 from peerway.core.roles import Role
 
+from . import lists as support_lists
 from . import matching, matching_service, selectors, services
 from .forms import (
     ConsentForm,
@@ -34,7 +35,7 @@ from .models import (
     ConsentPurpose,
     Match,
     MatchStatus,
-    PersonStatus,
+    Person,
     ReferralSource,
     ReferralState,
     Urgency,
@@ -81,43 +82,46 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 @requires("support.use_service", obj=_org)
 def people(request, slug):
+    """People the user may see, filtered, sorted and paged through the address; the same
+    rows as CSV (docs/service.md, "Lists")."""
     org = request.permission_object
-    query = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
-    team_id = request.GET.get("team", "")
-    found = selectors.people_for(request.user, org)
-    if query:
-        if query.upper().startswith("P-"):
-            found = found.filter(code=query.upper())
-        else:
-            found = selectors.find_by_name(request.user, org, query)
-    if status in PersonStatus.values:
-        found = found.filter(status=status)
-    if team_id.isdigit():
-        found = found.filter(team_id=int(team_id))
-    rows = list(found.order_by("team__name", "code")[:500])
+    scoped = selectors.people_for(request.user, org)
+    may_search_names = selectors.names_visible_q_exists(request.user, org)
+    filterset = support_lists.PeopleFilter(
+        request.GET or None,
+        queryset=scoped.order_by("team__name", "code"),
+        request=request,
+        organization=org,
+        may_search_names=may_search_names,
+    )
+    found = filterset.qs
+    named = selectors.named_ids(request.user, found) if may_search_names else None
+    table = lists.build(request, support_lists.PeopleTable(found, organization=org, named=named))
+    query = (request.GET.get("q") or "").strip()
     if query:
         audit.record(
             actor=request.user,
             action="support.people_searched",
             obj=org,
-            details={
-                "by": "code" if query.upper().startswith("P-") else "name",
-                "found": len(rows),
-            },
+            details={"by": filterset.searched_by or "code", "found": found.count()},
         )
-    teams = Team.objects.filter(pk__in=found.values("team_id")).order_by("name")
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"people-{org.slug}.csv",
+            action="support.people_exported",
+            obj=org,
+            filterset=filterset,
+        )
     return render(
         request,
         "support/people.html",
         {
             "organization": org,
-            "people": rows,
-            "query": query,
-            "status": status,
-            "team_id": team_id,
-            "statuses": PersonStatus.choices,
-            "teams": teams,
+            "filterset": filterset,
+            "table": table,
+            "csv_query": lists.csv_query(request),
             "can_refer": bool(referral_teams(request.user, org)),
         },
     )
@@ -141,7 +145,9 @@ def person_detail(request, slug, pk):
                 (purpose, label, consents[purpose]) for purpose, label in _consent_choices()
             ],
             "consent_history": list(person.consents.select_related("recorded_by")),
-            "preferences": list(person.preferences.all()),
+            "preferences": _preference_rows(person),
+            "may_see_name": request.user.has_perm("support.see_names", person),
+            "actions": _person_actions(request.user, person),
             "referrals": referrals,
             "relationships": list(person.relationships.select_related("worker")),
             "can_change": request.user.has_perm("support.change_person", person),
@@ -163,6 +169,32 @@ def person_detail(request, slug, pk):
             },
         },
     )
+
+
+def _preference_rows(person) -> list[tuple[str, str, str]]:
+    """Each preference as (kind, value, strength) in words, never codes."""
+    from .forms import PREFERENCE_VALUES
+
+    rows = []
+    for p in person.preferences.all():
+        values = dict(PREFERENCE_VALUES.get(p.attribute, []))
+        rows.append(
+            (p.get_attribute_display(), str(values.get(p.value, p.value)), p.get_strength_display())
+        )
+    return rows
+
+
+def _person_actions(user, person) -> dict[str, bool]:
+    """The actions on the person's page the user may take (each checked with the permission
+    of the page it opens)."""
+    from peerway.contacts.selectors import caseload_people
+
+    return {
+        "log_contact": user.has_perm("contacts.log_contact", person.team)
+        and caseload_people(user, person.team).filter(pk=person.pk).exists(),
+        "record_outcome": user.has_perm("outcomes.administer", person),
+        "recovery_plan": user.has_perm("recovery.view_plan", person),
+    }
 
 
 def _peer_workers(organization):
@@ -212,20 +244,24 @@ def _consent_choices():
 @requires("support.change_person", obj=_person, audit_read="support.person_edit_viewed")
 def person_edit(request, slug, pk):
     person = request.permission_object
+    may_see_name = request.user.has_perm("support.see_names", person)
     initial = {
-        "name": person.name,
+        "name": person.name if may_see_name else "",
         "year_of_birth": person.year_of_birth,
         "language": person.language,
         **PersonForm.preference_initial(person),
     }
     form = PersonForm(request.POST or None, initial=initial)
+    if not may_see_name:
+        # A role that does not see names neither reads nor changes one.
+        del form.fields["name"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.update_person(
                 actor=request.user,
                 person=person,
-                name=data["name"],
+                name=data["name"] if may_see_name else None,
                 year_of_birth=data.get("year_of_birth"),
                 language=data["language"],
                 preferences=data["preferences"],
@@ -351,28 +387,40 @@ def refer(request, slug):
 @requires("support.use_service", obj=_org)
 def referrals(request, slug):
     """Referrals still waiting for a first contact first, most urgent and earliest due at
-    the top (overdue ones flagged); then the others, newest first."""
+    the top (overdue ones flagged); then the others, newest first. Any column sorts;
+    filters stay in the address; the same rows as CSV."""
     org = request.permission_object
-    found = selectors.referrals_for(request.user, org)
-    state = request.GET.get("state", "")
-    if state in ReferralState.values:
-        found = found.filter(state=state)
-    mine = request.GET.get("mine") == "1"
-    if mine:
-        found = found.filter(referred_by=request.user)
-    overdue = request.GET.get("overdue") == "1"
-    if overdue:
-        found = found.filter(selectors.overdue_q(selectors.response_targets(org)))
+    scoped = support_lists.referral_default_order(
+        selectors.referrals_for(request.user, org).annotate(
+            urgency_order=support_lists.urgency_order()
+        )
+    )
+    filterset = support_lists.ReferralFilter(
+        request.GET or None, queryset=scoped, request=request, organization=org
+    )
+    named = selectors.named_ids(
+        request.user, Person.objects.filter(pk__in=filterset.qs.values("person_id"))
+    )
+    table = lists.build(
+        request, support_lists.ReferralTable(filterset.qs, organization=org, named=named)
+    )
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"referrals-{org.slug}.csv",
+            action="support.referrals_exported",
+            obj=org,
+            filterset=filterset,
+        )
     return render(
         request,
         "support/referrals.html",
         {
             "organization": org,
-            "referrals": selectors.referral_list(found, org),
-            "state": state,
-            "states": ReferralState.choices,
-            "mine": mine,
-            "overdue": overdue,
+            "filterset": filterset,
+            "table": table,
+            "csv_query": lists.csv_query(request),
             "can_manage_response_targets": request.user.has_perm("support.manage_settings", org),
         },
     )

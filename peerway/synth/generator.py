@@ -19,7 +19,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from peerway.planning import taxonomy
+from peerway.planning import taxonomy, workload
 
 TEAM_TYPES = (
     "inpatient",
@@ -33,7 +33,10 @@ TEAM_TYPES = (
 MODALITIES = ("in_person", "phone", "video", "text")
 MODALITY_WEIGHTS = (6, 3, 1, 1)
 SETTINGS_IN_PERSON = ("hospital", "clinic", "home", "community")
-DURATIONS = (15, 20, 30, 30, 30, 45, 60, 90)
+DURATIONS = workload.DURATIONS
+FTES = ("0.50", "0.60", "0.80", "1.00", "1.00")  # drawn for each peer worker
+MEAN_FTE = sum(float(f) for f in FTES) / len(FTES)
+DAYS_PER_MONTH = 365.25 / 12
 CHIME = ("connectedness", "hope", "identity", "meaning", "empowerment")
 LANGUAGES = ("en", "en", "en", "fr", "fr", "es", "ar", "zh", "pa", "cr")
 SOURCES = ("clinician", "clinician", "clinician", "self", "family", "trigger")
@@ -45,6 +48,13 @@ WORKERS_PER_TEAM = 8
 TEAMS_PER_SITE = 5
 
 
+def workers_for(contacts: int, days: int) -> int:
+    """Peer workers needed to log ``contacts`` over ``days`` days at the demo's workload
+    (``peerway.planning.workload``, docs/demo.md): about 90 contacts per FTE a month."""
+    per_worker = workload.contacts_per_month(MEAN_FTE, days / DAYS_PER_MONTH)
+    return math.ceil(contacts / per_worker) if per_worker else 0
+
+
 @dataclass(frozen=True)
 class Shape:
     people: int
@@ -52,7 +62,7 @@ class Shape:
     seed: int
     end: dt.date
     days: int = 730
-    workers: int = 0  # 0: one per PEOPLE_PER_WORKER people
+    workers: int = 0  # 0: one per PEOPLE_PER_WORKER people, or more for the contacts
     teams: int = 0  # 0: one per WORKERS_PER_TEAM workers
     sites: int = 0  # 0: one per TEAMS_PER_SITE teams
 
@@ -63,7 +73,9 @@ class Shape:
             raise ValueError("--contacts must not be negative.")
         if self.days < 1:
             raise ValueError("--days must be at least 1.")
-        workers = self.workers or max(2, math.ceil(self.people / PEOPLE_PER_WORKER))
+        workers = self.workers or max(
+            2, math.ceil(self.people / PEOPLE_PER_WORKER), workers_for(self.contacts, self.days)
+        )
         teams = self.teams or max(1, math.ceil(workers / WORKERS_PER_TEAM))
         sites = self.sites or max(1, math.ceil(teams / TEAMS_PER_SITE))
         if not (workers >= teams >= sites >= 1):
@@ -144,7 +156,7 @@ def plan(shape: Shape) -> Structure:
     workers = tuple(
         WorkerPlan(
             team=w % shape.teams,
-            fte=rng.choice(("0.50", "0.60", "0.80", "1.00", "1.00")),
+            fte=rng.choice(FTES),
             started=shape.start - dt.timedelta(days=rng.randrange(0, 1500)),
         )
         for w in range(shape.workers)

@@ -9,6 +9,7 @@ from peerway.core.permissions import roles_anywhere_in
 from peerway.core.roles import Role
 
 from . import selectors
+from .models import WellbeingCheckIn
 
 
 def _peer_piece(user: User, organization: Organization) -> dict:
@@ -32,18 +33,27 @@ def _supervisor_piece(user: User, organization: Organization) -> dict:
         for w in selectors.supervisees(user, organization)
         if user.has_perm("workforce.log_supervision", w)
     ]
-    statuses = [selectors.supervision_status(w) for w in workers]
+    statuses = selectors.supervision_statuses(workers)
+    records = selectors.training_records([w.user for w in workers], organization)
+    # An alert only when the worker opted in, and only that: never scores.
+    opted_in = [w.user.pk for w in workers if w.profile and w.profile.wellbeing_alert]
+    last_checkins: dict[int, object] = {}
+    if opted_in:
+        for checkin in WellbeingCheckIn.objects.filter(
+            organization=organization, worker_id__in=opted_in
+        ):  # newest first: the first of each worker is their last
+            last_checkins.setdefault(checkin.worker_id, checkin)
     expiring = []
     alerts = []
     for w in workers:
-        status = selectors.training_status(w.user, organization, {Role.PEER_WORKER})
+        status = selectors.training_status(
+            w.user, organization, {Role.PEER_WORKER}, records=records[w.user.pk]
+        )
         if status.expiring or status.expired:
             expiring.append((w, status))
-        # An alert only when the worker opted in, and only that: never scores.
-        if w.profile and w.profile.wellbeing_alert:
-            last = selectors.checkins_of(w).first()
-            if last and last.alert_raised:
-                alerts.append((w, last.completed_on))
+        last = last_checkins.get(w.user.pk)
+        if last and last.alert_raised:
+            alerts.append((w, last.completed_on))
     return {
         "count": len(workers),
         "overdue": [s for s in statuses if s.overdue],
@@ -54,8 +64,10 @@ def _supervisor_piece(user: User, organization: Organization) -> dict:
 
 def _manager_piece(user: User, organization: Organization) -> dict:
     rows = []
-    for row in selectors.workforce_overview(user, organization):
-        compliance = selectors.team_compliance(row.team)
+    overview = selectors.workforce_overview(user, organization)
+    compliances = selectors.teams_compliance([row.team for row in overview])
+    for row in overview:
+        compliance = compliances[row.team.pk]
         contracts: dict[str, int] = {}
         for w in row.workers:
             if w.profile:

@@ -10,11 +10,12 @@ Lived-experience attributes are read only through ``visible_attributes`` (pages)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,6 +49,9 @@ class Worker:
     organization: Organization
     teams: list[Team] = field(default_factory=list)
     profile: WorkerProfile | None = None
+    # The organization's supervisor memberships, when loaded with other workers
+    # (``load_workers``): read once for all of them instead of once per worker.
+    supervisor_memberships: list[Membership] | None = field(default=None, repr=False)
 
     @property
     def pk(self) -> int:
@@ -57,7 +61,8 @@ class Worker:
     def assigned_supervisor_ids(self) -> set[int]:
         if self.profile is None or self.profile.pk is None:
             return set()
-        return set(self.profile.supervisors.values_list("pk", flat=True))
+        # all(): uses the prefetched supervisors when ``load_workers`` loaded them.
+        return {user.pk for user in self.profile.supervisors.all()}
 
     def __str__(self) -> str:
         return str(self.user)
@@ -85,6 +90,44 @@ def placements(user: User, organization: Organization) -> list[Team]:
 def load_worker(user: User, organization: Organization) -> Worker:
     profile = WorkerProfile.objects.filter(organization=organization, user=user).first()
     return Worker(user, organization, placements(user, organization), profile)
+
+
+def organization_teams(organization: Organization) -> list[Team]:
+    return list(
+        Team.objects.filter(site__organization=organization)
+        .select_related("site__organization")
+        .order_by("name")
+    )
+
+
+def load_workers(users: Iterable[User], organization: Organization) -> dict[int, Worker]:
+    """``load_worker`` for many users at once, in a fixed number of queries: {user pk:
+    Worker}."""
+    users = list(users)
+    ids = [u.pk for u in users]
+    if not ids:
+        return {}
+    profiles = {
+        p.user_id: p
+        for p in WorkerProfile.objects.filter(
+            organization=organization, user_id__in=ids
+        ).prefetch_related("supervisors")
+    }
+    by_user: dict[int, list[Membership]] = {}
+    for m in peer_memberships(organization).filter(user_id__in=ids):
+        by_user.setdefault(m.user_id, []).append(m)
+    teams = organization_teams(organization)
+    supervisors = list(
+        Membership.objects.filter(
+            organization=organization, role=Role.SUPERVISOR, user__is_active=True
+        )
+    )
+    workers = {}
+    for user in users:
+        ms = by_user.get(user.pk, [])
+        placed = [t for t in teams if any(m.covers_team(t) for m in ms)]
+        workers[user.pk] = Worker(user, organization, placed, profiles.get(user.pk), supervisors)
+    return workers
 
 
 def _finds(viewer: User, worker: Worker) -> bool:
@@ -118,9 +161,12 @@ def worker_supervisor_ids(worker: Worker) -> set[int]:
     if assigned:
         return assigned
     ids: set[int] = set()
-    for m in Membership.objects.filter(
-        organization=worker.organization, role=Role.SUPERVISOR, user__is_active=True
-    ).select_related("team__site"):
+    memberships = worker.supervisor_memberships
+    if memberships is None:
+        memberships = Membership.objects.filter(
+            organization=worker.organization, role=Role.SUPERVISOR, user__is_active=True
+        )
+    for m in memberships:
         if any(m.covers_team(t) for t in worker.teams):
             ids.add(m.user_id)
     return ids
@@ -251,18 +297,22 @@ class TeamWorkforce:
 def workforce_overview(
     viewer: User, organization: Organization, *, teams=None
 ) -> list[TeamWorkforce]:
-    rows = []
-    cache: dict[int, Worker] = {}
+    """The viewer's teams with their peer workers, in a fixed number of queries whatever
+    the number of teams and workers."""
     if teams is None:
         teams = workforce_teams(viewer, organization)
-    for team in teams.select_related("site").distinct().order_by("site__name", "name"):
-        workers = []
-        for user in User.objects.filter(pk__in=team_peer_ids(team)).order_by("display_name"):
-            if user.pk not in cache:
-                cache[user.pk] = load_worker(user, organization)
-            workers.append(cache[user.pk])
-        rows.append(TeamWorkforce(team, workers))
-    return rows
+    teams = list(
+        teams.select_related("site__organization").distinct().order_by("site__name", "name")
+    )
+    memberships = list(peer_memberships(organization))
+    team_ids = {team.pk: {m.user_id for m in memberships if m.covers_team(team)} for team in teams}
+    everyone = set().union(*team_ids.values()) if team_ids else set()
+    users = list(User.objects.filter(pk__in=everyone).order_by("display_name"))
+    workers = load_workers(users, organization)
+    return [
+        TeamWorkforce(team, [workers[u.pk] for u in users if u.pk in team_ids[team.pk]])
+        for team in teams
+    ]
 
 
 def lone_peer_worker_ids(organization: Organization) -> set[int]:
@@ -305,17 +355,49 @@ class SupervisionStatus:
 
 
 def supervision_status(worker: Worker) -> SupervisionStatus:
+    return supervision_statuses([worker])[0]
+
+
+def supervision_statuses(workers: list[Worker]) -> list[SupervisionStatus]:
+    """``supervision_status`` of each worker, in two queries whatever their number."""
+    if not workers:
+        return []
+    organization = workers[0].organization
+    ids = [w.user.pk for w in workers]
+    last_by_worker = dict(
+        SupervisionSession.objects.filter(organization=organization, worker_id__in=ids)
+        .values_list("worker_id")
+        .annotate(last=Max("date"))
+        .values_list("worker_id", "last")
+        .order_by()
+    )
+    unstarted = [
+        w.user.pk
+        for w in workers
+        if w.user.pk not in last_by_worker and not (w.profile and w.profile.start_date)
+    ]
+    granted = (
+        dict(
+            peer_memberships(organization)
+            .filter(user_id__in=unstarted)
+            .values_list("user_id")
+            .annotate(first=Min("granted_at"))
+            .values_list("user_id", "first")
+            .order_by()
+        )
+        if unstarted
+        else {}
+    )
+    return [_supervision_status(w, last_by_worker.get(w.user.pk), granted) for w in workers]
+
+
+def _supervision_status(worker: Worker, last, granted: dict) -> SupervisionStatus:
     every = cadence_days(worker)
-    last = sessions_of(worker).values_list("date", flat=True).first()
     if last is not None:
         due = last + timedelta(days=every)
     else:
-        started = (worker.profile.start_date if worker.profile else None) or (
-            peer_memberships(worker.organization)
-            .filter(user=worker.user)
-            .order_by("granted_at")
-            .values_list("granted_at", flat=True)
-            .first()
+        started = (worker.profile.start_date if worker.profile else None) or granted.get(
+            worker.user.pk
         )
         if hasattr(started, "date"):
             started = timezone.localtime(started).date()
@@ -332,9 +414,14 @@ def supervisees(viewer: User, organization: Organization) -> list[Worker]:
     for row in workforce_overview(viewer, organization, teams=teams):
         for w in row.workers:
             seen.setdefault(w.user.pk, w)
-    for profile in WorkerProfile.objects.filter(organization=organization, supervisors=viewer):
-        if profile.user_id not in seen and profile.user.is_active:
-            seen[profile.user_id] = load_worker(profile.user, organization)
+    assigned = [
+        profile.user
+        for profile in WorkerProfile.objects.filter(
+            organization=organization, supervisors=viewer
+        ).select_related("user")
+        if profile.user_id not in seen and profile.user.is_active
+    ]
+    seen.update(load_workers(assigned, organization))
     return sorted(seen.values(), key=lambda w: w.user.display_name)
 
 
@@ -489,12 +576,26 @@ def _latest_by_title(records) -> list:
     return list(latest.values())
 
 
-def training_status(user: User, organization: Organization, roles: set[str]) -> TrainingStatus:
+def training_records(users: Iterable[User], organization: Organization) -> dict[int, list]:
+    """Training records of many users in one query: {user pk: records}."""
+    from .models import TrainingRecord
+
+    by_user: dict[int, list] = {u.pk: [] for u in users}
+    for record in TrainingRecord.objects.filter(organization=organization, user_id__in=by_user):
+        by_user[record.user_id].append(record)
+    return by_user
+
+
+def training_status(
+    user: User, organization: Organization, roles: set[str], *, records: list | None = None
+) -> TrainingStatus:
+    """Where the user stands; ``records`` (from ``training_records``) saves the query."""
     from .models import CompetencyArea, RecordKind
 
     today = timezone.localdate()
     soon = today + timedelta(days=expiry_warning_days())
-    records = list(training_of(user, organization))
+    if records is None:
+        records = list(training_of(user, organization))
     latest = _latest_by_title(records)
     expired = [r for r in latest if r.expires_on and r.expires_on < today]
     expiring = [r for r in latest if r.expires_on and today <= r.expires_on <= soon]
@@ -517,14 +618,26 @@ def training_status(user: User, organization: Organization, roles: set[str]) -> 
 def team_staff(team: Team) -> list[tuple[User, set[str]]]:
     """People working with a team: team memberships, and supervisors over it (site or
     organization). Organization-wide managers and other staff are not counted per team."""
-    by_user: dict[int, tuple[User, set[str]]] = {}
-    org = team.site.organization
-    for m in Membership.objects.filter(organization=org, user__is_active=True).select_related(
-        "user", "team__site"
-    ):
-        if m.team_id == team.pk or (m.role == Role.SUPERVISOR and m.covers_team(team)):
-            by_user.setdefault(m.user_id, (m.user, set()))[1].add(m.role)
-    return sorted(by_user.values(), key=lambda row: row[0].display_name)
+    return teams_staff([team])[team.pk]
+
+
+def teams_staff(teams: list[Team]) -> dict[int, list[tuple[User, set[str]]]]:
+    """``team_staff`` of several teams of one organization, in one query."""
+    if not teams:
+        return {}
+    memberships = list(
+        Membership.objects.filter(
+            organization_id=teams[0].site.organization_id, user__is_active=True
+        ).select_related("user")
+    )
+    result = {}
+    for team in teams:
+        by_user: dict[int, tuple[User, set[str]]] = {}
+        for m in memberships:
+            if m.team_id == team.pk or (m.role == Role.SUPERVISOR and m.covers_team(team)):
+                by_user.setdefault(m.user_id, (m.user, set()))[1].add(m.role)
+        result[team.pk] = sorted(by_user.values(), key=lambda row: row[0].display_name)
+    return result
 
 
 @dataclass
@@ -558,10 +671,26 @@ class TeamCompliance:
 
 
 def team_compliance(team: Team) -> TeamCompliance:
-    org = team.site.organization
-    return TeamCompliance(
-        team, [training_status(user, org, roles) for user, roles in team_staff(team)]
-    )
+    return teams_compliance([team])[team.pk]
+
+
+def teams_compliance(teams: list[Team]) -> dict[int, TeamCompliance]:
+    """``team_compliance`` of several teams of one organization, in two queries."""
+    if not teams:
+        return {}
+    org = teams[0].site.organization
+    staff = teams_staff(teams)
+    records = training_records({u for rows in staff.values() for u, _r in rows}, org)
+    return {
+        team.pk: TeamCompliance(
+            team,
+            [
+                training_status(user, org, roles, records=records[user.pk])
+                for user, roles in staff[team.pk]
+            ],
+        )
+        for team in teams
+    }
 
 
 def notifications_for(user: User, organization: Organization):

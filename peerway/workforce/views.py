@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peerway.assessments.forms import InstrumentPageForm, engine_language
+from peerway.core import lists
 from peerway.core import selectors as core_selectors
 from peerway.core.access import requires
 from peerway.core.models import Membership, User
@@ -22,6 +23,7 @@ from peerway.core.views import _add_errors
 from peerway.instruments.engine.model import text_in
 from peerway.instruments.library import current_library
 
+from . import lists as workforce_lists
 from . import selectors, services
 from .forms import (
     AccommodationForm,
@@ -78,11 +80,8 @@ def _team(request, slug, pk, **kwargs):
 def overview(request, slug):
     organization = request.permission_object
     rows = selectors.workforce_overview(request.user, organization)
-    statuses = {}
-    for row in rows:
-        for w in row.workers:
-            if w.user.pk not in statuses:
-                statuses[w.user.pk] = selectors.supervision_status(w)
+    workers = list({w.user.pk: w for row in rows for w in row.workers}.values())
+    statuses = {status.worker.user.pk: status for status in selectors.supervision_statuses(workers)}
     return render(
         request,
         "workforce/overview.html",
@@ -284,15 +283,35 @@ def supervision(request, slug):
     organization = request.permission_object
     workers = selectors.supervisees(request.user, organization)
     statuses = [selectors.supervision_status(w) for w in workers]
+    can_log = any(request.user.has_perm("workforce.log_supervision", w) for w in workers)
+    form = workforce_lists.SupervisionFilterForm(request.GET or None)
+    shown = form.apply(statuses) if form.is_valid() else statuses
+    table = lists.build(
+        request,
+        workforce_lists.SupervisionTable(
+            shown, organization=organization, can_log=can_log, order_by=("due",)
+        ),
+    )
+    if lists.wants_csv(request):
+        return lists.csv_response(
+            request,
+            table,
+            filename=f"supervision-{organization.slug}.csv",
+            action="workforce.supervision_exported",
+            obj=organization,
+            details={"filters": ["overdue"] if request.GET.get("overdue") else []},
+        )
     return render(
         request,
         "workforce/supervision.html",
         {
             "organization": organization,
-            "statuses": statuses,
+            "table": table,
+            "form": form,
+            "csv_query": lists.csv_query(request),
             "overdue": [s for s in statuses if s.overdue],
             "share": selectors.peer_experienced_share(workers),
-            "can_log": any(request.user.has_perm("workforce.log_supervision", w) for w in workers),
+            "can_log": can_log,
             "is_supervisor": request.user.has_perm("workforce.supervisor_settings", organization),
         },
     )

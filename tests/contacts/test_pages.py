@@ -316,3 +316,22 @@ def test_who_opens_a_single_contact(world, service, login, who, status):
     assert viewed.count() == (1 if status == 200 else 0)
     if status == 200:
         assert "P-ANA2345" in response.content.decode()
+
+
+def test_history_sorts_filters_and_downloads_without_notes(world, service, approved_role, login):
+    log(world, [service.ana], modality="phone", note="=1+1")
+    log(world, [service.ana], date=timezone.localdate() - dt.timedelta(days=5))
+    client = login(world.peer_a)
+    base = f"/o/{world.org.slug}/contacts/people/{service.ana.pk}/"
+    page = client.get(base + "?sort=date").content.decode()
+    assert 'aria-sort="ascending"' in page and NOTE in page
+    page = client.get(base + "?modality=phone")
+    assert [c.modality for c in page.context["table"].data] == ["phone"]
+    response = client.get(base + "?format=csv")
+    body = response.content.decode()
+    assert body.splitlines()[0].startswith("Date,Peer worker,Type of contact,How,Where")
+    assert NOTE not in body and "=1+1" not in body
+    assert len(body.splitlines()) == 3
+    assert AuditEvent.objects.filter(action="contacts.history_exported").exists()
+    # Another team's peer worker cannot open the history, nor its CSV.
+    assert login(world.peer_b).get(base + "?format=csv").status_code in (403, 404)

@@ -50,6 +50,21 @@ def _nul_csv(tmp_path):
     return path
 
 
+def _nul_hl7(tmp_path):
+    path = tmp_path / "feed.hl7"
+    path.write_bytes(
+        b"MSH|^~\\&|ADT|HGH|PEERWAY|NW|20260101||ADT^A01|C1|P|2.5\r"
+        b"EVN|A01|20260101\rPID|1||P-ADA2345^^^PEERWAY\x00\rPV1|1|I\r"
+    )
+    return path
+
+
+def _not_hl7(tmp_path):
+    path = tmp_path / "feed.hl7"
+    path.write_text("person_code,event\n")
+    return path
+
+
 CASES = {
     "match-huge-capacity": (
         lambda t: ["match", "--input", str(_huge_capacity(t))],
@@ -74,6 +89,18 @@ CASES = {
     "import-nul": (
         lambda t: ["import", "hospital-events", str(_nul_csv(t)), "--organization", "northwind"],
         "NUL",
+    ),
+    "hl7-import-nul": (
+        lambda t: ["hl7", "import", str(_nul_hl7(t)), "--organization", "northwind"],
+        "NUL character",
+    ),
+    "hl7-import-not-hl7": (
+        lambda t: ["hl7", "import", str(_not_hl7(t)), "--organization", "northwind"],
+        "No HL7 message",
+    ),
+    "hl7-import-directory": (
+        lambda t: ["hl7", "import", str(t), "--organization", "northwind"],
+        "Cannot read",
     ),
     "report-pdf-directory": (
         lambda t: ["report", "--period", "2026Q3", "--pdf", str(t), "--organization", "northwind"],

@@ -119,3 +119,37 @@ def test_every_link_shown_in_the_demo_opens_for_every_role(demo_region, client):
             if response.status_code != 200:
                 broken.append(f"{email}: {url} (one click further) answers {response.status_code}")
     assert not broken, "\n".join(broken)
+
+
+def test_menus_follow_the_loop_and_hold_every_page(world, client):
+    """Every page of the bar belongs to a menu; menus come in the loop's order, and the
+    menu of the page being shown (or of the page above it) is marked."""
+    from peerway.core.navigation import GROUPS, ORGANIZATION_PAGES, current_item
+
+    keys = [key for key, _label in GROUPS]
+    assert {group for _label, _name, group in ORGANIZATION_PAGES} <= set(keys)
+    client.force_login(account(world, "manager"))
+    context = client.get("/o/northwind/referrals/").context
+    menus = context["peerway_menus"]
+    assert [m.key for m in menus] == [k for k in keys if k in {m.key for m in menus}]
+    assert {"service", "evaluate", "administration"} <= {m.key for m in menus}
+    shown = [item for m in menus for item in m.items]
+    assert shown == [item for item in context["peerway_nav"] if item.group]
+    assert [m.key for m in menus if m.active] == ["service"]
+    assert context["peerway_nav_current"] == "/o/northwind/referrals/"
+    deeper = current_item(context["peerway_nav"], "/o/northwind/referrals/12/")
+    assert deeper is not None and deeper.url == "/o/northwind/referrals/"
+    assert current_item(context["peerway_nav"], "/nowhere/") is None
+    # A page under the organization's front page but in no menu marks no menu.
+    structure = next(i for i in context["peerway_nav"] if i.url == "/o/northwind/")
+    assert current_item(context["peerway_nav"], "/o/northwind/contacts/log/1/") is None
+    assert current_item(context["peerway_nav"], structure.url) == structure
+
+
+def test_human_resources_menus(world, client):
+    client.force_login(account(world, "hr"))
+    menus = {
+        m.key: [str(i.label) for i in m.items] for m in client.get("/").context["peerway_menus"]
+    }
+    assert menus["workforce"] == ["Peer workforce"]
+    assert "service" not in menus and "evaluate" not in menus

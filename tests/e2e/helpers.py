@@ -79,3 +79,39 @@ def french_catalogue(msgid: str) -> tuple[bool, str | None]:
     if match.group(1) and served == match.group(1) and served != msgid:
         return True, served
     return True, None
+
+
+def main_navigation(page: Page):
+    """The top bar (named "Main" in English, "Principal" in French)."""
+    return page.locator("header nav.pw-nav")
+
+
+def open_navigation(page: Page) -> None:
+    """On a narrow window, open the collapsed top bar with its menu button."""
+    nav = main_navigation(page)
+    toggler = nav.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        expect(nav.locator("#pw-nav")).to_have_class(re.compile(r"\bshow\b"))
+
+
+def menu_link(page: Page, name: str | re.Pattern):
+    """The main navigation's link called ``name``, made visible and ready to click.
+
+    Links live in menus (Assess, Plan, Service, Workforce, Evaluate, Administration,
+    My account) and, on a narrow window, behind the menu button: this opens the top bar
+    if it is collapsed and the menu that holds the link, as a person would.
+    """
+    nav = main_navigation(page)
+    link = nav.get_by_role("link", name=name, exact=True)
+    if link.is_visible():
+        return link
+    open_navigation(page)
+    hidden_link = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+    holder = nav.locator("li.dropdown").filter(has=hidden_link)
+    if holder.count():
+        toggle = holder.get_by_role("button")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+    expect(link).to_be_visible()
+    return link

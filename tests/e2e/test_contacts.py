@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from peerway.core.models import User
 from peerway.support.models import Contact
 
-from .helpers import path_of, sign_in, submit, visit
+from .helpers import menu_link, path_of, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +38,7 @@ def test_peer_logs_a_contact_from_the_caseload_and_the_draft_survives_a_reload(
     jordan = User.objects.get(email=PEER)
     before = Contact.objects.filter(worker=jordan).count()
     sign_in(page, base, PEER)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="My caseload"))
+    submit(page, menu_link(page, "My caseload"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My caseload")
 
     submit(page, page.get_by_role("link", name=re.compile(r"^Log contact with ")).first)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from .helpers import sign_in, submit, visit
+from .helpers import menu_link, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +27,7 @@ def test_manager_reads_the_organization_and_a_team_dashboard_in_english_and_fren
     org = demo.organization
     transition = demo.teams["transition"]
     sign_in(page, base, MANAGER, two_factor=True)
-
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Dashboards"))
+    submit(page, menu_link(page, "Dashboards"))
     submit(page, page.get_by_role("link", name=f"Organization dashboard: {org.name}"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Organization dashboard: {org.name}")
     flags = page.get_by_role("region", name="Flags")

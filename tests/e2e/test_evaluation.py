@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from .helpers import sign_in, submit
+from .helpers import menu_link, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +22,7 @@ def french(msgid: str) -> str:
 def test_manager_reads_outcome_evaluation_and_prepares_a_report(demo, live_server, page):
     base = live_server.url
     sign_in(page, base, MANAGER, two_factor=True)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Outcome evaluation"))
+    submit(page, menu_link(page, "Outcome evaluation"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcome evaluation")
 
     page.get_by_label("Period").fill("2026")

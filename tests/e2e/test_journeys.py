@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from peerway.core.models import Invitation, Team, User
 from peerway.core.roles import Role
 
-from .helpers import PO_FILE, french_catalogue, path_of, sign_in, submit, visit
+from .helpers import PO_FILE, french_catalogue, menu_link, path_of, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_manager_signs_in_with_two_factor_invites_a_user_and_switches_to_french(
 
     submit(
         page,
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="People and access"),
+        menu_link(page, "People and access"),
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("People and access")
     submit(page, page.get_by_role("main").get_by_role("link", name="Invite someone"))

@@ -106,6 +106,12 @@ def test_person_answers_on_their_own_device_and_the_task_is_created(
     submit(page, page.get_by_role("button", name=re.compile(r"One-time link · .*PHQ-9.*12 months")))
     url = page.get_by_label("Link").input_value()
     assert "/m/" in url
+    # Copy to the clipboard (a local script under the CSP) and a QR code of the same link.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page.get_by_role("button", name="Copy the link").click()
+    expect(page.locator("#copy-status")).to_have_text("Link copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    expect(page.get_by_role("img", name="QR code of the one-time link")).to_be_visible()
 
     visitor = open_page()  # the person's own phone: no account, own cookies
     visit(visitor, url)

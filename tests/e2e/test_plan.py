@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from peerway.core.models import User
 from peerway.planning.models import PlanAction
 
-from .helpers import french_catalogue, path_of, sign_in, submit, visit
+from .helpers import french_catalogue, menu_link, path_of, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_recommendation_becomes_a_plan_action_and_the_gate_explains_each_team(
     # The plan lists it, with the overdue count and progress by phase.
     submit(
         page,
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Implementation plan"),
+        menu_link(page, "Implementation plan"),
     )
     main = page.get_by_role("main")
     expect(main.get_by_role("link", name=strategy_name)).to_be_visible()

@@ -13,7 +13,7 @@ from peerway.core.models import User
 from peerway.recovery.models import Goal, GoalStep, RecoveryPlan
 from peerway.support.models import PeerRelationship
 
-from .helpers import sign_in, submit, visit
+from .helpers import menu_link, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +49,7 @@ def test_peer_worker_writes_and_prints_a_recovery_plan(demo, live_server, page):
     person = relationship.person
 
     sign_in(page, base, PEER)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Recovery plans"))
+    submit(page, menu_link(page, "Recovery plans"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Recovery plans")
     submit(page, page.get_by_role("link", name=person.code))
     expect(page.get_by_role("heading", level=1)).to_contain_text(person.code)
@@ -118,8 +117,7 @@ def test_worker_records_a_risk_concern_and_the_supervisor_reviews_it(demo, live_
 
     page = open_page()
     sign_in(page, base, PEER)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Boundary and risk events"))
+    submit(page, menu_link(page, "Boundary and risk events"))
     submit(page, page.get_by_role("link", name=re.compile(rf"^risk concern\W+{person.code}$")))
     expect(page.get_by_label("Date")).to_have_value(timezone.localdate().isoformat())
     page.get_by_label("Type of concern").select_option(label="Safety at home")

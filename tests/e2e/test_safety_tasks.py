@@ -19,7 +19,7 @@ from peerway.outcomes.models import SafetyTask
 from peerway.recovery import selectors
 from peerway.support.models import PeerRelationship
 
-from .helpers import sign_in, submit, visit
+from .helpers import menu_link, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +64,7 @@ def test_a_self_harm_concern_reaches_the_supervisor_escalates_and_is_closed_with
     # The peer worker records the concern: the date is already today, four answers only.
     page = open_page()
     sign_in(page, base, PEER)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Boundary and risk events"))
+    submit(page, menu_link(page, "Boundary and risk events"))
     submit(page, page.get_by_role("link", name=re.compile(rf"^risk concern\W+{person.code}$")))
     expect(page.get_by_label("Date")).to_have_value(timezone.localdate().isoformat())
     expect(page.get_by_label("Outcome (optional)")).to_have_count(0)
@@ -121,8 +120,7 @@ def test_a_self_harm_concern_reaches_the_supervisor_escalates_and_is_closed_with
         assert task.debrief_with == "Jordan and Sam"
 
         # The safety queue, filtered, then the same pages in French.
-        nav = page.get_by_role("navigation", name="Main")
-        submit(page, nav.get_by_role("link", name="Safety queue"))
+        submit(page, menu_link(page, "Safety queue"))
         page.get_by_label("Status").select_option(label="Closed")
         page.get_by_label("Type of risk").select_option(label="Self-harm or suicide")
         submit(page, page.get_by_role("button", name="Filter"))

@@ -17,7 +17,7 @@ from peerway.assessments.models import CODE_ALPHABET, Response, SurveyLink, Wave
 from peerway.core.models import Team, User
 from peerway.instruments.library import current_library
 
-from .helpers import french_catalogue, path_of, sign_in, submit, visit
+from .helpers import french_catalogue, menu_link, path_of, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -100,8 +100,7 @@ def test_manager_runs_a_wave_and_respondents_answer_anonymously_in_both_language
     base = live_server.url
     today = timezone.localdate().isoformat()
     sign_in(page, base, MANAGER, two_factor=True)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Readiness surveys"))
+    submit(page, menu_link(page, "Readiness surveys"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Readiness surveys")
     submit(page, page.get_by_role("main").get_by_role("link", name="New survey wave"))
     expect(page.get_by_role("heading", level=1)).to_have_text("New survey wave")
@@ -273,7 +272,7 @@ def test_manager_runs_a_wave_and_respondents_answer_anonymously_in_both_language
     overview = page.get_by_role("table", name=re.compile("^Every scale for the whole organization"))
     expect(overview.locator("tbody tr").first.locator("td").first).to_have_text("3")
     # The results page does not link to the barrier profile: go there from the survey list.
-    submit(page, nav.get_by_role("link", name="Readiness surveys"))
+    submit(page, menu_link(page, "Readiness surveys"))
     submit(page, page.get_by_role("link", name=f"Barrier profile {WAVE_NAME}", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Barrier profile: {WAVE_NAME}")
     expect(page.get_by_role("heading", name=TEAM, level=3)).to_be_visible()
@@ -301,8 +300,7 @@ def test_results_hide_small_groups_in_the_demo(demo, live_server, page):
     base = live_server.url
     baseline = Wave.objects.get(name="Baseline readiness survey")
     sign_in(page, base, EVALUATOR, two_factor=True)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Readiness surveys"))
+    submit(page, menu_link(page, "Readiness surveys"))
     submit(page, page.get_by_role("link", name=f"Results {baseline.name}", exact=True))
     assert path_of(page) == f"/o/lakeshore/surveys/{baseline.pk}/results/"
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Results: {baseline.name}")

@@ -11,7 +11,7 @@ from peerway.instruments.library import current_library
 from peerway.workforce import selectors
 from peerway.workforce.models import SupervisionSession, WellbeingCheckIn
 
-from .helpers import path_of, sign_in, submit, visit
+from .helpers import menu_link, path_of, sign_in, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,7 @@ def switch_to_french(page) -> None:
 def test_peer_worker_sets_disclosure_and_completes_a_check_in(demo, live_server, page):
     base = live_server.url
     sign_in(page, base, PEER)
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="My profile"))
+    submit(page, menu_link(page, "My profile"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Jordan Lee")
 
     submit(page, page.get_by_role("link", name="What I share about myself"))
@@ -118,8 +117,7 @@ def test_manager_views_training_compliance_per_team(demo, live_server, page):
     expect(page.get_by_role("region", name="Peer workforce")).to_contain_text(
         "teams have a lone peer worker"
     )
-    nav = page.get_by_role("navigation", name="Main")
-    submit(page, nav.get_by_role("link", name="Peer workforce"))
+    submit(page, menu_link(page, "Peer workforce"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Peer workforce")
     submit(
         page,

@@ -259,3 +259,20 @@ def test_a_clinician_records_a_hospital_identifier(world, people, login):
 def test_others_cannot_record_a_hospital_identifier(world, people, login, who, status):
     client = login(getattr(world, who))
     assert client.get(url(world, f"people/{people['ada'].pk}/hospital-id/")).status_code == status
+
+
+def test_suggested_referrals_sort_and_download_as_an_audited_csv_of_ones_own_teams(
+    world, people, login
+):
+    _frequent(people["ada"])
+    _frequent(people["ben"])  # South: not the North supervisor's
+    client = login(world.supervisor)
+    page = client.get(url(world, "suggestions/?sort=-admissions")).content.decode()
+    assert 'aria-sort="descending"' in page
+    response = client.get(url(world, "suggestions/?format=csv"))
+    rows = response.content.decode().splitlines()
+    assert rows[0] == "Person,Team,Admissions,Emergency visits,Last event"
+    assert len(rows) == 2 and rows[1].startswith("P-ADA2345")
+    assert ",2,0," in rows[1]
+    event = AuditEvent.objects.get(action="hospital.suggestions_exported")
+    assert event.details["rows"] == 1

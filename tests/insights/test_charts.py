@@ -433,3 +433,77 @@ def test_line_chart_with_numbers_on_x_and_one_series():
     assert f'stroke="{charts.PALETTE[0]}"' in chart.svg
     assert chart.alt.startswith("Hope. Line chart: Score by Week.")
     assert "Score: from 40.0 (0) to 46.0 (12)." in chart.alt
+
+
+# --- the cache of drawn charts ----------------------------------------------------------------
+
+
+@pytest.fixture
+def draws(monkeypatch):
+    """Count the charts actually drawn, with an empty cache of the kind the app configures."""
+    from django.core.cache import caches
+
+    assert charts._cache is caches["charts"]  # set when the app started
+    caches["charts"].clear()
+    calls = []
+    real = charts._draw
+
+    def counting(spec, d3_locale):
+        calls.append(d3_locale)
+        return real(spec, d3_locale)
+
+    monkeypatch.setattr(charts, "_draw", counting)
+    yield calls
+    caches["charts"].clear()
+
+
+def test_same_chart_is_drawn_once_and_changed_data_draw_again(draws):
+    rows = [{"site": "A", "rate": 0.3}, {"site": "B", "rate": 0.5}]
+
+    def bar(rows, lang="en"):
+        return bar_chart_with_ci(
+            rows, category="site", value="rate", title="T", value_label="v",
+            category_label="c", lang=lang,
+        )  # fmt: skip
+
+    first = bar(rows)
+    again = bar([dict(r) for r in rows])
+    assert len(draws) == 1
+    assert again.svg == first.svg and again.rows == first.rows
+    changed = bar([rows[0], {"site": "B", "rate": 0.6}])
+    assert len(draws) == 2
+    assert changed.svg != first.svg
+    assert changed.rows[1]["rate"] == 0.6  # the table beside the chart shows the new data
+    bar(rows, lang="fr")  # other number conventions: another drawing
+    assert len(draws) == 3
+    bar(rows)
+    assert len(draws) == 3
+
+
+def test_cache_key_covers_the_whole_specification():
+    spec = {"data": {"values": [{"a": "x", "b": 1}]}, "mark": "bar"}
+    key = charts.cache_key(spec, "en-CA")
+    assert key == charts.cache_key(
+        {"mark": "bar", "data": {"values": [{"b": 1, "a": "x"}]}}, "en-CA"
+    )
+    assert key != charts.cache_key({**spec, "mark": "line"}, "en-CA")
+    assert key != charts.cache_key({**spec, "data": {"values": [{"a": "x", "b": 2}]}}, "en-CA")
+    assert key != charts.cache_key(spec, "fr-CA")
+
+
+def test_in_process_cache_is_bounded():
+    cache = charts._LRU(2)
+    for key in ("a", "b", "c"):
+        cache.set(key, key)
+    assert cache.get("a") is None and cache.get("b") == "b" and cache.get("c") == "c"
+
+
+def test_warm_starts_the_engine_without_filling_the_cache(draws):
+    from django.core.cache import caches
+
+    assert charts.warm() > 0
+    assert len(draws) == 4  # two charts in two languages
+    assert charts._cache is caches["charts"]
+    rows = [{"x": 1, "y": 1.0}]
+    line_chart(rows, x="x", y="y", title="-", x_label="x", y_label="y")
+    assert len(draws) == 5

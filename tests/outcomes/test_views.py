@@ -335,3 +335,39 @@ def test_link_page_opens_in_the_persons_language_unless_changed(world, person, c
     client.cookies["django_language"] = "en"
     html = client.get(url).content.decode()
     assert 'lang="en-CA"' in html and "More than half the days" in html
+
+
+def test_link_page_offers_copy_and_a_qr_code_drawn_locally(world, person, login):
+    from pathlib import Path
+
+    import segno
+    from django.contrib.staticfiles import finders
+
+    response = login(world.peer_a).post(make_link(world, person))
+    html = response.content.decode()
+    url = re.search(r'value="(http[^"]+/m/[^"]+/)"', html).group(1)
+    # The QR code is an inline SVG of exactly this link (same modules as segno draws).
+    svg = re.search(r"<svg [^>]*>.*?</svg>", html, re.S).group(0)
+    assert 'role="img"' in svg and "<title>QR code of the one-time link</title>" in svg
+    expected = segno.make(url, error="m").svg_inline(scale=5, border=4)
+    draw = re.compile(r'd="(M[^"]+)"')
+    assert draw.findall(expected)[-1] in draw.findall(svg)
+    # Nothing external: no image or script from another host, no inline script.
+    assert "http" not in svg
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert re.search(r'<script src="/static/outcomes/copy-link\.js" defer>', html)
+    assert "unsafe-inline" not in response.get("Content-Security-Policy", "")
+    # The copy button targets the link field and reports in a live region.
+    button = re.search(r"<button[^>]*data-copy-target=\"link-url\"[^>]*>", html).group(0)
+    assert "hidden" in button and 'data-copy-status="copy-status"' in button
+    assert 'id="copy-status"' in html and 'role="status"' in html
+    script = Path(finders.find("outcomes/copy-link.js")).read_text(encoding="utf-8")
+    assert "navigator.clipboard.writeText" in script and "button.hidden = false" in script
+
+
+def test_link_page_in_french_has_a_french_copy_button_and_qr_title(world, person, login):
+    client = login(world.peer_a)
+    client.post("/i18n/setlang/", {"language": "fr-ca"})
+    html = client.post(make_link(world, person)).content.decode()
+    assert "Copier le lien" in html
+    assert "<title>Code QR du lien à usage unique</title>" in html

@@ -109,6 +109,8 @@ def test_every_bibliography_entry_is_cited_somewhere(kb):
     cited = {rid for f in kb.factors for rid in f.sources}
     cited |= {rid for s in kb.strategies for rid in s.citations}
     cited |= {rid for lk in kb.links for rid in lk.citations}
+    cited |= {kb.frameworks.cfir_source, *kb.frameworks.eric_sources}
+    cited |= {e.source for e in kb.frameworks.endorsements}
     assert set(kb.references) - cited == set()
 
 

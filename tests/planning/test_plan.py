@@ -336,8 +336,24 @@ def test_csv_export_lists_every_action_and_neutralises_formulas(world, login, pl
     assert rows[0][:2] == ["Phase", "Action"] and len(rows) == 3
     assert rows[1][1].startswith("'=")
     assert rows[2][5] == "Pat Peer"
+    assert rows[0][-2:] == ["ERIC strategies", "CFIR 2.0 constructs"]
     assert AuditEvent.objects.filter(action="planning.plan_exported").exists()
     assert login(world.clinician).get(url(world, "export.csv")).status_code == 403
+
+
+def test_csv_export_names_each_action_in_eric_and_cfir_terms(world, login, plan):
+    add(world, plan, strategy="implementation_champions", factors=["role_clarity", "role_drift"])
+    client = login(world.supervisor)
+    rows = list(csv.reader(io.StringIO(client.get(url(world, "export.csv")).content.decode())))
+    assert rows[1][-2] == "35. Identify and prepare champions"
+    assert (
+        rows[1][-1]
+        == "III.A.3 Work Infrastructure; III.F Compatibility; V.H Reflecting & Evaluating"
+    )
+    client.post("/i18n/setlang/", {"language": "fr-ca"})
+    french = list(csv.reader(io.StringIO(client.get(url(world, "export.csv")).content.decode())))
+    assert french[0][-2:] == ["Stratégies ERIC", "Construits du CFIR 2.0"]
+    assert french[1][-2] == "35. Repérer et préparer des champions"
 
 
 def test_pdf_export_is_a_pdf_and_shows_the_gate_only_to_results_readers(world, login, plan):

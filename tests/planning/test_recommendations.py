@@ -48,7 +48,12 @@ def test_strongest_link_to_the_worst_barrier_ranks_first_and_ties_break_by_code(
     kb = load_knowledge_base()
     ranked = rank([barrier()], kb=kb, in_plan=set())
     links = {lk.strategy: lk.strength for lk in kb.links_for_factor("role_clarity")}
-    assert [r.strategy for r in ranked] == sorted(links, key=lambda s: (-links[s], s))
+    # Peer-support links first, strongest first; then strategies only the CFIR–ERIC
+    # expert endorsements reach, which never outrank a link for the same barrier.
+    linked = [r.strategy for r in ranked if r.evidence[0].layer == "peer_support"]
+    assert linked == sorted(links, key=lambda s: (-links[s], s))
+    assert [r.strategy for r in ranked[: len(links)]] == linked
+    assert all(r.evidence[0].layer == "cfir_eric" for r in ranked[len(links) :])
     assert ranked == rank([barrier()], kb=kb, in_plan=set())  # deterministic
 
 

@@ -650,3 +650,41 @@ def test_large_instance_without_the_rank_level_still_matches_everyone_possible()
     rnd.shuffle(refs)
     rnd.shuffle(wrks)
     assert solve(refs, wrks, weights).to_dict() == solution.to_dict()
+
+
+# --- scoring in bulk ---------------------------------------------------------------------------
+
+
+@THOROUGH
+@given(instances(max_referrals=8, max_workers=4))
+def test_matrix_scores_equal_the_per_pair_scorer(instance):
+    """The solver scores all pairs with array operations; each cell must say exactly what the
+    per-pair scorer says: feasible or not, score units, and why nobody fits a referral."""
+    from peerway.support.matching import solver as s
+
+    refs, wrks, weights = s.parse_input(
+        instance["referrals"], instance["workers"], instance["weights"]
+    )
+    refs.sort(key=lambda r: r.id)
+    wrks.sort(key=lambda w: w.id)
+    views = [s._WorkerView.of(w) for w in wrks]
+    covered = {t for w in wrks for t in w.team_ids}
+    fallback = instance["allow_site_fallback"]
+    matrices = s._score_matrices(refs, views, weights, allow_site_fallback=fallback)
+    for i, ref in enumerate(refs):
+        pairs = [
+            s._evaluate(
+                ref,
+                view,
+                weights,
+                team_has_worker=ref.team_id in covered,
+                allow_site_fallback=fallback,
+            )
+            for view in views
+        ]
+        assert matrices.feasible[i].tolist() == [p.feasible for p in pairs]
+        assert matrices.units[i].tolist() == [p.score_units for p in pairs]
+        n_feasible = sum(p.feasible for p in pairs)
+        assert s._unassigned_reasons_from(matrices, i, ref) == s._unassigned_reasons(
+            pairs, n_feasible
+        )

@@ -142,7 +142,7 @@ def test_exact_name_search_goes_through_the_blind_index(world, login):
     ]
     assert not selectors.find_by_name(world.clinician, world.org, "Élodie").exists()
     page = login(world.clinician).get(url(world, "supported/?q=%C3%A9lodie+martin"))
-    assert "1 person" in page.content.decode()
+    assert "People supported · 1 row<" in page.content.decode()
 
 
 # --- consent --------------------------------------------------------------------------------
@@ -393,3 +393,56 @@ def test_a_declared_conflict_keeps_a_worker_out_of_matching(world, login):
         .status_code
         == 404
     )
+
+
+def test_solver_referrals_read_in_bulk_say_what_one_at_a_time_says(world):
+    """Propose reads every referral's preferences, conflicts and previous worker in a fixed
+    number of queries; the solver gets exactly what the one-referral reader builds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from peerway.support.models import (
+        DeclaredConflict,
+        PeerRelationship,
+        Person,
+        PersonPreference,
+        Referral,
+    )
+
+    def make(n):
+        referrals = []
+        for i in range(n):
+            person = Person.objects.create(
+                organization=world.org, team=world.team_a, language="fr" if i % 2 else "other"
+            )
+            PersonPreference.objects.create(
+                person=person, attribute="gender", value="woman", strength="required"
+            )
+            PersonPreference.objects.create(person=person, attribute="age_band", value="18-25")
+            DeclaredConflict.objects.create(person=person, worker=world.peer_b)
+            today = timezone.localdate()
+            PeerRelationship.objects.create(
+                person=person,
+                worker=world.peer_a,
+                started_on=today - timedelta(days=90),
+                ended_on=today - timedelta(days=30),
+            )
+            PeerRelationship.objects.create(
+                person=person,
+                worker=world.peer_b,
+                started_on=today - timedelta(days=20),
+                ended_on=today - timedelta(days=10),
+            )
+            referrals.append(Referral.objects.create(person=person, team=world.team_a))
+        return referrals
+
+    few, many = make(2), make(12)
+    assert matching_service.solver_referrals(many) == [
+        matching_service.solver_referral(r) for r in many
+    ]
+    assert matching_service.solver_referrals(many)[0].previous_worker_id == str(world.peer_b.pk)
+    with CaptureQueriesContext(connection) as small:
+        matching_service.solver_referrals(few)
+    with CaptureQueriesContext(connection) as large:
+        matching_service.solver_referrals(many)
+    assert len(small) == len(large)

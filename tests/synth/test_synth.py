@@ -62,9 +62,11 @@ def test_synth_command_builds_a_small_organization_with_exact_counts():
     assert Person.objects.filter(organization=org).count() == 50
     assert Referral.objects.filter(person__organization=org).count() == 50
     assert PeerRelationship.objects.filter(person__organization=org).count() == 50
-    # 50 people / 20 per worker -> 3 peer workers on one team at one site.
-    assert Membership.objects.filter(organization=org, role="peer_worker").count() == 3
-    assert WorkerProfile.objects.filter(organization=org).count() == 3
+    # 50 people / 20 per worker would be 3 peer workers, but 2,000 contacts in 180 days at
+    # the demo's workload (about 90 per FTE a month, FTE 0.78 on average) need 5: on one
+    # team at one site.
+    assert Membership.objects.filter(organization=org, role="peer_worker").count() == 5
+    assert WorkerProfile.objects.filter(organization=org).count() == 5
     assert Team.objects.filter(site__organization=org).count() == 1
     assert (
         not User.objects.filter(email__endswith="synth.example")
@@ -175,3 +177,18 @@ def test_synth_refuses_bad_options_naming_them():
 
 def test_peerway_synth_maps_to_the_synth_command():
     assert cli.COMMANDS["synth"][0] == "synth"
+
+
+def test_default_workers_log_at_the_demo_workload():
+    from peerway.planning import workload
+
+    # Enough workers that the contacts stay within the planned rate per FTE a month.
+    for people, contacts, days in [(50, 2000, 180), (100, 100_000, 365), (20_000, 10**6, 730)]:
+        s = shape(people=people, contacts=contacts, days=days)
+        per_fte_month = contacts / (s.workers * generator.MEAN_FTE) / (days / (365.25 / 12))
+        assert per_fte_month <= workload.CONTACTS_PER_FTE_MONTH + 1e-9
+        assert s.workers >= people / generator.PEOPLE_PER_WORKER
+    # The regional benchmark keeps its shape: 1,000 workers for 20,000 people.
+    assert shape(people=20_000, contacts=10**6, days=730).workers == 1000
+    # An explicit number of workers is kept.
+    assert shape(people=50, contacts=100_000, workers=3, teams=1).workers == 3

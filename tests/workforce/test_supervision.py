@@ -209,3 +209,22 @@ def test_supervision_pages_are_refused_to_others(world, login):
     assert client.get(settings_url).status_code == 200
     assert client.post(settings_url, {"has_peer_experience": "on"}).status_code == 302
     assert world.supervisor.pk in selectors.peer_experienced_supervisor_ids(world.org)
+
+
+def test_supervision_queue_sorts_filters_overdue_and_downloads_an_audited_csv(world, login):
+    from peerway.core.models import AuditEvent
+
+    log(world, world.peer_a, minutes=60)
+    log(world, world.peer_b, minutes=30, days_ago=60)
+    client = login(world.manager)
+    base = f"/o/{world.org.slug}/workforce/supervision/"
+    page = client.get(base + "?sort=-name").content.decode()
+    assert page.index("Quinn Peer") < page.index("Pat Peer")
+    assert 'aria-sort="descending"' in page
+    overdue = client.get(base + "?overdue=on").content.decode()
+    assert "Quinn Peer" in overdue and "Pat Peer" not in overdue
+    rows = client.get(base + "?overdue=on&format=csv").content.decode().splitlines()
+    assert rows[0] == "Name,Teams,Last session,Next due"
+    assert len(rows) == 2 and rows[1].startswith("Quinn Peer,Team B,")
+    event = AuditEvent.objects.get(action="workforce.supervision_exported")
+    assert event.details["rows"] == 1 and event.details["filters"] == ["overdue"]

@@ -25,11 +25,22 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .schema import AUDIENCES, LANGUAGES, LEVELS, OWNERS, PHASES, SCHEMAS, SUPPORT_TYPES
+from .schema import (
+    AUDIENCES,
+    ENDORSEMENT_LEVEL_1,
+    ERIC_COUNT,
+    LANGUAGES,
+    LEVELS,
+    OWNERS,
+    PHASES,
+    SCHEMAS,
+    SUPPORT_TYPES,
+)
 
 __all__ = [
     "AUDIENCES",
     "DATA_DIR",
+    "LAYER_NAMES",
     "LANGUAGES",
     "LEVELS",
     "LEVEL_NAMES",
@@ -42,6 +53,11 @@ __all__ = [
     "SUPPORT_TYPES",
     "SUPPORT_TYPE_NAMES",
     "ChecklistItem",
+    "CfirConstruct",
+    "CfirDomain",
+    "Endorsement",
+    "EricCluster",
+    "EricStrategy",
     "Factor",
     "Indicator",
     "KnowledgeBase",
@@ -58,7 +74,15 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).resolve().parent
-FILES = ("bibliography.yaml", "factors.yaml", "strategies.yaml", "links.yaml")
+FILES = (
+    "bibliography.yaml",
+    "factors.yaml",
+    "strategies.yaml",
+    "links.yaml",
+    "cfir.yaml",
+    "eric.yaml",
+    "cfir_eric.yaml",
+)
 PIBC_RESPONSE_SET = "agreement5_dk"
 # Texts at least this long must be translated: a French text identical to the English one
 # is almost always a copy-paste left behind.
@@ -122,6 +146,21 @@ OWNER_NAMES: Mapping[str, LocalizedText] = MappingProxyType(
         "peer_workers": LocalizedText("Peer workers", "Pairs aidants"),
         "clinical_lead": LocalizedText("Clinical lead", "Responsable clinique"),
         "evaluator": LocalizedText("Evaluator", "Responsable de l'évaluation"),
+    }
+)
+# The two layers of evidence that can rank a strategy for a factor.
+PEER_SUPPORT_LAYER = "peer_support"
+CFIR_ERIC_LAYER = "cfir_eric"
+LAYER_NAMES: Mapping[str, LocalizedText] = MappingProxyType(
+    {
+        PEER_SUPPORT_LAYER: LocalizedText(
+            "Peer-support evidence (a link in Peerway's knowledge base)",
+            "Données sur le soutien par les pairs (un lien de la base de connaissances de Peerway)",
+        ),
+        CFIR_ERIC_LAYER: LocalizedText(
+            "CFIR–ERIC expert endorsement (Waltz et al. 2019), not specific to peer support",
+            "Appui d'experts CFIR–ERIC (Waltz et coll. 2019), non propre au soutien par les pairs",
+        ),
     }
 )
 STRENGTH_NAMES: Mapping[int, LocalizedText] = MappingProxyType(
@@ -248,6 +287,7 @@ class Factor:
     indicators: tuple[Indicator, ...]
     unverified: bool = False
     note: LocalizedText | None = None
+    cfir: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,6 +301,62 @@ class Strategy:
     support_type: str
     level: str
     citations: tuple[str, ...]
+    eric: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CfirDomain:
+    id: str
+    name: LocalizedText
+
+
+@dataclass(frozen=True)
+class CfirConstruct:
+    id: str
+    domain: str
+    name: LocalizedText
+    description: LocalizedText
+
+
+@dataclass(frozen=True)
+class EricCluster:
+    code: str
+    name: LocalizedText
+
+
+@dataclass(frozen=True)
+class EricStrategy:
+    number: int
+    name: LocalizedText
+    cluster: str
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    """Share of experts who chose an ERIC strategy for a CFIR barrier (Waltz et al. 2019)."""
+
+    construct: str  # CFIR 2.0 id
+    cfir_2009: str  # the original CFIR construct the survey used
+    eric: int
+    percent: int
+    source: str
+    verified: bool
+    respondents: int | None = None
+    note: LocalizedText | None = None
+
+    @property
+    def level(self) -> int:
+        return 1 if self.percent >= ENDORSEMENT_LEVEL_1 else 2
+
+
+@dataclass(frozen=True)
+class EndorsedMatch:
+    """A Peerway strategy endorsed, through its ERIC strategy, for one of a factor's CFIR
+    constructs. ``endorsement`` is the strongest such endorsement."""
+
+    factor: str
+    strategy: str
+    endorsement: Endorsement
 
 
 @dataclass(frozen=True)
@@ -479,6 +575,8 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[Problem]:
         if strategy["code"] not in linked_strategies:
             message = f"strategy {strategy['code']!r} addresses no factor in links.yaml"
             add("strategies.yaml", ["strategies", index, "code"], message)
+    _framework_problems(raw, factors, strategies, add, check_citations)
+
     for rid in refs:
         if rid not in cited:
             message = "not cited by any factor, strategy or link; cite it or remove it"
@@ -491,6 +589,72 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[Problem]:
                 message = "French text is identical to the English text; translate it"
                 add(file, [*path, "fr"], message)
     return problems
+
+
+def _framework_problems(raw, factors, strategies, add, check_citations) -> None:
+    """CFIR and ERIC ids are known and unique; every factor and strategy is mapped (the
+    schema requires the lists, this checks what is in them); endorsements resolve."""
+    cfir = raw["cfir.yaml"]
+    eric = raw["eric.yaml"]
+    check_citations("cfir.yaml", ["source"], [cfir["source"]])
+    check_citations("eric.yaml", ["sources"], eric["sources"])
+    domains = {d["id"] for d in cfir["domains"]}
+    construct_ids: set[str] = set()
+    for index, construct in enumerate(cfir["constructs"]):
+        cid = construct["id"]
+        if cid in construct_ids:
+            add("cfir.yaml", ["constructs", index, "id"], f"duplicate construct id {cid!r}")
+        construct_ids.add(cid)
+        if cid.split(".")[0] not in domains:
+            add("cfir.yaml", ["constructs", index, "id"], f"unknown domain for {cid!r}")
+    clusters = {c["code"] for c in eric["clusters"]}
+    numbers = [s["number"] for s in eric["strategies"]]
+    for index, strategy in enumerate(eric["strategies"]):
+        if strategy["number"] in numbers[:index]:
+            message = f"duplicate ERIC number {strategy['number']}"
+            add("eric.yaml", ["strategies", index, "number"], message)
+        if strategy["cluster"] not in clusters:
+            message = f"unknown cluster {strategy['cluster']!r}"
+            add("eric.yaml", ["strategies", index, "cluster"], message)
+    eric_numbers = set(numbers)
+    if eric_numbers != set(range(1, ERIC_COUNT + 1)):
+        add("eric.yaml", ["strategies"], f"must number the strategies 1 to {ERIC_COUNT}")
+    for index, factor in enumerate(factors):
+        for i, cid in enumerate(factor["cfir"]):
+            path = ["factors", index, "cfir", i]
+            if cid not in construct_ids:
+                add("factors.yaml", path, f"unknown CFIR construct {cid!r}; see cfir.yaml")
+            if cid in factor["cfir"][:i]:
+                add("factors.yaml", path, f"CFIR construct {cid!r} is listed twice")
+    for index, strategy in enumerate(strategies):
+        for i, number in enumerate(strategy["eric"]):
+            path = ["strategies", index, "eric", i]
+            if number not in eric_numbers:
+                add("strategies.yaml", path, f"unknown ERIC strategy {number}; see eric.yaml")
+            if number in strategy["eric"][:i]:
+                add("strategies.yaml", path, f"ERIC strategy {number} is listed twice")
+    seen: set[str] = set()
+    for index, entry in enumerate(raw["cfir_eric.yaml"]["endorsements"]):
+        base = ["endorsements", index]
+        if entry["construct"] not in construct_ids:
+            message = f"unknown CFIR construct {entry['construct']!r}; see cfir.yaml"
+            add("cfir_eric.yaml", [*base, "construct"], message)
+        if entry["construct"] in seen:
+            message = f"construct {entry['construct']!r} already has an entry"
+            add("cfir_eric.yaml", [*base, "construct"], message)
+        seen.add(entry["construct"])
+        check_citations("cfir_eric.yaml", [*base, "source"], [entry["source"]])
+        source = raw["bibliography.yaml"]["references"].get(entry["source"])
+        if entry["verified"] and source is not None and not source["verified"]:
+            message = "an entry read in an unverified reference cannot be marked verified"
+            add("cfir_eric.yaml", [*base, "verified"], message)
+        listed = [s["eric"] for s in entry["strategies"]]
+        for i, number in enumerate(listed):
+            path = [*base, "strategies", i, "eric"]
+            if number not in eric_numbers:
+                add("cfir_eric.yaml", path, f"unknown ERIC strategy {number}; see eric.yaml")
+            if number in listed[:i]:
+                add("cfir_eric.yaml", path, f"ERIC strategy {number} is listed twice")
 
 
 def _build(raw: Mapping[str, Any]) -> KnowledgeBase:
@@ -543,6 +707,7 @@ def _build(raw: Mapping[str, Any]) -> KnowledgeBase:
                 ),
                 unverified=f.get("unverified", False),
                 note=_text(f["note"]) if "note" in f else None,
+                cfir=tuple(f["cfir"]),
             )
         )
     strategies = [
@@ -556,6 +721,7 @@ def _build(raw: Mapping[str, Any]) -> KnowledgeBase:
             support_type=s["support_type"],
             level=s["level"],
             citations=tuple(s["citations"]),
+            eric=tuple(s["eric"]),
         )
         for s in raw["strategies.yaml"]["strategies"]
     ]
@@ -570,7 +736,54 @@ def _build(raw: Mapping[str, Any]) -> KnowledgeBase:
         )
         for link in raw["links.yaml"]["links"]
     ]
-    return KnowledgeBase(references, factors, strategies, links)
+    cfir, eric = raw["cfir.yaml"], raw["eric.yaml"]
+    frameworks = Frameworks(
+        cfir_source=cfir["source"],
+        eric_sources=tuple(eric["sources"]),
+        domains=tuple(CfirDomain(d["id"], _text(d["name"])) for d in cfir["domains"]),
+        constructs=tuple(
+            CfirConstruct(
+                id=c["id"],
+                domain=c["id"].split(".")[0],
+                name=_text(c["name"]),
+                description=_text(c["description"]),
+            )
+            for c in cfir["constructs"]
+        ),
+        clusters=tuple(EricCluster(c["code"], _text(c["name"])) for c in eric["clusters"]),
+        eric=tuple(
+            EricStrategy(s["number"], _text(s["name"]), s["cluster"])
+            for s in sorted(eric["strategies"], key=lambda s: s["number"])
+        ),
+        endorsements=tuple(
+            Endorsement(
+                construct=entry["construct"],
+                cfir_2009=entry["cfir_2009"],
+                eric=item["eric"],
+                percent=item["percent"],
+                source=entry["source"],
+                verified=entry["verified"],
+                respondents=entry.get("respondents"),
+                note=_text(entry["note"]) if "note" in entry else None,
+            )
+            for entry in raw["cfir_eric.yaml"]["endorsements"]
+            for item in entry["strategies"]
+        ),
+    )
+    return KnowledgeBase(references, factors, strategies, links, frameworks=frameworks)
+
+
+@dataclass(frozen=True)
+class Frameworks:
+    """CFIR 2.0 constructs, the ERIC compilation and the CFIR–ERIC endorsement layer."""
+
+    cfir_source: str
+    eric_sources: tuple[str, ...]
+    domains: tuple[CfirDomain, ...]
+    constructs: tuple[CfirConstruct, ...]
+    clusters: tuple[EricCluster, ...]
+    eric: tuple[EricStrategy, ...]
+    endorsements: tuple[Endorsement, ...]
 
 
 def load_knowledge_base(directory: str | Path | None = None) -> KnowledgeBase:
@@ -621,6 +834,8 @@ class KnowledgeBase:
         factors: list[Factor],
         strategies: list[Strategy],
         links: list[Link],
+        *,
+        frameworks: Frameworks | None = None,
     ) -> None:
         self.references: Mapping[str, Reference] = MappingProxyType(dict(references))
         self.factors: tuple[Factor, ...] = tuple(factors)
@@ -629,6 +844,11 @@ class KnowledgeBase:
         self._factors = {f.code: f for f in self.factors}
         self._strategies = {s.code: s for s in self.strategies}
         self._links = {(lk.factor, lk.strategy): lk for lk in self.links}
+        self.frameworks = frameworks or Frameworks("", (), (), (), (), (), ())
+        self._constructs = {c.id: c for c in self.frameworks.constructs}
+        self._domains = {d.id: d for d in self.frameworks.domains}
+        self._eric = {e.number: e for e in self.frameworks.eric}
+        self._clusters = {c.code: c for c in self.frameworks.clusters}
 
     def __repr__(self) -> str:
         return (
@@ -691,9 +911,57 @@ class KnowledgeBase:
     def format_citation(self, ref_id: str, lang: str = "en") -> str:
         return self.reference(ref_id).citation(lang)
 
+    # -- frameworks (CFIR 2.0, ERIC, and the CFIR–ERIC endorsement layer)
+    def cfir_construct(self, construct_id: str) -> CfirConstruct:
+        try:
+            return self._constructs[construct_id]
+        except KeyError:
+            raise KeyError(f"unknown CFIR construct {construct_id!r}") from None
+
+    def cfir_domain(self, domain_id: str) -> CfirDomain:
+        return self._domains[domain_id]
+
+    def eric_strategy(self, number: int) -> EricStrategy:
+        try:
+            return self._eric[number]
+        except KeyError:
+            raise KeyError(f"unknown ERIC strategy {number!r}") from None
+
+    def eric_cluster(self, code: str) -> EricCluster:
+        return self._clusters[code]
+
+    def factors_for_construct(self, construct_id: str) -> list[Factor]:
+        return [f for f in self.factors if construct_id in f.cfir]
+
+    def strategies_for_eric(self, number: int) -> list[Strategy]:
+        return [s for s in self.strategies if number in s.eric]
+
+    def endorsements_for_construct(self, construct_id: str) -> list[Endorsement]:
+        """Recorded endorsements for a construct, most endorsed first."""
+        return sorted(
+            (e for e in self.frameworks.endorsements if e.construct == construct_id),
+            key=lambda e: (-e.percent, e.eric),
+        )
+
+    def endorsed_strategies(self, factor_code: str) -> list[EndorsedMatch]:
+        """Peerway strategies whose ERIC strategy experts endorsed for one of the factor's
+        CFIR constructs (the second layer of evidence), most endorsed first. Each strategy
+        appears once, with its strongest endorsement; linked or not."""
+        factor = self.factor(factor_code)
+        best: dict[str, Endorsement] = {}
+        for construct in factor.cfir:
+            for endorsement in self.endorsements_for_construct(construct):
+                for strategy in self.strategies_for_eric(endorsement.eric):
+                    current = best.get(strategy.code)
+                    if current is None or endorsement.percent > current.percent:
+                        best[strategy.code] = endorsement
+        matches = [EndorsedMatch(factor_code, code, e) for code, e in best.items()]
+        return sorted(matches, key=lambda m: (-m.endorsement.percent, m.strategy))
+
     def search(self, text: str, lang: str = "en") -> list[SearchHit]:
-        """Find factors and strategies whose name or description contains every word of
-        ``text`` (case- and accent-insensitive). Name matches rank above description ones."""
+        """Find factors and strategies whose name or description (or CFIR construct / ERIC
+        strategy name) contains every word of ``text`` (case- and accent-insensitive). Name
+        matches rank above the others."""
         if lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}; expected one of {LANGUAGES}")
         words = _WORD.findall(_fold(text))
@@ -704,7 +972,13 @@ class KnowledgeBase:
         items += [("strategy", s) for s in self.strategies]
         for kind, item in items:
             name = _fold(item.name.get(lang))
-            body = _fold(item.description.get(lang))
+            # Framework names count as description text: an evaluator searching
+            # "compatibility" or "champions" finds the factors and strategies mapped there.
+            if isinstance(item, Factor):
+                extra = [self._constructs[c].name.get(lang) for c in item.cfir]
+            else:
+                extra = [self._eric[n].name.get(lang) for n in item.eric]
+            body = _fold(" ".join([item.description.get(lang), *extra]))
             if not all(w in name or w in body for w in words):
                 continue
             score = sum(3 if w in name else 1 for w in words)

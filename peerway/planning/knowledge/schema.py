@@ -24,6 +24,16 @@ AUDIENCES = ("staff", "leaders", "peer_workers")
 STRENGTHS = (1, 2, 3)
 REFERENCE_TYPES = ("article", "report", "web")
 
+# CFIR 2.0 construct ids: domain numeral, construct letter, optional sub-construct number;
+# the Individuals domain adds R (roles) or C (characteristics): "III.D.1", "IV.R.H".
+CFIR_ID_PATTERN = r"^(I|II|III|IV|V)(\.[RC])?\.[A-Z](\.[1-9])?$"
+CFIR_DOMAIN_PATTERN = r"^(I|II|III|IV|V)$"
+ERIC_COUNT = 73  # strategies in the refined ERIC compilation (Powell et al. 2015)
+# Waltz et al. 2019: level 1 when at least half the experts endorse a strategy for a
+# barrier, level 2 from 20 % to 49 %; less is not recorded.
+ENDORSEMENT_LEVEL_1 = 50
+ENDORSEMENT_MINIMUM = 20
+
 CODE_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 
@@ -124,6 +134,7 @@ FACTORS_SCHEMA = _schema(
                 "name",
                 "description",
                 "sources",
+                "cfir",
                 "measured_by",
             ],
             "properties": {
@@ -133,6 +144,11 @@ FACTORS_SCHEMA = _schema(
                 "name": {"$ref": "#/$defs/text"},
                 "description": {"$ref": "#/$defs/text"},
                 "sources": {"$ref": "#/$defs/ref_ids"},
+                "cfir": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "pattern": CFIR_ID_PATTERN},
+                },
                 "unverified": {"type": "boolean"},
                 "note": {"$ref": "#/$defs/text"},
                 "measured_by": {
@@ -193,6 +209,7 @@ STRATEGIES_SCHEMA = _schema(
                 "support_type",
                 "level",
                 "citations",
+                "eric",
             ],
             "properties": {
                 "code": {"$ref": "#/$defs/code"},
@@ -209,6 +226,11 @@ STRATEGIES_SCHEMA = _schema(
                 "support_type": {"$ref": "#/$defs/support_type"},
                 "level": {"$ref": "#/$defs/level"},
                 "citations": {"$ref": "#/$defs/ref_ids"},
+                "eric": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "integer", "minimum": 1, "maximum": ERIC_COUNT},
+                },
             },
             "additionalProperties": False,
         },
@@ -236,9 +258,133 @@ LINKS_SCHEMA = _schema(
     },
 )
 
+
+def _document(properties: dict, required: list[str]) -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": _DEFS,
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+_NAMED = {
+    "name": {"$ref": "#/$defs/text"},
+}
+
+CFIR_SCHEMA = _document(
+    {
+        "source": {"type": "string", "minLength": 1},
+        "domains": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {"id": {"type": "string", "pattern": CFIR_DOMAIN_PATTERN}, **_NAMED},
+                "additionalProperties": False,
+            },
+        },
+        "constructs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "description"],
+                "properties": {
+                    "id": {"type": "string", "pattern": CFIR_ID_PATTERN},
+                    **_NAMED,
+                    "description": {"$ref": "#/$defs/text"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    ["source", "domains", "constructs"],
+)
+
+ERIC_SCHEMA = _document(
+    {
+        "sources": {"$ref": "#/$defs/ref_ids"},
+        "clusters": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["code", "name"],
+                "properties": {"code": {"$ref": "#/$defs/code"}, **_NAMED},
+                "additionalProperties": False,
+            },
+        },
+        "strategies": {
+            "type": "array",
+            "minItems": ERIC_COUNT,
+            "maxItems": ERIC_COUNT,
+            "items": {
+                "type": "object",
+                "required": ["number", "name", "cluster"],
+                "properties": {
+                    "number": {"type": "integer", "minimum": 1, "maximum": ERIC_COUNT},
+                    **_NAMED,
+                    "cluster": {"$ref": "#/$defs/code"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    ["sources", "clusters", "strategies"],
+)
+
+CFIR_ERIC_SCHEMA = _document(
+    {
+        "endorsements": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["construct", "cfir_2009", "source", "verified", "strategies"],
+                "properties": {
+                    "construct": {"type": "string", "pattern": CFIR_ID_PATTERN},
+                    "cfir_2009": _NON_BLANK,
+                    "source": {"type": "string", "minLength": 1},
+                    "verified": {"type": "boolean"},
+                    "respondents": {"type": "integer", "minimum": 1},
+                    "note": {"$ref": "#/$defs/text"},
+                    "strategies": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["eric", "percent"],
+                            "properties": {
+                                "eric": {"type": "integer", "minimum": 1, "maximum": ERIC_COUNT},
+                                "percent": {
+                                    "type": "integer",
+                                    "minimum": ENDORSEMENT_MINIMUM,
+                                    "maximum": 100,
+                                },
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+                "additionalProperties": False,
+                "if": {"properties": {"verified": {"const": False}}},
+                "then": {"required": ["note"]},
+            },
+        },
+    },
+    ["endorsements"],
+)
+
 SCHEMAS = {
     "bibliography.yaml": BIBLIOGRAPHY_SCHEMA,
     "factors.yaml": FACTORS_SCHEMA,
     "strategies.yaml": STRATEGIES_SCHEMA,
     "links.yaml": LINKS_SCHEMA,
+    "cfir.yaml": CFIR_SCHEMA,
+    "eric.yaml": ERIC_SCHEMA,
+    "cfir_eric.yaml": CFIR_ERIC_SCHEMA,
 }

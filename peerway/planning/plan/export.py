@@ -40,6 +40,32 @@ def _factor_names(codes, lang):
     return out
 
 
+def _eric_names(strategy_code, lang):
+    """The action's strategy as ERIC strategies ("35. Identify and prepare champions")."""
+    kb = load_knowledge_base()
+    try:
+        numbers = kb.strategy(strategy_code).eric if strategy_code else ()
+    except KeyError:
+        return []
+    return [f"{n}. {kb.eric_strategy(n).name.get(lang)}" for n in numbers]
+
+
+def _cfir_names(codes, lang):
+    """The CFIR 2.0 constructs of the targeted factors, each once, in factor order."""
+    kb = load_knowledge_base()
+    out: list[str] = []
+    for code in codes:
+        try:
+            constructs = kb.factor(code).cfir
+        except KeyError:
+            continue
+        for cid in constructs:
+            label = f"{cid} {kb.cfir_construct(cid).name.get(lang)}"
+            if label not in out:
+                out.append(label)
+    return out
+
+
 def rows(plan: ImplementationPlan, *, lang: str, today: dt.date):
     yield [
         _("Phase"),
@@ -55,6 +81,8 @@ def rows(plan: ImplementationPlan, *, lang: str, today: dt.date):
         _("Completed on"),
         _("Evidence of completion"),
         _("Notes"),
+        _("ERIC strategies"),
+        _("CFIR 2.0 constructs"),
     ]
     for a in selectors.actions_for(plan):
         yield [
@@ -71,6 +99,8 @@ def rows(plan: ImplementationPlan, *, lang: str, today: dt.date):
             a.completed_on.isoformat() if a.completed_on else "",
             a.completion_evidence,
             a.notes,
+            "; ".join(_eric_names(a.strategy, lang)),
+            "; ".join(_cfir_names(a.factors, lang)),
         ]
 
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csgraph
 
 from .model import (
     WEIGHT_DECIMALS,
@@ -212,6 +214,143 @@ def _unassigned_reasons(
     return tuple(reasons)
 
 
+@dataclass
+class _Matrices:
+    """Every pair scored at once: ``feasible`` and ``units`` are n x m arrays (referrals by
+    workers, both sorted by id); the violation masks say why a pair is infeasible."""
+
+    feasible: np.ndarray
+    units: np.ndarray
+    team_fail: np.ndarray
+    language_fail: np.ndarray
+    capacity_fail: np.ndarray
+    conflict: np.ndarray
+    required_fail: dict[str, np.ndarray]
+
+
+def _incidence(sets: list[Iterable[str]], index: dict[str, int]) -> np.ndarray:
+    """Workers by values: True where worker j has value v (values indexed by ``index``)."""
+    matrix = np.zeros((len(sets), len(index) + 1), dtype=bool)  # last column: unknown value
+    for j, values in enumerate(sets):
+        for value in values:
+            matrix[j, index[value]] = True
+    return matrix
+
+
+def _value_index(refs_values: Iterable[str | None], sets: list[Iterable[str]]):
+    index: dict[str, int] = {}
+    for values in sets:
+        for value in values:
+            index.setdefault(value, len(index))
+    unknown = len(index)
+    codes = np.array(
+        [-1 if v is None else index.get(v, unknown) for v in refs_values], dtype=np.int64
+    )
+    return index, codes
+
+
+def _score_matrices(
+    refs: list[Referral],
+    views: list[_WorkerView],
+    weights: Weights,
+    *,
+    allow_site_fallback: bool,
+) -> _Matrices:
+    """Score every referral-worker pair with array operations: the same rules as
+    :func:`_evaluate` (a property test checks they agree), without a Python call per pair."""
+    n, m = len(refs), len(views)
+    worker_index = {view.worker.id: j for j, view in enumerate(views)}
+
+    teams = [view.teams for view in views]
+    team_index, team_codes = _value_index((r.team_id for r in refs), teams)
+    team_matrix = _incidence(teams, team_index)
+    covers = team_matrix.T[team_codes]  # n x m
+    sites = [view.sites for view in views]
+    site_index, site_codes = _value_index((r.site_id for r in refs), sites)
+    site_matrix = _incidence(sites, site_index)
+    has_site = site_codes >= 0
+    in_site = np.where(has_site[:, None], site_matrix.T[np.maximum(site_codes, 0)], False)
+    team_has_worker = team_codes < len(team_index)
+    team_ok = covers
+    if allow_site_fallback:
+        team_ok = covers | (~team_has_worker[:, None] & in_site)
+
+    langs = [view.languages for view in views]
+    lang_index, lang_codes = _value_index(
+        (None if r.language is None else _norm(r.language) for r in refs), langs
+    )
+    lang_matrix = _incidence(langs, lang_index)
+    has_lang = lang_codes >= 0
+    language_fail = np.where(
+        has_lang[:, None], ~lang_matrix.T[np.maximum(lang_codes, 0)], False
+    ).reshape(n, m)
+
+    capacity_fail = np.array([view.worker.remaining_capacity <= 0 for view in views], dtype=bool)
+    conflict = np.zeros((n, m), dtype=bool)
+    units = np.zeros((n, m), dtype=np.int64)
+    for i, ref in enumerate(refs):
+        for worker_id in ref.conflict_worker_ids:
+            j = worker_index.get(worker_id)
+            if j is not None:
+                conflict[i, j] = True
+        j = worker_index.get(ref.previous_worker_id) if ref.previous_worker_id else None
+        if j is not None:
+            units[i, j] += _units(weights.continuity)
+    units += np.where(in_site, _units(weights.site), 0).reshape(n, m)
+
+    # Preferences, grouped by (attribute, value, strength): one array operation per group.
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, ref in enumerate(refs):
+        for pref in _effective_preferences(ref):
+            groups.setdefault((pref.attribute, _norm(pref.value), pref.strength), []).append(i)
+    required_fail: dict[str, np.ndarray] = {}
+    for (attribute, value, strength), rows in groups.items():
+        usable = np.array([value in view.usable.get(attribute, {}) for view in views], dtype=bool)
+        rows = np.array(rows, dtype=np.int64)
+        if strength == "required":
+            fail = required_fail.setdefault(attribute, np.zeros((n, m), dtype=bool))
+            fail[rows] |= ~usable
+        else:
+            units[rows] += np.where(usable, _units(weights.for_preference(attribute)), 0)
+
+    infeasible = ~team_ok.reshape(n, m) | language_fail | capacity_fail[None, :] | conflict
+    for fail in required_fail.values():
+        infeasible |= fail
+    return _Matrices(
+        feasible=~infeasible,
+        units=units,
+        team_fail=~team_ok.reshape(n, m),
+        language_fail=language_fail,
+        capacity_fail=capacity_fail,
+        conflict=conflict,
+        required_fail=required_fail,
+    )
+
+
+def _unassigned_reasons_from(
+    matrices: _Matrices, i: int, ref: Referral
+) -> tuple[dict[str, Any], ...]:
+    """What :func:`_unassigned_reasons` says, counted from the violation masks of row ``i``."""
+    n_feasible = int(matrices.feasible[i].sum())
+    if n_feasible:
+        return ({"code": "feasible_workers_at_capacity", "feasible_workers": n_feasible},)
+    reasons: list[dict[str, Any]] = [{"code": "no_feasible_worker"}]
+    counts = [
+        ({"constraint": "team_coverage"}, matrices.team_fail[i]),
+        ({"constraint": "language", "language": ref.language}, matrices.language_fail[i]),
+        ({"constraint": "capacity"}, matrices.capacity_fail),
+        ({"constraint": "conflict"}, matrices.conflict[i]),
+    ] + [
+        ({"constraint": "required_preference", "attribute": attribute}, fail[i])
+        for attribute, fail in sorted(matrices.required_fail.items())
+    ]
+    for key, mask in counts:
+        workers = int(mask.sum())
+        if workers:
+            reasons.append({"code": "workers_excluded", **key, "workers": workers})
+    return tuple(reasons)
+
+
 def solve(
     referrals: Iterable[Referral | Mapping[str, Any]],
     workers: Iterable[Worker | Mapping[str, Any]],
@@ -226,6 +365,10 @@ def solve(
     not a declared conflict; matches every ``required`` preference through an attribute that is
     not private. Objective: most referrals assigned, then highest total score, then the id-rank
     tie-break (module docstring).
+
+    Pairs are scored all at once (:func:`_score_matrices`), and the assignment is solved
+    separately for each connected component of the graph of feasible pairs: the objective is
+    a sum over pairs, so the optimum of the whole is the union of the optima of its parts.
     """
     refs, wrks, weights = parse_input(list(referrals), list(workers), weights)
     refs.sort(key=lambda r: r.id)
@@ -233,22 +376,8 @@ def solve(
     views = [_WorkerView.of(w) for w in wrks]
     covered_teams = {team for w in wrks for team in w.team_ids}
     n, m = len(refs), len(wrks)
-
-    pairs = [
-        [
-            _evaluate(
-                ref,
-                view,
-                weights,
-                team_has_worker=ref.team_id in covered_teams,
-                allow_site_fallback=allow_site_fallback,
-            )
-            for view in views
-        ]
-        for ref in refs
-    ]
-    feasible = np.array([[p.feasible for p in row] for row in pairs], dtype=bool).reshape(n, m)
-    units = np.array([[p.score_units for p in row] for row in pairs], dtype=np.int64).reshape(n, m)
+    matrices = _score_matrices(refs, views, weights, allow_site_fallback=allow_site_fallback)
+    feasible, units = matrices.feasible, matrices.units
 
     rows = np.flatnonzero(feasible.any(axis=1))
     capacity = np.array([w.remaining_capacity for w in wrks], dtype=np.int64)
@@ -262,30 +391,22 @@ def solve(
         sub_feasible = feasible[np.ix_(rows, cols)]
         sub_units = units[np.ix_(rows, cols)]
         u_max = int(sub_units.max(initial=0))
-        tie = np.outer(n - rows, m - cols).astype(np.int64)
         t_max = n * m
+        tie_weight = 1
         b = k * t_max + 1  # one score unit outweighs any tie-break total
         c = k * (u_max * b + t_max) + 1  # one more assignment outweighs any score total
         if k * (c + u_max * b + t_max) >= _EXACT_LIMIT:
             # Too large for the exact third level: drop it. Input is still sorted by id, so the
             # result stays independent of input order.
             rank_tie_break = False
-            tie = np.zeros_like(tie)
+            tie_weight = 0
             b = 1
             c = k * u_max + 1
             if k * (c + u_max) >= _EXACT_LIMIT:
                 raise MatchingInputError(["input: too many referrals and slots for one solve"])
-        value = c + sub_units * b + tie
-        # Infeasible pairs cost 0, every feasible pair costs at most -c: the solver only picks
-        # an infeasible pair where no feasible one fits, and such picks are discarded below.
-        cost = np.where(sub_feasible, -value, 0).astype(np.float64)
-        cost = np.repeat(cost, slots[cols], axis=1)
-        slot_worker = np.repeat(cols, slots[cols])
-        row_ind, col_ind = linear_sum_assignment(cost)
-        for r, s in zip(row_ind, col_ind, strict=True):
-            i, j = int(rows[r]), int(slot_worker[s])
-            if feasible[i, j]:
-                chosen[i] = j
+        chosen = _solve_components(
+            rows, cols, sub_feasible, sub_units, slots, (n, m, b, c, tie_weight)
+        )
 
     assignments = []
     unassigned = []
@@ -293,7 +414,13 @@ def solve(
     for i, ref in enumerate(refs):
         if i in chosen:
             j = chosen[i]
-            result = pairs[i][j]
+            result = _evaluate(
+                ref,
+                views[j],
+                weights,
+                team_has_worker=ref.team_id in covered_teams,
+                allow_site_fallback=allow_site_fallback,
+            )
             total_units += result.score_units
             assignments.append(
                 Assignment(
@@ -305,10 +432,7 @@ def solve(
             )
         else:
             unassigned.append(
-                Unassigned(
-                    referral_id=ref.id,
-                    reasons=_unassigned_reasons(pairs[i], int(feasible[i].sum())),
-                )
+                Unassigned(referral_id=ref.id, reasons=_unassigned_reasons_from(matrices, i, ref))
             )
     return Solution(
         assignments=tuple(assignments),
@@ -317,6 +441,40 @@ def solve(
         rank_tie_break=rank_tie_break,
         weights=weights,
     )
+
+
+def _solve_components(rows, cols, sub_feasible, sub_units, slots, constants) -> dict[int, int]:
+    """Solve the assignment once per connected component of the feasible pairs (rows are
+    referrals, columns workers with free slots); return {referral index: worker index}."""
+    n, m, b, c, tie_weight = constants
+    r, q = sub_feasible.shape
+    graph = sparse.coo_matrix(sub_feasible)
+    graph = sparse.bmat([[None, graph], [graph.T, None]], format="csr")
+    _count, labels = csgraph.connected_components(graph, directed=False)
+    row_labels, col_labels = labels[:r], labels[r:]
+    chosen: dict[int, int] = {}
+    order = np.argsort(col_labels, kind="stable")
+    bounds = np.searchsorted(col_labels[order], np.arange(_count + 1))
+    for label in np.unique(row_labels):
+        comp_rows = np.flatnonzero(row_labels == label)
+        comp_cols = order[bounds[label] : bounds[label + 1]]
+        if not comp_cols.size:
+            continue
+        feasible = sub_feasible[np.ix_(comp_rows, comp_cols)]
+        global_rows, global_cols = rows[comp_rows], cols[comp_cols]
+        tie = np.outer(n - global_rows, m - global_cols).astype(np.int64) * tie_weight
+        value = c + sub_units[np.ix_(comp_rows, comp_cols)] * b + tie
+        # Infeasible pairs cost 0, every feasible pair costs at most -c: the solver only picks
+        # an infeasible pair where no feasible one fits, and such picks are discarded below.
+        cost = np.where(feasible, -value, 0).astype(np.float64)
+        counts = np.minimum(slots[global_cols], comp_rows.size)
+        cost = np.repeat(cost, counts, axis=1)
+        slot_col = np.repeat(np.arange(comp_cols.size), counts)
+        row_ind, col_ind = linear_sum_assignment(cost)
+        for a, s in zip(row_ind, col_ind, strict=True):
+            if feasible[a, slot_col[s]]:
+                chosen[int(global_rows[a])] = int(global_cols[slot_col[s]])
+    return chosen
 
 
 INPUT_FIELDS = ("referrals", "workers", "weights", "allow_site_fallback")

@@ -1,0 +1,1 @@
+"""Peerway REST API, version 1 (docs/api.md)."""

@@ -1,0 +1,47 @@
+"""Indicators through the API: the dashboard's figures with the dashboard's suppression."""
+
+from __future__ import annotations
+
+from peerway.core.models import AuditEvent
+from peerway.support import services
+
+URL = "/api/v1/o/northwind/indicators"
+
+
+def referrals_this_month(world, people, n=2):
+    for _ in range(n):
+        services.create_referral(
+            actor=world.clinician, team=world.team_a, source="clinician", person=people["ana"]
+        )
+
+
+def this_month(body):
+    month = body["end"][:8] + "01"
+    return {r["source"]: r for r in body["referrals_by_month"] if r["month"] == month}["clinician"]
+
+
+def test_manager_sees_the_figures_and_evaluator_sees_small_cells_suppressed(world, people, api_as):
+    referrals_this_month(world, people)
+    body = api_as(world.manager).get(URL, {"months": 3}).json()
+    assert body["k"] is None and body["level"] == "organization"
+    assert this_month(body) == {**this_month(body), "value": 2.0, "suppressed": False}
+    evaluator = api_as(world.evaluator).get(URL, {"months": 3})
+    assert evaluator.status_code == 200
+    body = evaluator.json()
+    assert body["k"] == 5
+    assert this_month(body)["value"] is None and this_month(body)["suppressed"] is True
+    assert "worker" not in evaluator.content.decode()
+    assert AuditEvent.objects.filter(action="indicators.dashboard_viewed").count() == 2
+
+
+def test_places_and_roles(world, people, api_as):
+    supervisor = api_as(world.supervisor)  # over the North site
+    assert supervisor.get(URL, {"site": world.north.pk}).status_code == 200
+    body = supervisor.get(URL, {"team": world.team_a.pk}).json()
+    assert body["level"] == "team" and [w["team"] for w in body["workforce"]] == [world.team_a.pk]
+    assert supervisor.get(URL, {"site": world.south.pk}).status_code == 403
+    assert supervisor.get(URL).status_code == 403  # not organization-wide
+    assert api_as(world.peer_a).get(URL, {"team": world.team_a.pk}).status_code == 403
+    assert api_as(world.clinician).get(URL, {"team": world.team_a.pk}).status_code == 403
+    assert api_as(world.manager).get(URL, {"team": 999999}).status_code == 404
+    assert api_as(world.outsider).get(URL).status_code == 404

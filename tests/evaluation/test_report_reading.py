@@ -1,0 +1,116 @@
+"""The report reads like a report: rows never split across pages, the instrument and the
+team are named once per section, "no peer workers" is not "fewer than 5", a hidden section
+says why in one sentence, and dates follow the report's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from peerway.core.roles import Role
+from peerway.evaluation import analysis, report
+from peerway.evaluation.periods import parse_period
+from peerway.workforce.models import WorkerProfile
+from tests.conftest import grant, make_user
+
+from .conftest import TODAY
+from .test_report import _closed_wave, fresh_wave_results  # noqa: F401 (fixture)
+
+
+def _html(world, lang="en", period="2026Q3", today=TODAY, **scope):
+    return report.render_html(
+        analysis.Scope(world.org, **scope), parse_period(period), today=today, lang=lang
+    )
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+
+
+def test_table_rows_never_split_and_headers_repeat(world):
+    html = _html(world)
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert re.search(r"thead\s*\{\s*display:\s*table-header-group", style)
+    rule = re.search(r"([^{}]*)\{[^{}]*break-inside:\s*avoid", style)
+    assert rule and re.search(r"\btr\b", rule.group(1))
+    assert re.search(r"h2, h3[^{]*\{[^}]*break-after:\s*avoid", style)
+
+
+def test_workforce_tells_no_peer_workers_from_fewer_than_five(world):
+    # Team A: two peer workers (fewer than 5); team C: none.
+    today = dt.date(2026, 9, 30)
+    for email, name in (("w1@northwind.test", "W One"), ("w2@northwind.test", "W Two")):
+        user = make_user(email, name)
+        grant(user, Role.PEER_WORKER, world.org, team=world.team_a)
+        WorkerProfile.objects.create(
+            organization=world.org, user=user, fte=Decimal("1.0"), start_date=dt.date(2025, 1, 1)
+        )
+    figures = report.workforce(analysis.Scope(world.org), parse_period("2026Q3"))
+    rows = {r["team"].split(" (")[0]: r for r in figures["teams"]}
+    assert rows[world.team_a.name]["training"]["state"] == "small"
+    assert rows[world.team_c.name]["training"]["state"] == "none"
+    html = _html(world, today=today)
+    workforce = html[html.index("6. Workforce") : html.index("7. Safety")]
+    assert "no peer workers" in workforce
+    # No team reaches 5 workers: one sentence, not a column of "not shown".
+    teams = workforce[: workforce.index("Wellbeing check-in completion")]
+    assert teams.count("not shown") == 1
+    assert "no team has 5 or more peer workers" in teams
+
+
+@pytest.mark.usefixtures("fresh_wave_results")
+def test_readiness_names_each_instrument_once(world):
+    period = parse_period(str(dt.date.today().year))
+    _closed_wave(world, "Baseline", world.team_a, 8, 4)
+    readiness = report.readiness(analysis.Scope(world.org), period)
+    instrument = readiness["rows"][0]["instrument"]
+    assert sum(1 for r in readiness["rows"] if r["instrument"] == instrument) > 1
+    html = report.render_html(analysis.Scope(world.org), period, today=TODAY, lang="en")
+    section = html[html.index("1. Readiness") : html.index("2. Plan progress")]
+    assert section.count(instrument) == 1
+
+
+def test_hidden_readmission_and_empty_safety_say_why_once(world):
+    html = _html(world)
+    outcomes = html[html.index("5. Outcomes") : html.index("6. Workforce")]
+    # Nobody was discharged: the section says so, rather than rows of "not shown".
+    assert "Not shown: fewer than 10 people." not in outcomes
+    safety = html[html.index("7. Safety") : html.index("Definitions")]
+    assert "No safety task was raised in the period." in safety
+    assert "fewer than 5" not in safety
+
+
+def test_fidelity_names_each_team_once_and_marks_the_month_to_date(world, cohort):
+    from tests.indicators.conftest import log
+
+    log(world, world.peer_a, world.team_a, [cohort.people[0]], 30, ["staff_cover"])
+    log(world, world.peer_a, world.team_a, [cohort.people[0]], 30, ["advocacy"])
+    today = dt.date.today()
+    period = parse_period(f"{today.year}")
+    teams = report.fidelity(analysis.Scope(world.org), period, today=today)
+    assert [t["team"] for t in teams].count(teams[0]["team"]) == 1
+    last = teams[0]["months"][-1]
+    assert last["partial"] == (today.month < 12 or today.day < 31)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", ("July 1, 2026", "Sept. 30, 2026")), ("fr", ("1 juillet 2026", "30 septembre 2026"))],
+)
+def test_pdf_dates_follow_the_language(world, lang, expected):
+    pdf = report.render_pdf(
+        analysis.Scope(world.org), parse_period("2026Q3"), today=TODAY, lang=lang
+    )
+    text = _pdf_text(pdf)
+    for day in expected:
+        assert day in text
+    assert "2026-07-01" not in text
