@@ -1,5 +1,6 @@
-"""Every curl example of docs/fhir.md, replayed against the test client as Pat (team A)
-with the records of tests/fhir/conftest.py; each answers the status the doc announces."""
+"""Every curl example of docs/fhir.md, replayed against the test client with a Bearer
+token of Pat (team A) and the records of tests/fhir/conftest.py; each answers the status
+the doc announces."""
 
 from __future__ import annotations
 
@@ -59,19 +60,22 @@ def test_the_doc_has_an_example_for_every_endpoint():
         assert needle in commands, needle
 
 
-def test_every_example_answers_as_documented(
-    world, records, login, django_capture_on_commit_callbacks
-):
-    client = login(world.peer_a)
-    variables = {"BASE": BASE}
+def test_every_example_answers_as_documented(world, records, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from peerway.api import services
+
+    token = services.create_token(
+        actor=world.peer_a, name="docs", expires_in_days=30, mfa_verified=True
+    ).secret
+    client = Client()  # no session: the token in each example is the only credential
+    variables = {"BASE": BASE, "TOKEN": token}
     for expected, command in examples():
         method, url, headers = parse(command, variables)
         assert "$" not in url.replace("/$export", ""), f"unknown variable in {command}"
         meta = {
-            f"HTTP_{name.upper().replace('-', '_')}": value
+            f"HTTP_{name.upper().replace('-', '_')}": value.replace("$TOKEN", token)
             for name, value in headers.items()
-            # The test client is signed in with a session; the token is the API's concern.
-            if name.lower() != "authorization"
         }
         path = url.removeprefix("http://testserver")
         with django_capture_on_commit_callbacks(execute=True):
