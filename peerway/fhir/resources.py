@@ -383,7 +383,7 @@ def questionnaire_response(administration) -> dict:
     }
 
 
-def observations(administration, *, with_response: bool) -> list[dict]:
+def observations(administration, *, with_response: bool, lang: str = "en") -> list[dict]:
     """Scores of one administration: the total (LOINC where it has a code) and each scale.
     ``with_response`` links the QuestionnaireResponse only for callers who may read it."""
     result = administration.result
@@ -426,7 +426,8 @@ def observations(administration, *, with_response: bool) -> list[dict]:
         band = scale.get("band")
         if band:
             label = band.get("label") or {}
-            obs["interpretation"] = [{"text": label.get("en") or band.get("code") or ""}]
+            text = label.get(lang) or label.get("en") or band.get("code") or ""
+            obs["interpretation"] = [{"text": text}]
         if with_response:
             obs["derivedFrom"] = [ref("QuestionnaireResponse", administration.pk)]
         out.append(obs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date
@@ -16,8 +17,9 @@ from .scope import Scope
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
-# Parameters every search takes (paging) besides each type's own.
-PAGING = {"_count", "_offset"}
+# Parameters every search takes (paging, and the format: JSON only) besides each type's own.
+PAGING = {"_count", "_offset", "_format"}
+JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
 DATE_PREFIXES = ("ge", "le", "eq", "gt", "lt")
 
 
@@ -35,13 +37,9 @@ class Context:
     scope: Scope
     lang: str = "en"
 
-    @property
+    @cached_property
     def visible_person_ids(self) -> set[int]:
-        cache = self.__dict__.setdefault("_visible", None)
-        if cache is None:
-            cache = set(self.scope.people().values_list("pk", flat=True))
-            self.__dict__["_visible"] = cache
-        return cache
+        return set(self.scope.people().values_list("pk", flat=True))
 
 
 @dataclass
@@ -337,7 +335,9 @@ _register(
         name="Observation",
         records=_administrations,
         build=lambda ctx, a: (
-            resources.observations(a, with_response=ctx.scope.may_see_answers(a.person))
+            resources.observations(
+                a, with_response=ctx.scope.may_see_answers(a.person), lang=ctx.lang
+            )
             if ctx.scope.may_see_scores(a.person)
             else []
         ),

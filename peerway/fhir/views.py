@@ -29,8 +29,10 @@ from .scope import Scope
 from .search import (
     DEFAULT_COUNT,
     EXPORT_TYPES,
+    JSON_FORMATS,
     KINDS,
     MAX_COUNT,
+    PAGING,
     Context,
     SearchError,
     allowed_params,
@@ -201,9 +203,10 @@ def metadata(request):
 @public_fhir_view
 def code_system_search(request):
     params = _params(request)
-    unknown = sorted(set(params) - {"_id", "url"})
+    unknown = sorted(set(params) - {"_id", "url", "_format"})
     if unknown:
         raise SearchError(unknown[0], f"Unknown search parameter: {unknown[0]}.")
+    _check_format(params)
     lang = _language(request)
     systems = [codes.code_system(name, lang) for name in codes.code_system_ids()]
     if "_id" in params:
@@ -256,6 +259,12 @@ def _int_param(params, name: str, default: int) -> int:
     return value
 
 
+def _check_format(params) -> None:
+    for value in params.get("_format", []):
+        if value not in JSON_FORMATS:
+            raise SearchError("_format", f"_format: only JSON is served, not {value!r}.")
+
+
 def _kind(resource_type: str):
     kind = KINDS.get(resource_type)
     if kind is None:
@@ -283,9 +292,10 @@ def search(request, resource_type):
     unknown = sorted(set(params) - allowed_params(kind))
     if unknown:
         raise SearchError(unknown[0], f"Unknown search parameter for {kind.name}: {unknown[0]}.")
+    _check_format(params)
     count = min(_int_param(params, "_count", DEFAULT_COUNT), MAX_COUNT)
     offset = _int_param(params, "_offset", 0)
-    criteria = {k: v for k, v in params.items() if k not in ("_count", "_offset")}
+    criteria = {k: v for k, v in params.items() if k not in PAGING}
     ctx = Context(Scope(request.user), _language(request))
     records = filtered(kind, ctx, criteria)
     if kind.one_to_one:
@@ -331,6 +341,11 @@ def search(request, resource_type):
 @fhir_view()
 def read(request, resource_type, ident):
     kind = _kind(resource_type)
+    params = _params(request)
+    unknown = sorted(set(params) - {"_format"})
+    if unknown:
+        raise SearchError(unknown[0], f"Unknown parameter for a read: {unknown[0]}.")
+    _check_format(params)
     ctx = Context(Scope(request.user), _language(request))
     records = kind.records(ctx)
     if isinstance(records, list):

@@ -62,6 +62,8 @@ def test_date_prefixes(world, records, login):
         ("/fhir/r4/Patient?_count=many", "_count"),
         ("/fhir/r4/Location?patient=P-ANA2345", "patient"),
         ("/fhir/r4/CodeSystem?name=chime", "name"),
+        ("/fhir/r4/Patient?_format=xml", "_format"),
+        ("/fhir/r4/Patient/P-ANA2345?_elements=id", "_elements"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(world, records, login, address, param):
@@ -133,3 +135,12 @@ def test_place_and_instrument_reads_are_not_person_reads(world, records, login):
     assert client.get("/fhir/r4/Organization/northwind").status_code == 200
     assert client.get("/fhir/r4/Questionnaire/phq9-1").json()["title"]
     assert not AuditEvent.objects.filter(action="fhir.resource_read").exists()
+
+
+def test_json_format_is_accepted_and_answers_are_never_cached(world, records, login):
+    client = login(world.peer_a)
+    response = client.get("/fhir/r4/Patient", {"_format": "json"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    read = client.get("/fhir/r4/Patient/P-ANA2345", {"_format": "application/fhir+json"})
+    assert read.status_code == 200
