@@ -108,3 +108,23 @@ def test_writes_are_not_supported(world, records, login):
     response = client.post("/fhir/r4/Patient", {}, content_type="application/fhir+json")
     assert response.status_code == 405
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_user_with_roles_in_two_organizations_sees_both(world, records, login):
+    from peerway.core.roles import Role
+    from peerway.support.models import Person, Referral, ReferralSource
+    from tests.conftest import grant
+
+    elsewhere_team = world.other_org.sites.get().teams.get()
+    other = Person.objects.create(
+        organization=world.other_org, team=elsewhere_team, code="P-ELS2345"
+    )
+    Referral.objects.create(person=other, team=elsewhere_team, source=ReferralSource.values[0])
+    grant(world.manager, Role.MANAGER, world.other_org)
+    client = login(world.manager)
+    assert set(ids(client.get("/fhir/r4/ServiceRequest"))) == {
+        str(records.referral.pk),
+        str(Referral.objects.get(person=other).pk),
+    }
+    assert "P-ELS2345" in ids(client.get("/fhir/r4/Patient"))
+    assert set(ids(client.get("/fhir/r4/Organization"))) == {"northwind", "elsewhere"}
