@@ -45,6 +45,8 @@ FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
 FHIR_VERSION = "4.0.1"
 BULK_EXPORT_DEFINITION = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+# The interface's description of itself, public (the URL walk test checks the same routes).
+FHIR_PUBLIC_PREFIXES = ("/fhir/r4/metadata", "/fhir/r4/CodeSystem")
 NO_RECORD = "FHIR resources are audited one by one (fhir.resource_read, fhir.searched)"
 
 

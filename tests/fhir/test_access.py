@@ -128,3 +128,15 @@ def test_a_user_with_roles_in_two_organizations_sees_both(world, records, login)
     }
     assert "P-ELS2345" in ids(client.get("/fhir/r4/Patient"))
     assert set(ids(client.get("/fhir/r4/Organization"))) == {"northwind", "elsewhere"}
+
+
+def test_a_session_that_must_set_up_two_factor_gets_an_outcome(world, records, login):
+    from peerway.core.roles import Role
+
+    world.org.mfa_required_roles = [Role.MANAGER]
+    world.org.save()
+    client = login(world.manager)
+    response = client.get("/fhir/r4/Patient")
+    assert response.status_code == 403
+    assert response.json()["issue"][0]["code"] == "forbidden"
+    assert client.get("/fhir/r4/metadata").status_code == 200
