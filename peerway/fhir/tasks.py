@@ -6,6 +6,8 @@ import json
 
 from django.tasks import task
 
+CHUNK = 2000
+
 
 @task
 def build_export(export_id: str) -> bool:
@@ -16,7 +18,7 @@ def build_export(export_id: str) -> bool:
 
     from .models import BulkExport, ExportStatus
     from .scope import Scope
-    from .search import KINDS, Context, resources_of
+    from .search import KINDS, Context
 
     with transaction.atomic():
         job = BulkExport.objects.select_for_update().filter(pk=export_id).first()
@@ -33,13 +35,19 @@ def build_export(export_id: str) -> bool:
         for name in job.types:
             kind = KINDS[name]
             records = kind.records(ctx)
-            if job.since and kind.changed and not isinstance(records, list):
-                records = records.filter(**{f"{kind.changed}__gte": job.since})
-            built = resources_of(kind, ctx, records)
-            lines = [json.dumps(res, ensure_ascii=False) for _r, res in built]
-            people = sorted({p.pk for rec, _res in built for p in kind.people(ctx, rec)})
+            if not isinstance(records, list):
+                if job.since and kind.changed:
+                    records = records.filter(**{f"{kind.changed}__gte": job.since})
+                # Read in chunks: a region's contacts do not all sit in memory as models.
+                records = records.iterator(chunk_size=CHUNK)
+            lines: list[str] = []
+            people: set[int] = set()
+            for record in records:
+                for resource in kind.build(ctx, record):
+                    lines.append(json.dumps(resource, ensure_ascii=False))
+                people.update(p.pk for p in kind.people(ctx, record))
             if lines:
-                files.append((name, lines, people))
+                files.append((name, lines, sorted(people)))
         return _store(export_id, requester, files)
     except Exception as error:  # noqa: BLE001 - the requester is told the job failed
         BulkExport.objects.filter(pk=job.pk).update(
