@@ -245,7 +245,7 @@ def test_middleware_contract_for_api_and_fhir_paths(world, rf):
 def test_fhir_paths_answer_401_for_a_bad_token_before_any_route(world):
     assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
     secret = issue(world.clinician)
-    # A good token passes the middleware (no FHIR route here yet: 404, not 401).
+    # A good token passes the middleware (/fhir/Patient is no route; FHIR is under /fhir/r4/).
     assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
 
 
