@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from . import codes, resources
 from .scope import Scope
@@ -76,7 +77,11 @@ def parse_date_param(param: str, value: str) -> tuple[str, dt.date]:
         prefix, value = value[:2], value[2:]
     day = parse_date(value[:10]) if len(value) >= 10 else None
     if day is None:
-        raise SearchError(param, f"{param}: expected a date such as ge2026-01-31, got {value!r}.")
+        raise SearchError(
+            param,
+            _("%(name)s: expected a date such as ge2026-01-31, not %(value)s.")
+            % {"name": param, "value": value},
+        )
     return prefix, day
 
 

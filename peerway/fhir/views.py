@@ -18,6 +18,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from peerway.core import audit
@@ -98,9 +99,9 @@ def _errors_as_outcomes(view):
         except SearchError as error:
             return outcome(400, str(error), expression=error.param)
         except PermissionDenied:
-            return outcome(403, "You do not have access to the FHIR interface.")
+            return outcome(403, _("You do not have access to the FHIR interface."))
         except Http404:
-            return outcome(404, "Not found.")
+            return outcome(404, _("Not found."))
 
     return wrapped
 
@@ -115,15 +116,17 @@ def fhir_view(methods=("GET",)):
         @wraps(inner)
         def wrapped(request, *args, **kwargs):
             if request.method not in methods:
-                return outcome(405, f"{request.method} is not supported here.")
+                return outcome(
+                    405, _("%(method)s is not supported here.") % {"method": request.method}
+                )
             if not request.user.is_authenticated:
-                return outcome(401, "Sign in or send a Bearer token.")
+                return outcome(401, _("Sign in or send a Bearer token."))
             if request.method not in ("GET", "HEAD"):
                 # A browser session (cookie) must carry the CSRF token for a change; the
                 # Bearer middleware exempts token requests (a browser never sends one).
                 rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
                 if rejected is not None:
-                    return outcome(403, "CSRF check failed.")
+                    return outcome(403, _("CSRF check failed."))
             return inner(request, *args, **kwargs)
 
         return csrf_exempt(_errors_as_outcomes(wrapped))
@@ -135,7 +138,7 @@ def public_fhir_view(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
-            return outcome(405, f"{request.method} is not supported here.")
+            return outcome(405, _("%(method)s is not supported here.") % {"method": request.method})
         return view(request, *args, **kwargs)
 
     return public("capability")(_errors_as_outcomes(wrapped))
@@ -207,7 +210,9 @@ def code_system_search(request):
     params = _params(request)
     unknown = sorted(set(params) - {"_id", "url", "_format"})
     if unknown:
-        raise SearchError(unknown[0], f"Unknown search parameter: {unknown[0]}.")
+        raise SearchError(
+            unknown[0], _("Unknown search parameter: %(name)s.") % {"name": unknown[0]}
+        )
     _check_format(params)
     lang = _language(request)
     systems = [codes.code_system(name, lang) for name in codes.code_system_ids()]
@@ -255,16 +260,18 @@ def _int_param(params, name: str, default: int) -> int:
     try:
         value = int(values[-1])
     except ValueError:
-        raise SearchError(name, f"{name} must be a whole number.") from None
+        raise SearchError(name, _("%(name)s must be a whole number.") % {"name": name}) from None
     if value < 0:
-        raise SearchError(name, f"{name} cannot be negative.")
+        raise SearchError(name, _("%(name)s cannot be negative.") % {"name": name})
     return value
 
 
 def _check_format(params) -> None:
     for value in params.get("_format", []):
         if value not in JSON_FORMATS:
-            raise SearchError("_format", f"_format: only JSON is served, not {value!r}.")
+            raise SearchError(
+                "_format", _("_format: only JSON is served, not %(value)s.") % {"value": value}
+            )
 
 
 def _kind(resource_type: str):
@@ -293,7 +300,11 @@ def search(request, resource_type):
     params = _params(request)
     unknown = sorted(set(params) - allowed_params(kind))
     if unknown:
-        raise SearchError(unknown[0], f"Unknown search parameter for {kind.name}: {unknown[0]}.")
+        raise SearchError(
+            unknown[0],
+            _("Unknown search parameter for %(type)s: %(name)s.")
+            % {"type": kind.name, "name": unknown[0]},
+        )
     _check_format(params)
     count = min(_int_param(params, "_count", DEFAULT_COUNT), MAX_COUNT)
     offset = _int_param(params, "_offset", 0)
@@ -346,7 +357,9 @@ def read(request, resource_type, ident):
     params = _params(request)
     unknown = sorted(set(params) - {"_format"})
     if unknown:
-        raise SearchError(unknown[0], f"Unknown parameter for a read: {unknown[0]}.")
+        raise SearchError(
+            unknown[0], _("Unknown parameter for a read: %(name)s.") % {"name": unknown[0]}
+        )
     _check_format(params)
     ctx = Context(Scope(request.user), _language(request))
     records = kind.records(ctx)
@@ -376,18 +389,20 @@ def _export_request(request) -> tuple[list[str], object]:
     params = _params(request)
     unknown = sorted(set(params) - {"_type", "_since", "_outputFormat"})
     if unknown:
-        raise SearchError(unknown[0], f"Unknown $export parameter: {unknown[0]}.")
+        raise SearchError(
+            unknown[0], _("Unknown $export parameter: %(name)s.") % {"name": unknown[0]}
+        )
     formats = params.get("_outputFormat", [])
     for value in formats:
         if value not in ("application/fhir+ndjson", "application/ndjson", "ndjson"):
-            raise SearchError("_outputFormat", "_outputFormat: only NDJSON is produced.")
+            raise SearchError("_outputFormat", _("_outputFormat: only NDJSON is produced."))
     types = []
     for value in ",".join(params.get("_type", [])).split(","):
         value = value.strip()
         if not value:
             continue
         if value not in EXPORT_TYPES:
-            raise SearchError("_type", f"_type: {value} cannot be exported.")
+            raise SearchError("_type", _("_type: %(type)s cannot be exported.") % {"type": value})
         if value not in types:
             types.append(value)
     since = None
@@ -398,7 +413,9 @@ def _export_request(request) -> tuple[list[str], object]:
             since = parse_datetime(f"{raw}T00:00:00")
         if since is None:
             raise SearchError(
-                "_since", f"_since: expected an instant such as 2026-01-31T00:00:00Z, got {raw!r}."
+                "_since",
+                _("_since: expected an instant such as 2026-01-31T00:00:00Z, not %(value)s.")
+                % {"value": raw},
             )
         if timezone.is_naive(since):
             since = timezone.make_aware(since)
@@ -409,7 +426,9 @@ def _export_request(request) -> tuple[list[str], object]:
 def export(request):
     prefer = request.headers.get("Prefer", "")
     if "respond-async" not in prefer:
-        raise SearchError("Prefer", "Send the header 'Prefer: respond-async' to start an export.")
+        raise SearchError(
+            "Prefer", _("Send the header 'Prefer: respond-async' to start an export.")
+        )
     types, since = _export_request(request)
     from .tasks import build_export
 
@@ -454,11 +473,11 @@ def export_status(request, job_id):
             job.delete()
         return HttpResponse(status=202)
     if job.expired:
-        return outcome(410, "This export has expired; request a new one.")
+        return outcome(410, _("This export has expired; request a new one."))
     if job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
         return HttpResponse(status=202, headers={"X-Progress": job.status, "Retry-After": "5"})
     if job.status == ExportStatus.FAILED:
-        return outcome(500, f"The export failed: {job.error}")
+        return outcome(500, _("The export failed: %(error)s") % {"error": job.error})
     manifest = {
         "transactionTime": job.requested_at.isoformat(),
         "request": job.request_url,
@@ -482,7 +501,7 @@ def export_status(request, job_id):
 def export_file(request, job_id, resource_type):
     job = _own_export(request, job_id)
     if job.expired:
-        return outcome(410, "This export has expired; request a new one.")
+        return outcome(410, _("This export has expired; request a new one."))
     file = job.files.filter(resource_type=resource_type).first()
     if file is None or job.status != ExportStatus.DONE:
         raise Http404

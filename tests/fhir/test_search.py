@@ -144,3 +144,11 @@ def test_json_format_is_accepted_and_answers_are_never_cached(world, records, lo
     assert "no-store" in response["Cache-Control"]
     read = client.get("/fhir/r4/Patient/P-ANA2345", {"_format": "application/fhir+json"})
     assert read.status_code == 200
+
+
+def test_outcomes_speak_the_sessions_language(world, records, login):
+    client = login(world.peer_a)
+    client.post("/i18n/setlang/", {"language": "fr-ca"})
+    issue = client.get("/fhir/r4/Patient?name=Ana").json()["issue"][0]
+    assert issue["diagnostics"] == "Paramètre de recherche inconnu pour Patient : name."
+    assert issue["expression"] == ["name"]
