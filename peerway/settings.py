@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "peerway.evaluation",
     "peerway.research",
     "peerway.synth",
+    "peerway.fhir",
     "peerway.api",
 ]
 

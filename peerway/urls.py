@@ -86,6 +86,7 @@ urlpatterns = [
     path("api/v1/", api_v1_urls()),
     path("s/", include(survey_patterns)),
     path("m/", include(measure_patterns)),
+    path("fhir/r4/", include("peerway.fhir.urls")),
     path("", include("peerway.assessments.urls")),
     path("", include("peerway.planning.plan_urls")),
     path("", include("peerway.planning.library_urls")),

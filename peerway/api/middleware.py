@@ -32,11 +32,12 @@ class BearerTokenMiddleware:
         scheme, _sep, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             return self._unauthorized(
-                _("Send the token in the Authorization header: “Bearer”, a space, then the token.")
+                request,
+                _("Send the token in the Authorization header: “Bearer”, a space, then the token."),
             )
         token = authenticate(raw)
         if token is None:
-            return self._unauthorized(_("The token is unknown, expired or revoked."))
+            return self._unauthorized(request, _("The token is unknown, expired or revoked."))
         request.user = token.user
         request.api_token = token
         # CSRF guards cookie-borne sessions; a bearer token is not sent by a browser on
@@ -44,13 +45,25 @@ class BearerTokenMiddleware:
         request._dont_enforce_csrf_checks = True
         wait = ratelimit.hit(token.pk)
         if wait is not None:
-            return error_response(
-                429,
-                _("Too many requests for this token: try again in %(s)d seconds.") % {"s": wait},
-                Retry_After=str(wait),
-            )
+            message = _("Too many requests for this token: try again in %(s)d seconds.") % {
+                "s": wait
+            }
+            if _is_fhir(request):
+                from peerway.fhir.views import outcome
+
+                return outcome(429, message, Retry_After=str(wait))
+            return error_response(429, message, Retry_After=str(wait))
         return self.get_response(request)
 
     @staticmethod
-    def _unauthorized(message: str):
+    def _unauthorized(request, message: str):
+        if _is_fhir(request):
+            # FHIR clients expect every error as an OperationOutcome.
+            from peerway.fhir.views import outcome
+
+            return outcome(401, message, expression="Authorization", WWW_Authenticate="Bearer")
         return error_response(401, message, "Authorization", WWW_Authenticate="Bearer")
+
+
+def _is_fhir(request) -> bool:
+    return request.path.startswith("/fhir/")

@@ -29,7 +29,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 # "survey": anonymous respondents answer readiness surveys without an account, by design.
-PUBLIC_REASONS = {"sign-in", "health", "static", "language", "invitation", "survey"}
+# "capability": the FHIR CapabilityStatement and the project's CodeSystems, which describe
+# the interface and its codes (no record), as FHIR clients expect to read them unsigned.
+PUBLIC_REASONS = {
+    "sign-in",
+    "health",
+    "static",
+    "language",
+    "invitation",
+    "survey",
+    "capability",
+}
 
 READ_METHODS = {"GET", "HEAD"}
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from . import context
 from .mfa import user_has_mfa, user_must_use_mfa
@@ -55,6 +56,15 @@ class MfaRequiredMiddleware:
             and user_must_use_mfa(user)
             and not user_has_mfa(user)
         ):
+            if request.path.startswith("/fhir/"):
+                # FHIR clients get an OperationOutcome, never a page to go to.
+                from peerway.fhir.views import FHIR_PUBLIC_PREFIXES, outcome
+
+                if not request.path.startswith(FHIR_PUBLIC_PREFIXES):
+                    return outcome(
+                        403, gettext("Set up two-factor authentication on the web first.")
+                    )
+                return self.get_response(request)
             return redirect(f"{reverse('mfa_activate_totp')}?required=1")
         return self.get_response(request)
 

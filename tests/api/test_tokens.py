@@ -230,7 +230,12 @@ def test_middleware_contract_for_api_and_fhir_paths(world, rf):
         bad = rf.get(path, HTTP_AUTHORIZATION="Bearer pw_unknown1_x")
         bad.user = AnonymousUser()
         response = middleware(bad)
-        assert response.status_code == 401 and response["Content-Type"] == "application/json"
+        assert response.status_code == 401
+        if path.startswith("/fhir/"):  # FHIR errors are OperationOutcomes
+            assert response["Content-Type"] == "application/fhir+json"
+            assert b'"resourceType": "OperationOutcome"' in response.content
+        else:
+            assert response["Content-Type"] == "application/json"
     elsewhere = rf.get("/o/northwind/supported/", HTTP_AUTHORIZATION=f"Bearer {secret}")
     elsewhere.user = AnonymousUser()
     middleware(elsewhere)
@@ -240,7 +245,7 @@ def test_middleware_contract_for_api_and_fhir_paths(world, rf):
 def test_fhir_paths_answer_401_for_a_bad_token_before_any_route(world):
     assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
     secret = issue(world.clinician)
-    # A good token passes the middleware (no FHIR route here yet: 404, not 401).
+    # A good token passes the middleware (/fhir/Patient is no route; FHIR is under /fhir/r4/).
     assert Client().get("/fhir/Patient", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 404
 
 

@@ -6,7 +6,17 @@ from peerway.core.access import PUBLIC_REASONS
 
 # The only views anyone may reach without a declared permission, and why.
 # "survey": the anonymous readiness-survey pages, which by design need no account.
-ALLOWED_PUBLIC = {"sign-in", "static", "health", "language", "invitation", "survey"}
+# "capability": the FHIR CapabilityStatement and CodeSystems (they describe the interface
+# and its codes, never a record).
+ALLOWED_PUBLIC = {
+    "sign-in",
+    "static",
+    "health",
+    "language",
+    "invitation",
+    "survey",
+    "capability",
+}
 
 
 def walk(patterns, prefix=""):
@@ -44,13 +54,17 @@ def test_public_views_are_few_and_named():
     assert "health" in public
     assert "account_login" in public
     # Nothing of the application itself is public besides the invitation link, the
-    # readiness survey pages and the one-time outcome measure page ("answer").
+    # readiness survey pages, the one-time outcome measure page ("answer") and the FHIR
+    # interface's description of itself (metadata, CodeSystem).
     assert [n for n in public if not n.startswith(("account_", "mfa_"))] == [
         "accept_invitation",
         "answer",
+        "codesystem_read",
+        "codesystem_search",
         "done",
         "enter_code",
         "health",
+        "metadata",
         "page",
         "set_language",
         "start",
@@ -150,3 +164,17 @@ def test_every_declared_permission_is_a_rule():
         - set(permissions)
     )
     assert not unknown, unknown
+
+
+def test_fhir_public_views_are_only_its_description():
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("fhir/"):
+            reason = getattr(pattern.callback, "peerway_public", None)
+            if route in (
+                "fhir/r4/metadata",
+                "fhir/r4/CodeSystem",
+                "fhir/r4/CodeSystem/<str:ident>",
+            ):
+                assert reason == "capability", route
+            else:
+                assert reason is None and pattern.callback.peerway_permission == "fhir.use", route
