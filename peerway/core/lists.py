@@ -63,6 +63,9 @@ class ListFilterSet(django_filters.FilterSet):
                 # django-filter's empty choice reads "---------"; say what it means.
                 f.extra.setdefault("empty_label", _("Any"))
         for field in self.form.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and str(field.empty_label).startswith("-"):
+                # A model choice built before the default above applied.
+                field.empty_label = _("Any")
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")

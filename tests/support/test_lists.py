@@ -351,3 +351,12 @@ def test_referrals_default_order_puts_waiting_ones_first_until_a_column_is_chose
     ]
     page = client.get(url(world, "referrals/?sort=-created_at"))
     assert list(page.context["table"].data) == [closed, old_waiting]
+
+
+def test_no_filter_shows_a_row_of_dashes_for_any(world, login):
+    """Every empty choice of a list filter says what it means ("Any"), team filters too."""
+    client = login(world.supervisor)
+    for path in ("supported/", "referrals/"):
+        page = html(client.get(url(world, path)))
+        assert "---------" not in page, path
+        assert ">Any</option>" in page, path
