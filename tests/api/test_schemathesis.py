@@ -26,6 +26,21 @@ SCHEMA.config.generation.update(
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Schemathesis calls the WSGI application directly, whose request signals close the
+    database connection after each request (Django's test client turns that off): on
+    PostgreSQL that would end the test's transaction."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(world, people):
     return {"peer": issue(world.peer_a), "manager": issue(world.manager)}

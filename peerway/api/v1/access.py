@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from peerway.core import audit
 
@@ -22,6 +23,41 @@ READ_METHODS = {"GET", "HEAD"}
 def audit_details(request) -> dict:
     token = getattr(request, "api_token", None)
     return {"via": "api", "token": token.prefix if token is not None else None}
+
+
+def _with_nul(value, path: str) -> str | None:
+    """The first field (dotted path) whose text holds a NUL character, else None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _with_nul(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def refuse_nul_characters(request) -> None:
+    """Text with a NUL character is refused with the field named, as the pages' forms do
+    (a database cannot store it: PostgreSQL refuses it outright)."""
+    import json
+
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            raise ValidationError({name: _("Null characters are not allowed.")})
+    if request.body and request.content_type == "application/json":
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            return  # ninja has already answered a body it could not read
+        field = _with_nul(data, "")
+        if field:
+            raise ValidationError({field: _("Null characters are not allowed.")})
 
 
 def requires(
@@ -37,6 +73,7 @@ def requires(
     def decorator(func):
         @wraps(func)
         def wrapped(request, *args, **kwargs):
+            refuse_nul_characters(request)
             target = obj(request, **kwargs) if obj else None
             if not request.user.has_perm(perm, target):
                 raise PermissionDenied
