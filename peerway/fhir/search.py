@@ -115,7 +115,10 @@ def identifier_q(param: str, values: list[str]) -> Q:
 
 
 def int_id(ident: str) -> Q | None:
-    return Q(pk=int(ident)) if ident.isdigit() else None
+    # Beyond a 32-bit id nothing can match: never passed on to the database to overflow.
+    if not (ident.isascii() and ident.isdigit()) or len(ident) > 10 or int(ident) > 2**31 - 1:
+        return None
+    return Q(pk=int(ident))
 
 
 def id_q(ident_to_q: Callable[[str], Q | None]):

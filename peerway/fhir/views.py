@@ -249,8 +249,17 @@ def code_system_read(request, ident):
 # --- read and search --------------------------------------------------------------------
 
 
+# Ids and offsets beyond a 32-bit integer match nothing (never an overflow in the database).
+MAX_ID = 2**31 - 1
+
+
 def _params(request) -> dict[str, list[str]]:
-    return {key: request.GET.getlist(key) for key in request.GET}
+    params = {key: request.GET.getlist(key) for key in request.GET}
+    for key, values in params.items():
+        # A database cannot store or compare NUL (PostgreSQL refuses it outright).
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise SearchError(key, _("Null characters are not allowed."))
+    return params
 
 
 def _int_param(params, name: str, default: int) -> int:
@@ -263,7 +272,7 @@ def _int_param(params, name: str, default: int) -> int:
         raise SearchError(name, _("%(name)s must be a whole number.") % {"name": name}) from None
     if value < 0:
         raise SearchError(name, _("%(name)s cannot be negative.") % {"name": name})
-    return value
+    return min(value, MAX_ID)
 
 
 def _check_format(params) -> None:

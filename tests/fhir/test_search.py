@@ -152,3 +152,38 @@ def test_outcomes_speak_the_sessions_language(world, records, login):
     issue = client.get("/fhir/r4/Patient?name=Ana").json()["issue"][0]
     assert issue["diagnostics"] == "Paramètre de recherche inconnu pour Patient : name."
     assert issue["expression"] == ["name"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/fhir/r4/Patient?identifier=P-%00",
+        "/fhir/r4/Encounter?patient=%00",
+        "/fhir/r4/Patient?_id=a%00b",
+    ],
+)
+def test_a_nul_character_is_a_400_never_a_server_error(world, records, login, address):
+    response = login(world.manager).get(address)
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["expression"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/fhir/r4/Encounter/99999999999999999999999",
+        "/fhir/r4/ServiceRequest/²",
+        "/fhir/r4/Encounter?_id=99999999999999999999999",
+    ],
+)
+def test_an_id_beyond_any_record_matches_nothing(world, records, login, address):
+    response = login(world.manager).get(address)
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert response.json()["total"] == 0
+
+
+def test_an_offset_beyond_every_record_gives_an_empty_page(world, records, login):
+    response = login(world.manager).get("/fhir/r4/Patient?_offset=99999999999999999999")
+    assert response.status_code == 200
+    assert response.json().get("entry", []) == []
