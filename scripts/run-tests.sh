@@ -36,6 +36,22 @@ status=0
 DATABASE_URL="sqlite:///:memory:" run "SQLite" $BIN/pytest -q "${workers[@]}" "$@" || status=1
 if [ -n "$pg_url" ]; then
   DATABASE_URL="$pg_url" run "PostgreSQL" $BIN/pytest -q "${workers[@]}" "$@" || status=1
+  # pytest-django drops its test databases, unless a connection a test left open kept it
+  # from doing so: drop this run's leftovers (never another run's).
+  name=${pg_url##*/}
+  DATABASE_URL="$pg_url" $BIN/python - "$name" <<'PY' || true
+import os, sys
+import psycopg
+base = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+with psycopg.connect(base, autocommit=True) as conn:
+    rows = conn.execute(
+        "SELECT datname FROM pg_database WHERE datname ~ %s",
+        (f"^test_{sys.argv[1]}(_gw[0-9]+)?$",),
+    ).fetchall()
+    for (db,) in rows:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        print(f"Dropped the leftover test database {db}")
+PY
 else
   echo "== PostgreSQL not reachable: skipped (set DATABASE_URL to run it) =="
 fi
