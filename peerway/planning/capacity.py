@@ -49,7 +49,7 @@ MINIMUM_PEERS_PER_TEAM = 2
 # travel, notes, supervision, team meetings, training and leave. Editable per scenario.
 HOURS_PER_WEEK = 37.5
 DEFAULT_DIRECT_HOURS_PER_FTE_MONTH = 80
-# The starting points a new scenario's rows offer (placeholders to replace with local
+# The starting points a new scenario's rows offer (defaults the planner replaces with local
 # figures, docs/capacity.md). Together they make 15 x 4 x 60 = 3,600 minutes (60 hours) of
 # contact per full-time worker a month, three quarters of the direct-contact ceiling; the
 # demo region and synthetic data log at that rate (peerway.planning.workload).
