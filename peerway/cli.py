@@ -28,7 +28,10 @@ COMMANDS = {
     "instruments": ("instruments", "instruments list | instruments load FILE"),
     "score": ("score", "Score answers: score CODE --answers JSON (JSON out)."),
     "match": ("match", "Solve a batch of referrals offline: match --input FILE.json."),
-    "worker": ("db_worker", "Run background tasks from the database queue."),
+    "worker": (
+        "worker",
+        "Run background tasks from the database queue (report engine loaded first).",
+    ),
     "drift-alerts": (
         "raise_drift_alerts",
         "Alert supervisors to workers whose drift crossed the role definition's threshold.",

@@ -202,5 +202,5 @@ def test_the_demo_supervises_the_server_and_the_database_task_worker():
     commands = serve_commands("8123")
     assert commands["web server"][-3:] == ["127.0.0.1:8123", "--noreload", "--skip-checks"]
     assert "runserver" in commands["web server"]
-    assert "db_worker" in commands["task worker"]
+    assert commands["task worker"][-4] == "worker"  # db_worker, warmed up for reports first
     assert "--no-reload" in commands["task worker"]  # no reloader grandchild to orphan

@@ -14,7 +14,7 @@ def serve_commands(port: str) -> dict[str, list[str]]:
         "web server": supervise.django_command(
             "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"
         ),
-        "task worker": supervise.django_command("db_worker", "--no-reload", "--interval", "1"),
+        "task worker": supervise.django_command("worker", "--no-reload", "--interval", "1"),
     }
 
 
