@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from peerway.core.roles import Role
 from peerway.instruments.engine.model import Instrument
 from peerway.instruments.library import current_library
 from peerway.recovery.models import RiskType
-from peerway.support.models import PeerRelationship, Person, PersonStatus
+from peerway.support.models import PeerRelationship, Person, PersonStatus, Referral
 from peerway.support.selectors import people_for
 
 from .models import (
@@ -110,12 +110,6 @@ def outcome_instrument(code: str) -> Instrument:
     raise Http404
 
 
-# Where ``due_list`` puts what it prefetched for each person (lists, not managers).
-OPEN_RELATIONSHIPS = "prefetched_open_relationships"
-REFERRALS = "prefetched_referrals"
-OUTCOMES = "prefetched_outcomes"
-
-
 def schedule_for(team: Team) -> OutcomeSchedule:
     return OutcomeSchedule.for_team(team)
 
@@ -123,15 +117,10 @@ def schedule_for(team: Team) -> OutcomeSchedule:
 def start_of_support(person: Person) -> date:
     """The start of the person's current peer relationship (the earliest open one); before
     any relationship, the date of their latest referral; else the day they were recorded."""
-    relationships = getattr(person, OPEN_RELATIONSHIPS, None)
-    if relationships is None:
-        relationships = person.relationships.all()
-    relationships = [r for r in relationships if r.ended_on is None]
+    relationships = [r for r in person.relationships.all() if r.ended_on is None]
     if relationships:
         return min(r.started_on for r in relationships)
-    referrals = getattr(person, REFERRALS, None)
-    if referrals is None:
-        referrals = list(person.referrals.all())
+    referrals = list(person.referrals.all())
     if referrals:
         return max(r.created_at for r in referrals).date()
     return person.created_at.date()
@@ -146,14 +135,7 @@ class Due:
     done: list[str] = field(default_factory=list)
 
 
-def windows_of(person: Person, today: date, *, schedule: OutcomeSchedule | None = None):
-    """Every time point of the person's schedule with its status and what is missing."""
-    schedule = schedule or schedule_for(person.team)
-    start = start_of_support(person)
-    outcomes = getattr(person, OUTCOMES, None)
-    if outcomes is None:
-        outcomes = person.outcomes.all()
-    given = {(a.instrument, a.time_point) for a in outcomes}
+def _windows(person, start: date, given, today: date, schedule: OutcomeSchedule) -> list[Due]:
     rows = []
     for point in sorted(set(schedule.time_points)):
         window = window_for(
@@ -169,36 +151,95 @@ def windows_of(person: Person, today: date, *, schedule: OutcomeSchedule | None 
     return rows
 
 
-def due_list(user: User, organization: Organization, today: date) -> list[Due]:
-    """Measures due or overdue for the people this user gives measures to."""
-    people = (
-        people_for(user, organization)
-        .exclude(status=PersonStatus.CLOSED)
-        .prefetch_related(
-            # Into lists (to_attr): a related manager per person and relation would cost
-            # more than the three queries.
-            Prefetch(
-                "relationships",
-                queryset=PeerRelationship.objects.filter(ended_on__isnull=True),
-                to_attr=OPEN_RELATIONSHIPS,
-            ),
-            Prefetch("referrals", to_attr=REFERRALS),
-            Prefetch("outcomes", to_attr=OUTCOMES),
-        )
+def windows_of(person: Person, today: date, *, schedule: OutcomeSchedule | None = None):
+    """Every time point of the person's schedule with its status and what is missing."""
+    schedule = schedule or schedule_for(person.team)
+    given = {(a.instrument, a.time_point) for a in person.outcomes.all()}
+    return _windows(person, start_of_support(person), given, today, schedule)
+
+
+def administer_q(user: User) -> Q:
+    """People to whom the user gives outcome measures, as a filter: the same rule as the
+    ``outcomes.administer`` permission (supervisors and managers over the person's team;
+    a peer worker over the team for their open caseload). A test holds the two equal."""
+    lead_teams = Team.objects.filter(team_filter_for(user, {Role.MANAGER, Role.SUPERVISOR}))
+    peer_teams = Team.objects.filter(team_filter_for(user, {Role.PEER_WORKER}))
+    caseload = PeerRelationship.objects.filter(
+        person=OuterRef("pk"), worker=user, ended_on__isnull=True
     )
-    people = [p for p in people if user.has_perm("outcomes.administer", p)]
+    return Q(team__in=lead_teams.values("pk")) | (
+        Q(team__in=peer_teams.values("pk")) & Exists(caseload)
+    )
+
+
+# Person ids per query when reading people back by id (well under SQLite's variable limit).
+_ID_CHUNK = 5000
+
+
+def due_list(user: User, organization: Organization, today: date) -> list[Due]:
+    """Measures due or overdue for the people this user gives measures to.
+
+    Reads plain values, not one object per person and relation: the people (ids, team,
+    date recorded), the start of each one's open support and their latest referral (one
+    grouped query each), the measures already given; then the people with something due,
+    as objects, in one query. The number of queries does not grow with the people."""
+    if not user.is_active:
+        return []
+    people = (
+        Person.objects.filter(organization=organization)
+        .exclude(status=PersonStatus.CLOSED)
+        .filter(administer_q(user))
+        .filter(pk__in=people_for(user, organization).values("pk"))
+    )
+    basics = list(people.values_list("pk", "team_id", "created_at"))
+    if not basics:
+        return []
+    ids = people.values("pk")
+    open_start = dict(
+        PeerRelationship.objects.filter(person__in=ids, ended_on__isnull=True)
+        .values("person_id")
+        .annotate(first=Min("started_on"))
+        .values_list("person_id", "first")
+    )
+    referred = dict(
+        Referral.objects.filter(person__in=ids)
+        .values("person_id")
+        .annotate(last=Max("created_at"))
+        .values_list("person_id", "last")
+    )
+    given: dict[int, set[tuple[str, int]]] = {}
+    for person_id, instrument, point in Administration.objects.filter(person__in=ids).values_list(
+        "person_id", "instrument", "time_point"
+    ):
+        given.setdefault(person_id, set()).add((instrument, point))
     # Every team's schedule in one query; a team without one has the default.
-    schedules = {
-        s.team_id: s
-        for s in OutcomeSchedule.objects.filter(team_id__in={p.team_id for p in people})
-    }
-    rows: list[Due] = []
-    for person in people:
-        if person.team_id not in schedules:
-            schedules[person.team_id] = OutcomeSchedule.default_for(person.team)
-        for row in windows_of(person, today, schedule=schedules[person.team_id]):
+    team_ids = {team_id for _pk, team_id, _created in basics}
+    schedules = {s.team_id: s for s in OutcomeSchedule.objects.filter(team_id__in=team_ids)}
+    missing_teams = team_ids - schedules.keys()
+    if missing_teams:
+        for team in Team.objects.filter(pk__in=missing_teams):
+            schedules[team.pk] = OutcomeSchedule.default_for(team)
+    found: list[tuple[int, Due]] = []
+    for pk, team_id, created_at in basics:
+        if pk in open_start:
+            start = open_start[pk]
+        elif pk in referred:
+            start = referred[pk].date()
+        else:
+            start = created_at.date()
+        for row in _windows(None, start, given.get(pk, set()), today, schedules[team_id]):
             if row.status in ("due", "overdue"):
-                rows.append(row)
+                found.append((pk, row))
+    wanted = sorted({pk for pk, _row in found})
+    objects: dict[int, Person] = {}
+    for i in range(0, len(wanted), _ID_CHUNK):
+        objects.update(
+            Person.objects.select_related("team__site").in_bulk(wanted[i : i + _ID_CHUNK])
+        )
+    rows = []
+    for pk, row in found:
+        row.person = objects[pk]
+        rows.append(row)
     rows.sort(key=lambda r: (r.window.due_on, r.person.code))
     return rows
 

@@ -20,10 +20,6 @@ def in_caseload(user, obj=None) -> bool:
     person = getattr(obj, "person", None) if not isinstance(obj, Person) else obj
     if person is None or not user.is_authenticated:
         return False
-    # Open relationships already loaded with the person (outcomes.selectors.due_list).
-    loaded = getattr(person, "prefetched_open_relationships", None)
-    if loaded is not None:
-        return any(r.worker_id == user.pk and r.ended_on is None for r in loaded)
     return PeerRelationship.objects.filter(
         person=person, worker=user, ended_on__isnull=True
     ).exists()
