@@ -19,7 +19,7 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from peerway.core.models import Membership, Organization, Team, User
+from peerway.core.models import Membership, Organization, Team, User, memberships_covering
 from peerway.core.permissions import _memberships, roles_over, team_filter_for
 from peerway.core.roles import Role
 
@@ -117,6 +117,11 @@ def load_workers(users: Iterable[User], organization: Organization) -> dict[int,
     for m in peer_memberships(organization).filter(user_id__in=ids):
         by_user.setdefault(m.user_id, []).append(m)
     teams = organization_teams(organization)
+    covering = memberships_covering([m for ms in by_user.values() for m in ms], teams)
+    placed_by_user: dict[int, list[Team]] = {}
+    for team in teams:  # in name order, as each worker's teams are listed
+        for pk in {m.user_id for m in covering[team.pk]}:
+            placed_by_user.setdefault(pk, []).append(team)
     supervisors = list(
         Membership.objects.filter(
             organization=organization, role=Role.SUPERVISOR, user__is_active=True
@@ -124,8 +129,7 @@ def load_workers(users: Iterable[User], organization: Organization) -> dict[int,
     )
     workers = {}
     for user in users:
-        ms = by_user.get(user.pk, [])
-        placed = [t for t in teams if any(m.covers_team(t) for m in ms)]
+        placed = placed_by_user.get(user.pk, [])
         workers[user.pk] = Worker(user, organization, placed, profiles.get(user.pk), supervisors)
     return workers
 
@@ -304,8 +308,8 @@ def workforce_overview(
     teams = list(
         teams.select_related("site__organization").distinct().order_by("site__name", "name")
     )
-    memberships = list(peer_memberships(organization))
-    team_ids = {team.pk: {m.user_id for m in memberships if m.covers_team(team)} for team in teams}
+    covering = memberships_covering(peer_memberships(organization), teams)
+    team_ids = {team.pk: {m.user_id for m in covering[team.pk]} for team in teams}
     everyone = set().union(*team_ids.values()) if team_ids else set()
     users = list(User.objects.filter(pk__in=everyone).order_by("display_name"))
     workers = load_workers(users, organization)
@@ -318,10 +322,10 @@ def workforce_overview(
 def lone_peer_worker_ids(organization: Organization) -> set[int]:
     """Workers with no peer colleague on any of their teams."""
     teams = list(Team.objects.filter(site__organization=organization).select_related("site"))
-    memberships = list(peer_memberships(organization).select_related("team__site"))
+    covering = memberships_covering(peer_memberships(organization), teams)
     by_worker: dict[int, list[int]] = {}
     for team in teams:
-        ids = {m.user_id for m in memberships if m.covers_team(team)}
+        ids = {m.user_id for m in covering[team.pk]}
         for pk in ids:
             by_worker.setdefault(pk, []).append(len(ids))
     return {pk for pk, sizes in by_worker.items() if max(sizes) == 1}
@@ -630,11 +634,12 @@ def teams_staff(teams: list[Team]) -> dict[int, list[tuple[User, set[str]]]]:
             organization_id=teams[0].site.organization_id, user__is_active=True
         ).select_related("user")
     )
+    covering = memberships_covering(memberships, teams)
     result = {}
     for team in teams:
         by_user: dict[int, tuple[User, set[str]]] = {}
-        for m in memberships:
-            if m.team_id == team.pk or (m.role == Role.SUPERVISOR and m.covers_team(team)):
+        for m in covering[team.pk]:
+            if m.team_id == team.pk or m.role == Role.SUPERVISOR:
                 by_user.setdefault(m.user_id, (m.user, set()))[1].add(m.role)
         result[team.pk] = sorted(by_user.values(), key=lambda row: row[0].display_name)
     return result
