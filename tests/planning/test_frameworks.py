@@ -149,6 +149,87 @@ def test_endorsement_levels_follow_the_published_thresholds(kb):
     assert all(not e.verified and e.note for e in kb.endorsements_for_construct("III.F"))
 
 
+def test_reflecting_and_evaluating_is_table_1_of_waltz_2019_in_full(kb):
+    """Every strategy at 20 % or more for the Reflecting and Evaluating barrier, with the
+    count of the 25 respondents who chose it, as Table 1 of Waltz et al. (2019) prints
+    them; the entry is the only complete one."""
+    reflecting = kb.endorsements_for_construct("V.H")
+    assert [(e.eric, e.count, e.percent) for e in reflecting] == [
+        (26, 15, 60),  # Develop and implement tools for quality monitoring
+        (5, 14, 56),  # Audit and provide feedback
+        (27, 10, 40),  # Develop and organize quality monitoring systems
+        (32, 9, 36),  # Facilitate relay of clinical data to providers
+        (46, 7, 28),  # Obtain and use patients/consumers and family feedback
+        (48, 7, 28),  # Organize clinician implementation team meetings
+        (56, 7, 28),  # Purposely reexamine the implementation
+        (67, 7, 28),  # Use data experts
+        (7, 6, 24),  # Capture and share local knowledge
+        (33, 5, 20),  # Facilitation
+    ]
+    assert all(e.respondents == 25 and e.complete for e in reflecting)
+    assert [e.level for e in reflecting].count(1) == 2
+    complete = {e.construct for e in kb.frameworks.endorsements if e.complete}
+    assert complete == {"V.H"}
+    crosswalks = {e.construct: e.crosswalk for e in kb.frameworks.endorsements}
+    assert crosswalks == {"V.H": "same_name", "III.F": "same_name", "IV.C.B": "peerway"}
+
+
+def test_loader_checks_counts_against_respondents(tmp_path):
+    def change(data):
+        data["endorsements"][0]["strategies"][0]["count"] = 14  # 14 of 25 is 56 %, not 60 %
+        data["endorsements"][1]["strategies"][0]["count"] = 3  # Allen et al. give no total
+
+    found = problems_after(tmp_path, "cfir_eric.yaml", change)
+    assert (
+        "cfir_eric.yaml: endorsements[0].strategies[0].count: 14 of 25 respondents is not 60 %"
+        in found
+    )
+    assert (
+        "cfir_eric.yaml: endorsements[1].strategies[0].count: a count needs the entry's "
+        "respondents" in found
+    )
+
+
+def test_loader_refuses_a_same_name_crosswalk_between_different_names(tmp_path):
+    def change(data):
+        data["endorsements"][2]["crosswalk"] = "same_name"  # Self-efficacy is not Capability
+
+    found = problems_after(tmp_path, "cfir_eric.yaml", change)
+    assert any(
+        p.startswith("cfir_eric.yaml: endorsements[2].crosswalk: 'Self-efficacy' is not named")
+        for p in found
+    )
+
+
+def test_only_a_verified_entry_can_be_complete(tmp_path):
+    def change(data):
+        data["endorsements"][1]["complete"] = True
+
+    found = problems_after(tmp_path, "cfir_eric.yaml", change)
+    assert (
+        "cfir_eric.yaml: endorsements[1].complete: only an entry read in full in Waltz et al. "
+        "(2019) can be complete" in found
+    )
+
+
+def test_cfir_process_domain_has_its_sub_constructs(kb):
+    """Assessing Needs and Engaging split by deliverers and recipients, Reflecting &
+    Evaluating by implementation and innovation (Damschroder et al. 2022)."""
+    names = {c.id: c.name.en for c in kb.frameworks.constructs}
+    assert [names[i] for i in ("V.B.1", "V.B.2", "V.F.1", "V.F.2", "V.H.1", "V.H.2")] == [
+        "Innovation Deliverers",
+        "Innovation Recipients",
+        "Innovation Deliverers",
+        "Innovation Recipients",
+        "Implementation",
+        "Innovation",
+    ]
+    per_domain = {}
+    for construct in kb.frameworks.constructs:
+        per_domain[construct.domain] = per_domain.get(construct.domain, 0) + 1
+    assert per_domain == {"I": 8, "II": 10, "III": 21, "IV": 13, "V": 15}
+
+
 def test_endorsed_strategies_reach_a_factor_through_its_constructs(kb):
     matches = {m.strategy: m.endorsement for m in kb.endorsed_strategies("role_drift")}
     # Audit and provide feedback (ERIC 5) is the feedback half of evaluate_and_feed_back.
