@@ -4,6 +4,7 @@ labelled layer, and recommendations say which layer ranked a strategy."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from peerway.planning.knowledge import KnowledgeBaseError, load_knowledge_base
 from peerway.planning.recommend import ENDORSEMENT_STRENGTH, rank, severity
 
 from ..assessments.test_waves import make_wave
-from .test_knowledge_base import copy_of_data, rewrite
+from .test_knowledge_base import REPO_ROOT, copy_of_data, rewrite
 from .test_recommendations import barrier
 
 
@@ -273,6 +274,33 @@ def test_every_reference_marked_verified_without_a_note_is_not_a_framework_catal
         assert kb.reference(rid).note
 
 
+def test_every_verified_reference_has_a_row_in_the_audit_table(kb):
+    """A reference is marked verified only with a record of what was checked against what
+    (docs/knowledge-base.md, *Reference audit*); references the audit could not confirm
+    stay cited but unverified."""
+    doc = (REPO_ROOT / "docs" / "knowledge-base.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Reference audit") : doc.index("## The Peer Integration")]
+    audited = set(re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE))
+    verified = {rid for rid in kb.references if kb.reference(rid).verified}
+    assert verified <= audited
+    for rid in ("kent2019", "dark2017", "williams2006", "who2014"):
+        assert not kb.reference(rid).verified and kb.reference(rid).note
+        assert rid in audited
+
+
+def test_a_link_resting_only_on_an_unconfirmed_reference_is_unverified(tmp_path, kb):
+    link = kb.link("leadership_commitment", "readiness_assessment_and_gate")
+    assert link.citations == ("kent2019",) and link.unverified and link.strength == 1
+
+    def change(data):
+        for entry in data["links"]:
+            if entry["factor"] == "leadership_commitment" and entry["citations"] == ["kent2019"]:
+                del entry["unverified"]
+
+    found = problems_after(tmp_path, "links.yaml", change)
+    assert any("unverified" in p for p in found)
+
+
 # -------------------------------------------------------------------- recommendations
 
 
@@ -375,6 +403,11 @@ def test_frameworks_page_lists_constructs_factors_eric_and_endorsements(world, l
     assert "Identify and prepare champions" in content
     assert "Waltz et al. 2019" in content
     assert "(unverified)" in content  # the secondary-source entries and catalogues
+    # Waltz et al. (2019) Table 1 gives the count behind each percentage; how each barrier
+    # was placed in CFIR 2.0 is labelled.
+    assert '60 % <span class="small">(15 of 25)</span>' in content
+    assert content.count("(same name in CFIR 2.0)") == 16  # V.H (10) and III.F (6)
+    assert content.count("(placed by Peerway)") == 4  # IV.C.B, from Self-efficacy
 
 
 def test_frameworks_page_in_french(world, login):
@@ -388,6 +421,8 @@ def test_frameworks_page_in_french(world, login):
     assert "Compatibilité" in content
     assert "niveau 2 : de 20 % à 49 %" in content
     assert "non vérifié" in content
+    assert "(15 sur 25)" in content
+    assert "(classé par Peerway)" in content
 
 
 def test_frameworks_page_is_closed_to_outsiders(world, login):
