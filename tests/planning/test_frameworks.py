@@ -56,6 +56,36 @@ def test_eric_holds_the_73_strategies_in_nine_clusters_in_alphabetical_order(kb)
     assert kb.eric_strategy(35).name.fr == "Repérer et préparer des champions"
 
 
+def test_eric_clusters_checked_against_a_source_keep_their_members(kb):
+    """The three clusters whose whole membership was checked against a later paper's table
+    (docs/knowledge-base.md) keep exactly those strategies."""
+    members = {}
+    for strategy in kb.frameworks.eric:
+        members.setdefault(strategy.cluster, set()).add(strategy.number)
+    assert members["train_educate"] == {15, 16, 19, 20, 29, 31, 43, 55, 60, 71, 73}
+    assert members["stakeholder_interrelationships"] == {
+        6,
+        7,
+        17,
+        24,
+        25,
+        35,
+        36,
+        38,
+        40,
+        45,
+        47,
+        48,
+        52,
+        57,
+        64,
+        65,
+        72,
+    }
+    assert members["engage_consumers"] == {37, 39, 41, 50, 69}
+    assert {4, 5, 14, 18, 23, 26, 27, 56} <= members["evaluative_iterative"]
+
+
 def test_cfir_has_the_five_domains_and_each_construct_names_its_domain(kb):
     assert [d.name.en for d in kb.frameworks.domains] == [
         "Innovation",
