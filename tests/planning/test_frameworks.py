@@ -84,6 +84,9 @@ def test_eric_clusters_checked_against_a_source_keep_their_members(kb):
     }
     assert members["engage_consumers"] == {37, 39, 41, 50, 69}
     assert {4, 5, 14, 18, 23, 26, 27, 56} <= members["evaluative_iterative"]
+    assert members["interactive_assistance"] == {8, 33, 53, 54}
+    assert {51, 63} <= members["adapt_tailor"]
+    assert {21, 32} <= members["support_clinicians"]
 
 
 def test_cfir_has_the_five_domains_and_each_construct_names_its_domain(kb):
