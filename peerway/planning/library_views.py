@@ -142,6 +142,9 @@ def _endorsement_row(kb, endorsement, lang: str) -> dict:
         "level": endorsement.level,
         "verified": endorsement.verified,
         "respondents": endorsement.respondents,
+        "count": endorsement.count,
+        "crosswalk": endorsement.crosswalk,
+        "complete": endorsement.complete,
         "note": endorsement.note.get(lang) if endorsement.note else "",
         "source": kb.reference(endorsement.source).short,
         "strategies": [

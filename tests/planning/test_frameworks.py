@@ -4,6 +4,7 @@ labelled layer, and recommendations say which layer ranked a strategy."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from peerway.planning.knowledge import KnowledgeBaseError, load_knowledge_base
 from peerway.planning.recommend import ENDORSEMENT_STRENGTH, rank, severity
 
 from ..assessments.test_waves import make_wave
-from .test_knowledge_base import copy_of_data, rewrite
+from .test_knowledge_base import REPO_ROOT, copy_of_data, rewrite
 from .test_recommendations import barrier
 
 
@@ -53,6 +54,39 @@ def test_eric_holds_the_73_strategies_in_nine_clusters_in_alphabetical_order(kb)
     assert names == sorted(names)
     assert kb.eric_strategy(35).name.en == "Identify and prepare champions"
     assert kb.eric_strategy(35).name.fr == "Repérer et préparer des champions"
+
+
+def test_eric_clusters_checked_against_a_source_keep_their_members(kb):
+    """The three clusters whose whole membership was checked against a later paper's table
+    (docs/knowledge-base.md) keep exactly those strategies."""
+    members = {}
+    for strategy in kb.frameworks.eric:
+        members.setdefault(strategy.cluster, set()).add(strategy.number)
+    assert members["train_educate"] == {15, 16, 19, 20, 29, 31, 43, 55, 60, 71, 73}
+    assert members["stakeholder_interrelationships"] == {
+        6,
+        7,
+        17,
+        24,
+        25,
+        35,
+        36,
+        38,
+        40,
+        45,
+        47,
+        48,
+        52,
+        57,
+        64,
+        65,
+        72,
+    }
+    assert members["engage_consumers"] == {37, 39, 41, 50, 69}
+    assert {4, 5, 14, 18, 23, 26, 27, 56} <= members["evaluative_iterative"]
+    assert members["interactive_assistance"] == {8, 33, 53, 54}
+    assert {51, 63} <= members["adapt_tailor"]
+    assert {21, 32} <= members["support_clinicians"]
 
 
 def test_cfir_has_the_five_domains_and_each_construct_names_its_domain(kb):
@@ -149,6 +183,87 @@ def test_endorsement_levels_follow_the_published_thresholds(kb):
     assert all(not e.verified and e.note for e in kb.endorsements_for_construct("III.F"))
 
 
+def test_reflecting_and_evaluating_is_table_1_of_waltz_2019_in_full(kb):
+    """Every strategy at 20 % or more for the Reflecting and Evaluating barrier, with the
+    count of the 25 respondents who chose it, as Table 1 of Waltz et al. (2019) prints
+    them; the entry is the only complete one."""
+    reflecting = kb.endorsements_for_construct("V.H")
+    assert [(e.eric, e.count, e.percent) for e in reflecting] == [
+        (26, 15, 60),  # Develop and implement tools for quality monitoring
+        (5, 14, 56),  # Audit and provide feedback
+        (27, 10, 40),  # Develop and organize quality monitoring systems
+        (32, 9, 36),  # Facilitate relay of clinical data to providers
+        (46, 7, 28),  # Obtain and use patients/consumers and family feedback
+        (48, 7, 28),  # Organize clinician implementation team meetings
+        (56, 7, 28),  # Purposely reexamine the implementation
+        (67, 7, 28),  # Use data experts
+        (7, 6, 24),  # Capture and share local knowledge
+        (33, 5, 20),  # Facilitation
+    ]
+    assert all(e.respondents == 25 and e.complete for e in reflecting)
+    assert [e.level for e in reflecting].count(1) == 2
+    complete = {e.construct for e in kb.frameworks.endorsements if e.complete}
+    assert complete == {"V.H"}
+    crosswalks = {e.construct: e.crosswalk for e in kb.frameworks.endorsements}
+    assert crosswalks == {"V.H": "same_name", "III.F": "same_name", "IV.C.B": "peerway"}
+
+
+def test_loader_checks_counts_against_respondents(tmp_path):
+    def change(data):
+        data["endorsements"][0]["strategies"][0]["count"] = 14  # 14 of 25 is 56 %, not 60 %
+        data["endorsements"][1]["strategies"][0]["count"] = 3  # Allen et al. give no total
+
+    found = problems_after(tmp_path, "cfir_eric.yaml", change)
+    assert (
+        "cfir_eric.yaml: endorsements[0].strategies[0].count: 14 of 25 respondents is not 60 %"
+        in found
+    )
+    assert (
+        "cfir_eric.yaml: endorsements[1].strategies[0].count: a count needs the entry's "
+        "respondents" in found
+    )
+
+
+def test_loader_refuses_a_same_name_crosswalk_between_different_names(tmp_path):
+    def change(data):
+        data["endorsements"][2]["crosswalk"] = "same_name"  # Self-efficacy is not Capability
+
+    found = problems_after(tmp_path, "cfir_eric.yaml", change)
+    assert any(
+        p.startswith("cfir_eric.yaml: endorsements[2].crosswalk: 'Self-efficacy' is not named")
+        for p in found
+    )
+
+
+def test_only_a_verified_entry_can_be_complete(tmp_path):
+    def change(data):
+        data["endorsements"][1]["complete"] = True
+
+    found = problems_after(tmp_path, "cfir_eric.yaml", change)
+    assert (
+        "cfir_eric.yaml: endorsements[1].complete: only an entry read in full in Waltz et al. "
+        "(2019) can be complete" in found
+    )
+
+
+def test_cfir_process_domain_has_its_sub_constructs(kb):
+    """Assessing Needs and Engaging split by deliverers and recipients, Reflecting &
+    Evaluating by implementation and innovation (Damschroder et al. 2022)."""
+    names = {c.id: c.name.en for c in kb.frameworks.constructs}
+    assert [names[i] for i in ("V.B.1", "V.B.2", "V.F.1", "V.F.2", "V.H.1", "V.H.2")] == [
+        "Innovation Deliverers",
+        "Innovation Recipients",
+        "Innovation Deliverers",
+        "Innovation Recipients",
+        "Implementation",
+        "Innovation",
+    ]
+    per_domain = {}
+    for construct in kb.frameworks.constructs:
+        per_domain[construct.domain] = per_domain.get(construct.domain, 0) + 1
+    assert per_domain == {"I": 8, "II": 10, "III": 21, "IV": 13, "V": 15}
+
+
 def test_endorsed_strategies_reach_a_factor_through_its_constructs(kb):
     matches = {m.strategy: m.endorsement for m in kb.endorsed_strategies("role_drift")}
     # Audit and provide feedback (ERIC 5) is the feedback half of evaluate_and_feed_back.
@@ -190,6 +305,33 @@ def test_every_reference_marked_verified_without_a_note_is_not_a_framework_catal
     for rid in ("damschroder2022", "powell2015", "waltz2015"):
         assert not kb.reference(rid).verified
         assert kb.reference(rid).note
+
+
+def test_every_verified_reference_has_a_row_in_the_audit_table(kb):
+    """A reference is marked verified only with a record of what was checked against what
+    (docs/knowledge-base.md, *Reference audit*); references the audit could not confirm
+    stay cited but unverified."""
+    doc = (REPO_ROOT / "docs" / "knowledge-base.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Reference audit") : doc.index("## The Peer Integration")]
+    audited = set(re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE))
+    verified = {rid for rid in kb.references if kb.reference(rid).verified}
+    assert verified <= audited
+    for rid in ("kent2019", "dark2017", "williams2006", "who2014"):
+        assert not kb.reference(rid).verified and kb.reference(rid).note
+        assert rid in audited
+
+
+def test_a_link_resting_only_on_an_unconfirmed_reference_is_unverified(tmp_path, kb):
+    link = kb.link("leadership_commitment", "readiness_assessment_and_gate")
+    assert link.citations == ("kent2019",) and link.unverified and link.strength == 1
+
+    def change(data):
+        for entry in data["links"]:
+            if entry["factor"] == "leadership_commitment" and entry["citations"] == ["kent2019"]:
+                del entry["unverified"]
+
+    found = problems_after(tmp_path, "links.yaml", change)
+    assert any("unverified" in p for p in found)
 
 
 # -------------------------------------------------------------------- recommendations
@@ -294,6 +436,11 @@ def test_frameworks_page_lists_constructs_factors_eric_and_endorsements(world, l
     assert "Identify and prepare champions" in content
     assert "Waltz et al. 2019" in content
     assert "(unverified)" in content  # the secondary-source entries and catalogues
+    # Waltz et al. (2019) Table 1 gives the count behind each percentage; how each barrier
+    # was placed in CFIR 2.0 is labelled.
+    assert '60 % <span class="small">(15 of 25)</span>' in content
+    assert content.count("(same name in CFIR 2.0)") == 16  # V.H (10) and III.F (6)
+    assert content.count("(placed by Peerway)") == 4  # IV.C.B, from Self-efficacy
 
 
 def test_frameworks_page_in_french(world, login):
@@ -307,6 +454,8 @@ def test_frameworks_page_in_french(world, login):
     assert "Compatibilité" in content
     assert "niveau 2 : de 20 % à 49 %" in content
     assert "non vérifié" in content
+    assert "(15 sur 25)" in content
+    assert "(classé par Peerway)" in content
 
 
 def test_frameworks_page_is_closed_to_outsiders(world, login):

@@ -343,6 +343,9 @@ class Endorsement:
     verified: bool
     respondents: int | None = None
     note: LocalizedText | None = None
+    crosswalk: str = "peerway"  # "same_name": CFIR 2.0 keeps a construct of that name
+    count: int | None = None  # how many respondents chose it, when the source gives it
+    complete: bool = False  # the source lists every strategy at 20 % or more
 
     @property
     def level(self) -> int:
@@ -591,6 +594,16 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+def _construct_key(name: str) -> str:
+    """A construct name compared across CFIR versions: case, "&" and "and" ignored."""
+    return " ".join(name.lower().replace("&", "and").split())
+
+
+def _percent(count: int, respondents: int) -> int:
+    """A share as a whole percentage, halves rounded up, as published tables print it."""
+    return (200 * count + respondents) // (2 * respondents)
+
+
 def _framework_problems(raw, factors, strategies, add, check_citations) -> None:
     """CFIR and ERIC ids are known and unique; every factor and strategy is mapped (the
     schema requires the lists, this checks what is in them); endorsements resolve."""
@@ -599,6 +612,7 @@ def _framework_problems(raw, factors, strategies, add, check_citations) -> None:
     check_citations("cfir.yaml", ["source"], [cfir["source"]])
     check_citations("eric.yaml", ["sources"], eric["sources"])
     domains = {d["id"] for d in cfir["domains"]}
+    construct_names = {c["id"]: c["name"]["en"] for c in cfir["constructs"]}
     construct_ids: set[str] = set()
     for index, construct in enumerate(cfir["constructs"]):
         cid = construct["id"]
@@ -648,6 +662,33 @@ def _framework_problems(raw, factors, strategies, add, check_citations) -> None:
         if entry["verified"] and source is not None and not source["verified"]:
             message = "an entry read in an unverified reference cannot be marked verified"
             add("cfir_eric.yaml", [*base, "verified"], message)
+        if entry.get("complete") and not entry["verified"]:
+            message = "only an entry read in full in Waltz et al. (2019) can be complete"
+            add("cfir_eric.yaml", [*base, "complete"], message)
+        construct_name = construct_names.get(entry["construct"])
+        if (
+            entry["crosswalk"] == "same_name"
+            and construct_name is not None
+            and _construct_key(entry["cfir_2009"]) != _construct_key(construct_name)
+        ):
+            message = (
+                f"{entry['cfir_2009']!r} is not named like CFIR 2.0 {construct_name!r}; "
+                "use crosswalk: peerway"
+            )
+            add("cfir_eric.yaml", [*base, "crosswalk"], message)
+        respondents = entry.get("respondents")
+        for i, item in enumerate(entry["strategies"]):
+            if "count" not in item:
+                continue
+            path = [*base, "strategies", i, "count"]
+            if respondents is None:
+                add("cfir_eric.yaml", path, "a count needs the entry's respondents")
+            elif (
+                item["count"] > respondents
+                or _percent(item["count"], respondents) != item["percent"]
+            ):
+                message = f"{item['count']} of {respondents} respondents is not {item['percent']} %"
+                add("cfir_eric.yaml", path, message)
         listed = [s["eric"] for s in entry["strategies"]]
         for i, number in enumerate(listed):
             path = [*base, "strategies", i, "eric"]
@@ -765,6 +806,9 @@ def _build(raw: Mapping[str, Any]) -> KnowledgeBase:
                 verified=entry["verified"],
                 respondents=entry.get("respondents"),
                 note=_text(entry["note"]) if "note" in entry else None,
+                crosswalk=entry["crosswalk"],
+                count=item.get("count"),
+                complete=entry.get("complete", False),
             )
             for entry in raw["cfir_eric.yaml"]["endorsements"]
             for item in entry["strategies"]

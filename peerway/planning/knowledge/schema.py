@@ -33,6 +33,9 @@ ERIC_COUNT = 73  # strategies in the refined ERIC compilation (Powell et al. 201
 # barrier, level 2 from 20 % to 49 %; less is not recorded.
 ENDORSEMENT_LEVEL_1 = 50
 ENDORSEMENT_MINIMUM = 20
+# How an original (2009) CFIR construct is placed in CFIR 2.0: under the construct of the
+# same name, or by Peerway's reading.
+CROSSWALKS = ("same_name", "peerway")
 
 CODE_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
@@ -344,12 +347,21 @@ CFIR_ERIC_SCHEMA = _document(
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["construct", "cfir_2009", "source", "verified", "strategies"],
+                "required": [
+                    "construct",
+                    "cfir_2009",
+                    "crosswalk",
+                    "source",
+                    "verified",
+                    "strategies",
+                ],
                 "properties": {
                     "construct": {"type": "string", "pattern": CFIR_ID_PATTERN},
                     "cfir_2009": _NON_BLANK,
+                    "crosswalk": {"enum": list(CROSSWALKS)},
                     "source": {"type": "string", "minLength": 1},
                     "verified": {"type": "boolean"},
+                    "complete": {"type": "boolean"},
                     "respondents": {"type": "integer", "minimum": 1},
                     "note": {"$ref": "#/$defs/text"},
                     "strategies": {
@@ -365,6 +377,7 @@ CFIR_ERIC_SCHEMA = _document(
                                     "minimum": ENDORSEMENT_MINIMUM,
                                     "maximum": 100,
                                 },
+                                "count": {"type": "integer", "minimum": 1},
                             },
                             "additionalProperties": False,
                         },
