@@ -130,7 +130,10 @@ def load_workers(users: Iterable[User], organization: Organization) -> dict[int,
     workers = {}
     for user in users:
         placed = placed_by_user.get(user.pk, [])
-        workers[user.pk] = Worker(user, organization, placed, profiles.get(user.pk), supervisors)
+        profile = profiles.get(user.pk)
+        if profile is not None:
+            profile.user = user  # the user in hand, not one more query per profile
+        workers[user.pk] = Worker(user, organization, placed, profile, supervisors)
     return workers
 
 

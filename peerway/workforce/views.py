@@ -282,7 +282,7 @@ def team(request, slug, pk):
 def supervision(request, slug):
     organization = request.permission_object
     workers = selectors.supervisees(request.user, organization)
-    statuses = [selectors.supervision_status(w) for w in workers]
+    statuses = selectors.supervision_statuses(workers)
     can_log = any(request.user.has_perm("workforce.log_supervision", w) for w in workers)
     form = workforce_lists.SupervisionFilterForm(request.GET or None)
     shown = form.apply(statuses) if form.is_valid() else statuses

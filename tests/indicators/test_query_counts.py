@@ -144,6 +144,8 @@ def pages(built: dict) -> list[str]:
         f"/o/{slug}/dashboards/workers/{worker.pk}/",
         f"/o/{slug}/dashboards/supervision/",
         f"/o/{slug}/workforce/",
+        f"/o/{slug}/workforce/supervision/",
+        f"/o/{slug}/outcomes/",
         f"/o/{slug}/recovery/events/",
     ]
 
