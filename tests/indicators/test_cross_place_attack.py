@@ -1,0 +1,289 @@
+"""An aggregate reader may open the organization dashboard, every site's and every team's:
+no figure hidden on one of them may be worked out from the figures shown on the others.
+
+The attack below knows nothing of how the dashboards suppress: it opens every dashboard the
+evaluator can open, writes down every count shown (referrals by month and source, referrals
+by team and source, referrals counted for the time to first contact, peer workers employed
+at the start, employment ended, safety tasks), and solves the equations that tie the places
+together (an organization's count is the sum of its sites', a site's the sum of its teams',
+a team's total for the period the sum of its months) exactly, by elimination over the
+rationals. A figure hidden on a dashboard whose value the equations then fix, and which is
+small (1 to k − 1), is a leak.
+
+The world: North Hospital (Team A, large; Team B, small), South Clinic (Team C, with two
+leavers of six workers) and East Centre (Team D, three first contacts; Team E).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from peerway.core.models import Site, Team, TeamType
+from peerway.core.roles import Role
+from peerway.support.models import Person, Referral, ReferralEvent
+from peerway.workforce.models import WorkerProfile
+from tests.conftest import grant, make_user
+
+K = 5
+
+
+@pytest.fixture
+def region(world, settings):
+    """Figures chosen so that each kind of count has a small part under a shown whole."""
+    settings.PEERWAY_INDICATORS_K = K
+    east = Site.objects.create(organization=world.org, name="East Centre")
+    team_d = Team.objects.create(site=east, name="Team D", team_type=TeamType.COMMUNITY)
+    team_e = Team.objects.create(site=east, name="Team E", team_type=TeamType.COMMUNITY)
+    now = timezone.now()
+    this_month = now - dt.timedelta(hours=1)
+    earlier = now - dt.timedelta(days=40)  # another month, within the six shown
+
+    def referrals(team, n, at, *, first_contacts=0):
+        for i in range(n):
+            person = Person.objects.create(organization=world.org, team=team)
+            referral = Referral.objects.create(
+                person=person, team=team, source="clinician", created_at=at
+            )
+            if i < first_contacts:
+                ReferralEvent.objects.create(
+                    referral=referral, state="first_contact", at=now - dt.timedelta(minutes=30)
+                )
+
+    # Referrals from clinicians: Team B has 2 this month and 5 earlier (7 in the period).
+    referrals(world.team_a, 10, this_month, first_contacts=6)
+    referrals(world.team_b, 2, this_month, first_contacts=2)
+    referrals(world.team_b, 5, earlier)
+    referrals(world.team_c, 8, this_month)
+    referrals(team_d, 6, this_month, first_contacts=3)
+    referrals(team_e, 6, this_month)
+
+    # Workforce: Team A has six workers besides Pat, five of whom left; Team C six, two left.
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=800)
+    n = 0
+    for team, workers, leavers in ((world.team_a, 6, 5), (world.team_c, 6, 2)):
+        for i in range(workers):
+            n += 1
+            user = make_user(f"w{n}@northwind.test", f"Worker {n:02d}")
+            grant(user, Role.PEER_WORKER, world.org, team=team)
+            left = i < leavers
+            WorkerProfile.objects.create(
+                organization=world.org,
+                user=user,
+                fte=Decimal("1.00"),
+                start_date=start,
+                end_date=today - dt.timedelta(days=5) if left else None,
+                status="ended" if left else "active",
+            )
+    return world
+
+
+# --- What the dashboards publish -----------------------------------------------------------
+
+
+def _value(c):
+    return None if c["suppressed"] else c["value"]
+
+
+def _referrals_counted(html: str):
+    found = re.search(r"Referrals counted</dt><dd[^>]*>(.*?)</dd>", html, re.S)
+    assert found is not None
+    text = re.sub(r"<[^>]+>", "", found.group(1)).strip()
+    return None if text == "not shown" else int(text)
+
+
+def published(client, url, place):
+    """{variable: value or None (hidden)} of one dashboard, ``place`` its own key."""
+    page = client.get(url)
+    assert page.status_code == 200
+    context = page.context
+    assert context["aggregate_only"]
+    figures = {}
+    sources = [str(s) for s in context["referral_sources"]]
+    for row in context["referral_table"]:
+        for source, c in zip(sources, row["cells"], strict=True):
+            figures[("referrals", place, row["month"], source)] = _value(c)
+    for row in context["referral_team_table"]:
+        for source, c in zip(sources, row["cells"], strict=True):
+            figures[("referrals", ("team", row["team"]), "period", source)] = _value(c)
+    figures[("first_contacts", place)] = _referrals_counted(page.content.decode())
+    for key in ("leavers", "employed_at_start"):
+        figures[(key, place)] = _value(context["workforce"][key])
+    *teams, everyone = context["safety_task_rows"]
+    for key in ("tasks", "escalated", "overdue"):
+        for r in teams:
+            figures[("safety_" + key, ("team", r["team"]))] = _value(r[key])
+        figures[("safety_" + key, place)] = _value(everyone[key])
+    return figures, context
+
+
+def every_dashboard(client, org):
+    """Every dashboard the reader may open, keyed by the place it shows."""
+    pages = {("organization", org.name): reverse("indicators:organization", args=[org.slug])}
+    for site in Site.objects.filter(organization=org):
+        pages[("site", site.name)] = reverse("indicators:site", args=[org.slug, site.pk])
+    for team in Team.objects.filter(site__organization=org):
+        pages[("team", team.name)] = reverse("indicators:team", args=[org.slug, team.pk])
+    collected = {}
+    for place, url in pages.items():
+        collected[place], _context = published(client, url, place)
+    return collected
+
+
+# --- The equations and their exact solution ------------------------------------------------
+
+
+def place_tree(org):
+    children = {("organization", org.name): []}
+    for site in Site.objects.filter(organization=org):
+        children[("organization", org.name)].append(("site", site.name))
+        children[("site", site.name)] = [("team", t.name) for t in site.teams.all()]
+    return children
+
+
+def equations(variables, children):
+    """Linear relations, each a {variable: coefficient} equal to zero."""
+    out = []
+    by_kind: dict[tuple, set] = {}
+    for v in variables:
+        kind, place, *rest = v
+        by_kind.setdefault((kind, *rest), set()).add(place)
+    for (kind, *rest), places in by_kind.items():
+        for parent, kids in children.items():
+            if kids and (parent in places or any(k in places for k in kids)):
+                eq = {(kind, parent, *rest): Fraction(1)}
+                for kid in kids:
+                    eq[(kind, kid, *rest)] = Fraction(-1)
+                out.append(eq)
+    # A team's referrals in the period are the sum of its months (and so for every place).
+    months: dict[tuple, set] = {}
+    for kind, place, *rest in variables:
+        if kind == "referrals" and rest[0] != "period":
+            months.setdefault((place, rest[1]), set()).add(rest[0])
+    for (place, source), ms in months.items():
+        eq = {("referrals", place, "period", source): Fraction(1)}
+        for m in ms:
+            eq[("referrals", place, m, source)] = Fraction(-1)
+        out.append(eq)
+    return out
+
+
+def solve(known: dict, relations: list[dict]) -> dict:
+    """The unknowns that the relations fix, with their values (Gauss–Jordan elimination)."""
+    unknowns = sorted({v for eq in relations for v in eq if v not in known}, key=repr)
+    index = {v: i for i, v in enumerate(unknowns)}
+    rows = []
+    for eq in relations:
+        row = [Fraction(0)] * (len(unknowns) + 1)
+        for v, coeff in eq.items():
+            if v in known:
+                row[-1] -= coeff * known[v]
+            else:
+                row[index[v]] += coeff
+        rows.append(row)
+    pivots = []
+    r = 0
+    for col in range(len(unknowns)):
+        pivot = next((i for i in range(r, len(rows)) if rows[i][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[r], rows[pivot] = rows[pivot], rows[r]
+        lead = rows[r][col]
+        rows[r] = [x / lead for x in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][col] != 0:
+                factor = rows[i][col]
+                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots.append((r, col))
+        r += 1
+    fixed = {}
+    for r, col in pivots:
+        if all(rows[r][c] == 0 for c in range(len(unknowns)) if c != col):
+            fixed[unknowns[col]] = rows[r][-1]
+    return fixed
+
+
+def recovered_small_figures(collected: dict, children: dict) -> dict:
+    """{hidden variable: (dashboards hiding it, value worked out)} for small values."""
+    known = {}
+    hidden_on: dict = {}
+    for place, figures in collected.items():
+        for v, value in figures.items():
+            if value is None:
+                hidden_on.setdefault(v, []).append(place)
+            else:
+                known[v] = Fraction(value)
+    relations = equations({v for figures in collected.values() for v in figures}, children)
+    fixed = solve(known, relations)
+    leaks = {}
+    for v, places in hidden_on.items():
+        value = known.get(v, fixed.get(v))
+        if value is not None and 0 < value < K:
+            leaks[v] = (places, value)
+    return leaks
+
+
+# --- The attack ----------------------------------------------------------------------------
+
+
+def test_the_attack_finds_a_small_figure_from_shown_ones():
+    """The solver itself: a site of 12 whose other team shows 10 gives the hidden team's 2."""
+    children = {("site", "S"): [("team", "A"), ("team", "B")]}
+    collected = {
+        ("site", "S"): {("n", ("site", "S")): 12},
+        ("team", "A"): {("n", ("team", "A")): 10},
+        ("team", "B"): {("n", ("team", "B")): None},
+    }
+    leaks = recovered_small_figures(collected, children)
+    assert leaks == {("n", ("team", "B")): ([("team", "B")], 2)}
+    collected[("site", "S")][("n", ("site", "S"))] = None
+    assert recovered_small_figures(collected, children) == {}
+
+
+def test_no_hidden_figure_can_be_worked_out_from_other_dashboards(region, login):
+    client = login(region.evaluator)
+    collected = every_dashboard(client, region.org)
+    children = place_tree(region.org)
+    # The world has small figures, and they are hidden where they stand.
+    assert collected[("team", "Team B")][("first_contacts", ("team", "Team B"))] is None
+    assert collected[("site", "South Clinic")][("leavers", ("site", "South Clinic"))] is None
+    leaks = recovered_small_figures(collected, children)
+    assert leaks == {}, "\n".join(
+        f"{v} hidden on {places} is {value}" for v, (places, value) in sorted(leaks.items(), key=repr)
+    )
+
+
+def test_the_same_cells_are_hidden_whichever_dashboard_is_opened_first(region, login):
+    client = login(region.evaluator)
+    first = every_dashboard(client, region.org)
+    pages = list(first)
+    again = {}
+    for place in reversed(pages):
+        kind, name = place
+        if kind == "organization":
+            url = reverse("indicators:organization", args=[region.org.slug])
+        elif kind == "site":
+            site = Site.objects.get(organization=region.org, name=name)
+            url = reverse("indicators:site", args=[region.org.slug, site.pk])
+        else:
+            team = Team.objects.get(site__organization=region.org, name=name)
+            url = reverse("indicators:team", args=[region.org.slug, team.pk])
+        again[place], _context = published(client, url, place)
+    assert again == first
+
+
+def test_managers_still_see_every_figure(region, login):
+    client = login(region.manager)
+    url = reverse("indicators:team", args=[region.org.slug, region.team_b.pk])
+    context = client.get(url).context
+    assert not context["aggregate_only"]
+    cells = [c for row in context["referral_table"] for c in row["cells"]]
+    assert not any(c["suppressed"] for c in cells)
+    assert sum(c["value"] for c in cells) == 7
