@@ -14,6 +14,16 @@ every such column through these helpers, so one rule decides them all:
 
 Cells are plain dicts ``{"value": …, "suppressed": bool}`` so templates read them alike
 (``indicators/_cell.html``, ``indicators/_flag.html``).
+
+Across dashboards (decision 36): an aggregate reader may open the organization's, every
+site's and every team's dashboard, and a count shown for a place is the sum of the same
+count of the places under it, so the whole minus the parts shown on other dashboards would
+give a hidden part back. A count is therefore hidden at a place whenever it is small at any
+place under it (``place_cell``; for referrals by source, ``referral_cells``): hidden at a
+team, it is hidden at its site and the organization too, so every sum that holds a hidden
+figure holds a hidden whole as well and no sum can be solved for it. The rule reads only
+the teams of the dashboard itself, so each place hides the same cells whichever dashboard
+is opened first, with no figure of other places read.
 """
 
 from __future__ import annotations
@@ -62,3 +72,38 @@ def total(value: Any, parts: Iterable[Any], *, n: int | None = None, k: int | No
     if any(is_hidden(p) for p in parts):
         return hidden()
     return cell(value, n, k)
+
+
+def place_cell(value: Any, parts: Iterable[int | None], *, n: int | None = None, k=None):
+    """A count of a place whose ``parts`` (the same count for each team, or group of
+    workers, under it) are published on their own dashboards: hidden when it is small or
+    when any part is, so that no place's figure minus the others' gives a small part."""
+    if any(small(p, k) for p in parts):
+        return hidden()
+    return cell(value, n, k)
+
+
+def referral_cells(
+    counts: Mapping[tuple, int], team_ids: Iterable[int], months: Iterable, sources, k=None
+) -> tuple[dict, dict]:
+    """Referrals by team and source (the period) and by month and source (the place), from
+    ``counts`` {(month, team_id, source): n} of the dashboard's teams.
+
+    Both tables are margins of each source's counts by team and month, and every place's
+    dashboard shows them for its own teams: a source is hidden in both tables when any of
+    its counts by team and month is small, which also hides it at every place above that
+    team (a site, the organization), so neither a table's other margin nor another
+    dashboard gives the small count back."""
+    team_ids, months = list(team_ids), list(months)
+    team_cells: dict = {}
+    month_cells: dict = {}
+    for s in sources:
+        by_team = {t: sum(counts.get((m, t, s), 0) for m in months) for t in team_ids}
+        by_month = {m: sum(counts.get((m, t, s), 0) for t in team_ids) for m in months}
+        parts = [counts.get((m, t, s), 0) for m in months for t in team_ids]
+        hide = any(small(n, k) for n in (*parts, *by_team.values(), *by_month.values()))
+        for t in team_ids:
+            team_cells[(t, s)] = hidden() if hide else shown(by_team[t])
+        for m in months:
+            month_cells[(m, s)] = hidden() if hide else shown(by_month[m])
+    return team_cells, month_cells

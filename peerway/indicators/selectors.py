@@ -305,6 +305,27 @@ def time_to_first_contact(organization: Organization, teams, period: Period) -> 
     )
 
 
+def first_contacts_by_team(organization: Organization, teams, period: Period) -> dict[int, int]:
+    """{team_id: referrals whose first contact was recorded in the period}, the count behind
+    ``time_to_first_contact`` for each team (one grouped query)."""
+    from peerway.support.models import ReferralEvent, ReferralState
+
+    start, end = _day_bounds(period)
+    rows = (
+        ReferralEvent.objects.filter(
+            referral__person__organization=organization,
+            referral__team__in=[t.pk for t in teams],
+            state=ReferralState.FIRST_CONTACT,
+            at__gte=start,
+            at__lt=end,
+        )
+        .values("referral__team_id")
+        .annotate(n=Count("referral_id", distinct=True))
+        .order_by()
+    )
+    return {r["referral__team_id"]: r["n"] for r in rows}
+
+
 def _open_relationships(organization: Organization, teams, period: Period) -> list[tuple]:
     from peerway.support.models import PeerRelationship
 

@@ -233,25 +233,13 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
     from peerway.support.models import ReferralSource
 
     source_labels = dict(ReferralSource.choices)
-    by_month_source: dict[tuple, int] = {}
-    by_team_source: dict[tuple, int] = {}
-    for (month, team_id, source), n in data.referrals.items():
-        by_month_source[(month, source)] = by_month_source.get((month, source), 0) + n
-        by_team_source[(team_id, source)] = by_team_source.get((team_id, source), 0) + n
     sources = list(ReferralSource.values)
-    # The team table and the monthly chart are two margins of the same source total: a hidden
-    # cell in one could be read back from the other, so a source with any hidden cell is
-    # hidden in both.
-    team_cells = {}
-    month_cells = {}
-    for s in sources:
-        cells_t = {t.pk: cell(by_team_source.get((t.pk, s), 0), k=k) for t in teams}
-        cells_m = {m: cell(by_month_source.get((m, s), 0), k=k) for m in period.months}
-        both = [*cells_t.values(), *cells_m.values()]
-        for t in teams:
-            team_cells[(t.pk, s)] = total(cells_t[t.pk]["value"], both)
-        for m in period.months:
-            month_cells[(m, s)] = total(cells_m[m]["value"], both)
+    # The team table and the monthly chart are two margins of each source's counts by team
+    # and month, and other places' dashboards show the same counts: a source with a small
+    # count of any team in any month is hidden in both (decisions 26 and 36).
+    team_cells, month_cells = disclosure.referral_cells(
+        data.referrals, [t.pk for t in teams], period.months, sources, k
+    )
     referral_table = [
         {"month": month_labels[m], "cells": [month_cells[(m, s)] for s in sources]}
         for m in period.months
@@ -377,10 +365,15 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         )
     task_rows.append(all_tasks)
 
-    # Workforce.
+    # Workforce. Each team's dashboard shows its own counts: the place's are hidden when a
+    # team's is small (decision 36), and, organization-wide, when those of leavers no longer
+    # placed on a team are.
     wf = data.workforce
-    leavers = cell(wf.leavers, k=k)
-    employed_at_start = cell(wf.employed_at_start, k=k)
+    parts = place_parts(data, period) if k is not None else []
+    leavers = disclosure.place_cell(wf.leavers, [p.leavers for p in parts], k=k)
+    employed_at_start = disclosure.place_cell(
+        wf.employed_at_start, [p.employed_at_start for p in parts], k=k
+    )
     workforce_figures = {
         "checkins": cell(wf.checkins.value, wf.checkins.denominator, k),
         "checkins_rate": wf.checkins,
@@ -476,6 +469,14 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
 
     acceptance = cell(data.acceptance.value, data.acceptance.denominator, k)
     wait_cell = cell(data.wait.median_days, data.wait.n, k)
+    # Referrals counted: a count of each team's too (decision 36).
+    wait_n = disclosure.place_cell(
+        data.wait.n,
+        selectors.first_contacts_by_team(organization, teams, period).values()
+        if k is not None
+        else [],
+        k=k,
+    )
     drift_flags = sum(1 for f in flag_rows if f["kind"] == "drift")
     # Where a team's drift is hidden, so is whether it is flagged: the count of drift flags
     # is no answer then (0 would say that no hidden team drifts).
@@ -585,6 +586,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "acceptance_rate": data.acceptance,
         "wait": data.wait,
         "wait_cell": wait_cell,
+        "wait_n": wait_n,
         "wait_p90": cell(data.wait.p90_days, data.wait.n, k),
         "month_labels": [month_labels[m] for m in period.months],
         "cpp_table": cpp_table,
@@ -606,6 +608,29 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "selected_team": place.pk if level == "team" else None,
         "can_org": user.has_perm("indicators.view_dashboard", organization),
     }
+
+
+def place_parts(data, period) -> list:
+    """The workforce counts of each team of a dashboard (its workers as on the team's own
+    dashboard) and, where the place counts leavers no longer placed on any team (the
+    organization), those as one more part."""
+    parts = [
+        selectors.workforce({w.user.pk: w for w in ts.workers}, period) for ts in data.structure
+    ]
+    placed = selectors.workforce(
+        {w.user.pk: w for ts in data.structure for w in ts.workers}, period
+    )
+    whole = data.workforce
+    if (whole.leavers, whole.employed_at_start) != (placed.leavers, placed.employed_at_start):
+        parts.append(
+            selectors.WorkforceFigures(
+                checkins=whole.checkins,
+                employed_at_start=whole.employed_at_start - placed.employed_at_start,
+                leavers=whole.leavers - placed.leavers,
+                retained=whole.retained - placed.retained,
+            )
+        )
+    return parts
 
 
 def _number(value) -> str:

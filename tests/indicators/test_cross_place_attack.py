@@ -124,13 +124,16 @@ def published(client, url, place):
     return figures, context
 
 
-def every_dashboard(client, org):
-    """Every dashboard the reader may open, keyed by the place it shows."""
+def every_dashboard(client, org, *, only_urls=False):
+    """Every dashboard the reader may open, keyed by the place it shows (``only_urls``:
+    their addresses, unopened)."""
     pages = {("organization", org.name): reverse("indicators:organization", args=[org.slug])}
     for site in Site.objects.filter(organization=org):
         pages[("site", site.name)] = reverse("indicators:site", args=[org.slug, site.pk])
     for team in Team.objects.filter(site__organization=org):
         pages[("team", team.name)] = reverse("indicators:team", args=[org.slug, team.pk])
+    if only_urls:
+        return pages
     collected = {}
     for place, url in pages.items():
         collected[place], _context = published(client, url, place)
@@ -256,7 +259,8 @@ def test_no_hidden_figure_can_be_worked_out_from_other_dashboards(region, login)
     assert collected[("site", "South Clinic")][("leavers", ("site", "South Clinic"))] is None
     leaks = recovered_small_figures(collected, children)
     assert leaks == {}, "\n".join(
-        f"{v} hidden on {places} is {value}" for v, (places, value) in sorted(leaks.items(), key=repr)
+        f"{v} hidden on {places} is {value}"
+        for v, (places, value) in sorted(leaks.items(), key=repr)
     )
 
 

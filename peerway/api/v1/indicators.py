@@ -8,7 +8,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
 from peerway.core.models import Site, Team
-from peerway.indicators import selectors
+from peerway.indicators import disclosure, selectors
 from peerway.indicators.views import DEFAULT_MONTHS, PERIOD_CHOICES, cell
 from peerway.support.models import ReferralSource
 
@@ -116,12 +116,12 @@ def indicators(request, slug: str, filters: Query[IndicatorFilters]):
         else (selectors.k_for_evaluators())
     )
     data = selectors.place_dashboard(org, teams=teams, period=period, k=k)
-    by_month: dict[tuple, int] = {}
-    by_team: dict[tuple, int] = {}
-    for (month, team_id, source), n in data.referrals.items():
-        by_month[(month, source)] = by_month.get((month, source), 0) + n
-        by_team[(team_id, source)] = by_team.get((team_id, source), 0) + n
     sources = list(ReferralSource.values)
+    # The dashboard's rule (decisions 26 and 36): a source with a small count of any team in
+    # any month is hidden by team and by month, here and at every place above the team.
+    by_team, by_month = disclosure.referral_cells(
+        data.referrals, [t.pk for t in teams], period.months, sources, k
+    )
     cpp = []
     for t in teams:
         for m in period.months:
@@ -149,14 +149,12 @@ def indicators(request, slug: str, filters: Query[IndicatorFilters]):
         "end": period.end,
         "k": k,
         "referrals_by_month": [
-            {"month": m, "source": s, **_num(cell(by_month.get((m, s), 0), k=k))}
+            {"month": m, "source": s, **_num(by_month[(m, s)])}
             for m in period.months
             for s in sources
         ],
         "referrals_by_team": [
-            {"team": t.pk, "source": s, **_num(cell(by_team.get((t.pk, s), 0), k=k))}
-            for t in teams
-            for s in sources
+            {"team": t.pk, "source": s, **_num(by_team[(t.pk, s)])} for t in teams for s in sources
         ],
         "acceptance_percent": _num(cell(data.acceptance.value, data.acceptance.denominator, k)),
         "median_days_to_first_contact": _num(cell(data.wait.median_days, data.wait.n, k)),
