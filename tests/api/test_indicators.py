@@ -45,3 +45,43 @@ def test_places_and_roles(world, people, api_as):
     assert api_as(world.clinician).get(URL, {"team": world.team_a.pk}).status_code == 403
     assert api_as(world.manager).get(URL, {"team": 999999}).status_code == 404
     assert api_as(world.outsider).get(URL).status_code == 404
+
+
+def test_evaluator_cannot_subtract_a_small_team_from_its_site_or_its_own_months(
+    world, people, api_as
+):
+    """Team B: 2 clinician referrals this month, 5 forty days ago; Team A: 10 this month. The
+    site's 12 minus Team A's 10, or Team B's 7 in the period minus its 5, would give the 2."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peerway.support.models import Referral
+
+    now = timezone.now()
+    for team, person, n, at in (
+        (world.team_a, people["ana"], 10, now - timedelta(hours=1)),
+        (world.team_b, people["cy"], 2, now - timedelta(hours=1)),
+        (world.team_b, people["cy"], 5, now - timedelta(days=40)),
+    ):
+        for _ in range(n):
+            Referral.objects.create(person=person, team=team, source="clinician", created_at=at)
+    evaluator = api_as(world.evaluator)
+
+    def clinician(**place):
+        body = evaluator.get(URL, {"months": 3, **place}).json()
+        return [
+            r
+            for r in body["referrals_by_month"] + body["referrals_by_team"]
+            if r["source"] == "clinician"
+        ]
+
+    for place in ({"team": world.team_b.pk}, {"site": world.north.pk}, {}):
+        cells = clinician(**place)
+        assert cells and all(c["suppressed"] and c["value"] is None for c in cells), place
+    team_a = clinician(team=world.team_a.pk)
+    assert not any(c["suppressed"] for c in team_a)
+    assert max(c["value"] for c in team_a) == 10
+    # Managers see every figure.
+    body = api_as(world.manager).get(URL, {"months": 3, "team": world.team_b.pk}).json()
+    assert sum(r["value"] for r in body["referrals_by_month"] if r["source"] == "clinician") == 7
