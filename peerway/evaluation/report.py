@@ -138,6 +138,9 @@ class Utilization:
     referrals_hidden_by_source: bool
     accepted: int | None
     decided: int | None
+    # Accepted (and the rate) hidden because offers answered minus accepted would give a
+    # count of 1 to 4 declined.
+    accepted_hidden_by_declined: bool
     acceptance_rate: float | None
     days_to_first_contact_median: float | None
     days_to_first_contact_p90: float | None
@@ -199,12 +202,20 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
         )
     accepted = small(rate.numerator)
     decided = small(rate.denominator)
+    # The offers declined are the answered minus the accepted: both shown would give a small
+    # count of declines back, so the accepted count (and the rate, accepted ÷ answered) go.
+    declined_small = (
+        accepted is not None and decided is not None and small(decided - accepted) is None
+    )
+    if declined_small:
+        accepted = None
     return Utilization(
         by_source=by_source,
         referrals=None if any_small_source else small(sum(sources.values())),
         referrals_hidden_by_source=any_small_source and sum(sources.values()) >= SMALL_CELL,
         accepted=accepted,
         decided=decided,
+        accepted_hidden_by_declined=declined_small,
         acceptance_rate=rate.value
         if rate.denominator >= analysis.MIN_N and accepted is not None
         else None,

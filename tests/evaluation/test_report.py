@@ -216,6 +216,37 @@ def test_utilization_uses_the_indicator_definitions_and_hides_small_cells(world,
     )
 
 
+@pytest.mark.parametrize(("declined", "hidden"), [(0, False), (2, True), (4, True), (5, False)])
+def test_offers_declined_cannot_be_worked_out_when_few(world, cohort, declined, hidden):
+    """Offers answered minus accepted is the count declined: when that is 1 to 4, the
+    accepted count and the rate are not shown (rate × answered would give it back too)."""
+    from peerway.support.models import Referral, ReferralEvent, ReferralSource, ReferralState
+
+    period = parse_period("2026Q3")
+    when = timezone_at(2026, 7, 15)
+    for i, person in enumerate(cohort.people[:14]):
+        referral = Referral.objects.create(
+            person=person, team=world.team_a, source=ReferralSource.CLINICIAN, created_at=when
+        )
+        state = ReferralState.DECLINED if i < declined else ReferralState.ACCEPTED
+        ReferralEvent.objects.create(referral=referral, state=state, at=when)
+    use = report.utilization(analysis.Scope(world.org), period)
+    assert use.decided == 14
+    shown = [use.accepted, use.acceptance_rate]
+    if hidden:
+        assert shown == [None, None] and use.accepted_hidden_by_declined
+        html = report.render_html(analysis.Scope(world.org), period, today=TODAY, lang="en")
+        assert html.count("not shown: fewer than 5 offers were declined") == 2
+    else:
+        assert use.accepted == 14 - declined and use.acceptance_rate is not None
+        assert not use.accepted_hidden_by_declined
+    # What an attacker can compute from the figures shown is never a small count.
+    if use.accepted is not None:
+        assert not 0 < use.decided - use.accepted < 5
+    if use.acceptance_rate is not None:
+        assert not 0 < use.decided - round(use.acceptance_rate / 100 * use.decided) < 5
+
+
 def timezone_at(year, month, day):
     import datetime as dt
 
