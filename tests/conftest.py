@@ -27,11 +27,13 @@ def _immediate_tasks(settings):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits and used two-factor codes live in the cache: never across tests.
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["indicators"].clear()
     yield
     cache.clear()
+    caches["indicators"].clear()
 
 
 @pytest.fixture(autouse=True)

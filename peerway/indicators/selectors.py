@@ -678,34 +678,90 @@ class ReadinessPoint:
     mean: float
 
 
-def readiness_trend(organization: Organization, lang: str = "en") -> list[ReadinessPoint]:
-    """Organization-level means of each closed wave's first questionnaire, per scale, for
-    every audience together; a suppressed cell is left out (never shown)."""
+def wave_trend_stamp(wave, release=None) -> str:
+    """What a closed wave's readiness means depend on: its responses and settings (the
+    release stamp), the disclosure decision stored with it (rewritten by hand, it is
+    followed) and the questionnaire library."""
+    import hashlib
+    import json
+
+    from peerway.assessments.reports import release_stamp
+    from peerway.instruments.library import _fingerprint, organization_dir
+
+    decision = json.dumps(release.decision, sort_keys=True) if release is not None else "-"
+    library = repr(_fingerprint(organization_dir()))
+    digest = hashlib.sha256(f"{decision}|{library}".encode()).hexdigest()[:24]
+    return f"{release_stamp(wave)}|{digest}"
+
+
+def _wave_points(wave) -> list[dict]:
+    """A wave's organization-level means per scale of its first questionnaire, shown cells
+    only, with the scale names in both languages (computes the wave's results)."""
     from peerway.assessments import reports
     from peerway.assessments.analysis import ALL
-    from peerway.assessments.models import Wave
+
+    results = reports.wave_results(wave)
+    if not results.instruments:
+        return []
+    instrument = results.instruments[0]
+    points = []
+    for scale in results.scales.get(instrument, ()):
+        cell = results.cell(instrument, scale, "organization", None, ALL)
+        if cell.shown and cell.mean is not None:
+            points.append(
+                {
+                    "scale": scale,
+                    "en": results.scale_name(instrument, scale, "en"),
+                    "fr": results.scale_name(instrument, scale, "fr"),
+                    "mean": round(cell.mean, 2),
+                }
+            )
+    return points
+
+
+def store_wave_trend(wave):
+    """Compute and store a closed wave's readiness means (``WaveTrend``): when its results
+    are released, or by the first dashboard that finds them missing or stale. Stored only
+    if nothing they depend on changed while they were computed."""
+    from peerway.assessments.models import WaveRelease
+
+    from .models import WaveTrend
+
+    before = wave_trend_stamp(wave, WaveRelease.objects.filter(wave=wave).first())
+    points = _wave_points(wave)
+    after = wave_trend_stamp(wave, WaveRelease.objects.filter(wave=wave).first())
+    trend = WaveTrend(wave=wave, stamp=after, points=points, computed_at=timezone.now())
+    if before == after:
+        WaveTrend.objects.update_or_create(
+            wave=wave, defaults={"stamp": after, "points": points, "computed_at": timezone.now()}
+        )
+    return trend
+
+
+def readiness_trend(organization: Organization, lang: str = "en") -> list[ReadinessPoint]:
+    """Organization-level means of each closed wave's first questionnaire, per scale, for
+    every audience together; a suppressed cell is left out (never shown). Read from each
+    wave's stored means (``WaveTrend``), computed only when missing or stale."""
+    from peerway.assessments.models import Wave, WaveRelease
+
+    from .models import WaveTrend
 
     today = timezone.localdate()
-    points = []
-    waves = Wave.objects.filter(organization=organization, closes_on__lt=today).order_by(
-        "closes_on", "pk"
+    waves = list(
+        Wave.objects.filter(organization=organization, closes_on__lt=today).order_by(
+            "closes_on", "pk"
+        )
     )
+    stored = {t.wave_id: t for t in WaveTrend.objects.filter(wave__in=waves)}
+    releases = {r.wave_id: r for r in WaveRelease.objects.filter(wave__in=waves)}
+    key = "fr" if lang == "fr" else "en"
+    points = []
     for wave in waves:
-        results = reports.wave_results(wave)
-        if not results.instruments:
-            continue
-        instrument = results.instruments[0]
-        for scale in results.scales.get(instrument, ()):
-            cell = results.cell(instrument, scale, "organization", None, ALL)
-            if cell.shown and cell.mean is not None:
-                points.append(
-                    ReadinessPoint(
-                        wave.name,
-                        wave.closes_on,
-                        results.scale_name(instrument, scale, lang),
-                        round(cell.mean, 2),
-                    )
-                )
+        trend = stored.get(wave.pk)
+        if trend is None or trend.stamp != wave_trend_stamp(wave, releases.get(wave.pk)):
+            trend = store_wave_trend(wave)
+        for p in trend.points:
+            points.append(ReadinessPoint(wave.name, wave.closes_on, p[key], p["mean"]))
     return points
 
 
