@@ -291,7 +291,7 @@ def rebuild(organization=None) -> dict[str, int]:
         # keyed by ourselves, in this transaction (decision 32).
         from peerway.indicators import versions
 
-        versions.bump(None if organization is None else [organization.pk])
+        versions.bump(None if organization is None else [organization.pk], [versions.CONTACTS])
     return {"contacts": counted, "rows": written, "monthly_rows": monthly_written}
 
 

@@ -1,22 +1,28 @@
-"""Place dashboards cached under the organization's data version (decision 32: Dashboards
+"""Place dashboards cached under the organization's data versions (decision 32: Dashboards
 cached under a data version).
 
-``place_dashboard`` here gives exactly what ``selectors.place_dashboard`` gives, from the
-``indicators`` cache when an entry exists for everything the figures depend on:
+``place_dashboard`` here gives exactly what ``selectors.place_dashboard`` gives. It is
+built from parts (``selectors.drift_part``, ``workforce_part``, ``people_part``, contacts
+per person, safety, readiness, plan), each kept in the ``indicators`` cache under a key
+made of everything that part depends on:
 
-- the organization and its data version (``versions.current``, read *before* computing),
-  so a write committed since makes the entry unreachable;
-- the teams covered (their ids), the period, today's date (plan actions fall overdue and
-  waves close by date), the reader's disclosure (``k``: aggregate-only readers get the
-  suppressed view, never the full one) and the language (scale names);
-- the settings the figures read (the default supervision cadence) and ``FORMAT``, raised
-  whenever the shape of ``PlaceDashboard`` changes, so an entry pickled by an older
+- the organization and the versions of the kinds of record the part reads
+  (``versions.current``, read *before* computing; ``core`` for every part), so a write
+  committed since makes the entry unreachable, and a contact logged recomputes only the
+  parts that read contacts;
+- the teams covered (their ids), the period and today's date (plan actions fall overdue
+  and waves close by date);
+- for the readiness trend, the language (scale names) and the questionnaire library's
+  files; for the workforce, the default supervision cadence;
+- ``FORMAT``, raised whenever the shape of a part changes, so an entry pickled by an older
   release is never read.
 
-Safety tasks open past their deadline depend on the clock, not only on writes: they are
-computed on every call (one query). What else a view shows (links, filters, the sites and
-teams the reader may open) is computed per request from the reader's permissions, never
-cached.
+No part depends on the reader: the parts hold the full figures, and the aggregate-only
+view (``k``) is cut from them here exactly as ``selectors.place_dashboard`` cuts it, on
+every read. Safety tasks open past their deadline depend on the clock, not only on writes:
+they are counted on every read (one query). What else a view shows (links, filters, the
+sites and teams the reader may open) is computed per request from the reader's
+permissions, never cached.
 """
 
 from __future__ import annotations
@@ -28,42 +34,100 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from . import selectors, versions
+from .versions import CONTACTS, CORE, PEOPLE, PLANNING, SAFETY, SURVEYS, WORKFORCE
 
 ALIAS = "indicators"
-FORMAT = 1
+FORMAT = 2
+
+# What each part reads.
+PART_KINDS = {
+    "drift": (CORE, CONTACTS, PLANNING),
+    "workforce": (CORE, WORKFORCE),
+    "people": (CORE, PEOPLE),
+    "contacts_per_person": (CORE, CONTACTS, PEOPLE),
+    "safety": (CORE, SAFETY, PEOPLE),
+    "readiness": (CORE, SURVEYS),
+    "plan": (CORE, PLANNING),
+}
 
 
-def place_key(organization, *, teams, period, k, lang, version) -> str:
-    epoch, number = version
+def part_key(part: str, organization, *, teams, period, version: dict, extra=()) -> str:
     parts = (
         FORMAT,
+        part,
         organization.pk,
-        epoch,
-        number,
+        tuple((kind, *version[kind]) for kind in PART_KINDS[part]),
         tuple(sorted(t.pk for t in teams)),
         period.start.isoformat(),
         period.end.isoformat(),
         timezone.localdate().isoformat(),
-        k,
-        lang,
-        settings.PEERWAY_SUPERVISION_EVERY_DAYS,
+        tuple(extra),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"place:{organization.pk}:{digest}"
+    return f"place:{organization.pk}:{part}:{digest}"
+
+
+def _library_stamp() -> str:
+    from peerway.instruments.library import _fingerprint, organization_dir
+
+    return hashlib.sha256(repr(_fingerprint(organization_dir())).encode()).hexdigest()
 
 
 def place_dashboard(
     organization, *, teams, period: selectors.Period, k: int | None = None, lang: str = "en"
 ) -> selectors.PlaceDashboard:
-    """``selectors.place_dashboard``, cached (see the module's docstring)."""
+    """``selectors.place_dashboard``, from cached parts (see the module's docstring)."""
     teams = list(teams)
     version = versions.current(organization)
-    key = place_key(organization, teams=teams, period=period, k=k, lang=lang, version=version)
     cache = caches[ALIAS]
-    data = cache.get(key)
-    if data is None:
-        data = selectors.place_dashboard(organization, teams=teams, period=period, k=k, lang=lang)
-        cache.set(key, data)
-        return data
-    data.safety_tasks = selectors.safety_tasks(organization, teams, period)
+    keys: dict[str, str] = {}
+    extras = {
+        "workforce": (settings.PEERWAY_SUPERVISION_EVERY_DAYS,),
+        "readiness": ("fr" if lang == "fr" else "en", _library_stamp()),
+    }
+    for part in PART_KINDS:
+        keys[part] = part_key(
+            part,
+            organization,
+            teams=teams,
+            period=period,
+            version=version,
+            extra=extras.get(part, ()),
+        )
+    found = cache.get_many(list(keys.values()))
+    parts = {part: found[key] for part, key in keys.items() if key in found}
+    computed: dict[str, object] = {}
+
+    def get(part, compute):
+        if part not in parts:
+            parts[part] = computed[keys[part]] = compute()
+        return parts[part]
+
+    people = get("people", lambda: selectors.people_part(organization, teams, period))
+    relationships = people["relationships"]
+    data = selectors.assemble_place_dashboard(
+        teams=teams,
+        period=period,
+        k=k,
+        drift_part=get("drift", lambda: selectors.drift_part(organization, teams, period)),
+        workforce_part=get(
+            "workforce", lambda: selectors.workforce_part(organization, teams, period)
+        ),
+        people_part=people,
+        contacts_per_person=get(
+            "contacts_per_person",
+            lambda: selectors.contacts_per_person(
+                organization, teams, period, relationships=relationships
+            ),
+        ),
+        safety=get(
+            "safety",
+            lambda: selectors.safety(organization, teams, period, relationships=relationships),
+        ),
+        safety_tasks=selectors.safety_tasks(organization, teams, period),
+        readiness=get("readiness", lambda: selectors.readiness_trend(organization, lang)),
+        plan=get("plan", lambda: selectors.plan_progress(organization)),
+    )
+    if computed:
+        cache.set_many(computed)
     return data

@@ -47,20 +47,29 @@ class DriftAlert(models.Model):
 
 
 class DataVersion(models.Model):
-    """A counter per organization, raised in the same transaction as every write of a
-    record a dashboard reads (``peerway.indicators.versions``, decision 32: Dashboards
-    cached under a data version). Cached dashboards are keyed by it, so a committed write
-    makes every earlier entry unreachable. ``epoch`` is drawn at random when the row is
-    made, so an organization that reuses a deleted one's id never meets its entries."""
+    """A counter per organization and kind of record (``peerway.indicators.versions.KINDS``:
+    contacts, people and referrals, workforce, planning, safety, surveys, and the
+    organization's own structure), raised in the same transaction as every write of a
+    record of that kind (decision 32: Dashboards cached under a data version). Each cached
+    part of a dashboard is keyed by the versions of the kinds it reads, so a committed write
+    makes every earlier entry that read its kind unreachable. ``epoch`` is drawn at random
+    when the row is made, so an organization that reuses a deleted one's id never meets its
+    entries."""
 
-    organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
     epoch = models.UUIDField(default=uuid.uuid4, editable=False)
     number = models.BigIntegerField(default=0)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind"], name="one_data_version_per_kind"
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"data version {self.number} of {self.organization_id}"
+        return f"{self.kind} version {self.number} of {self.organization_id}"
 
 
 class WaveTrend(models.Model):

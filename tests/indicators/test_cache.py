@@ -74,8 +74,12 @@ def computed(world, teams=None, **kw):
     )
 
 
-def number(org) -> int:
-    return versions.current(org)[1]
+def number(org, kind: str | None = None) -> int:
+    """One kind's version number, or the sum of all kinds'."""
+    current = versions.current(org)
+    if kind is not None:
+        return current[kind][1]
+    return sum(n for _epoch, n in current.values())
 
 
 # --- A cached dashboard is the computed one ---------------------------------------------------
@@ -118,14 +122,14 @@ def _contact(world, service):
 
 def _update_contact(world, service):
     contact = _contact(world, service)
-    before = number(world.org)
+    before = versions.current(world.org)
     contact_services.update_contact(actor=world.peer_a, contact=contact, duration_minutes=45)
     return before
 
 
 def _delete_contact(world, service):
     contact = _contact(world, service)
-    before = number(world.org)
+    before = versions.current(world.org)
     contact_services.delete_contact(actor=world.peer_a, contact=contact)
     return before
 
@@ -174,7 +178,7 @@ def _approve_role(world, service):
 
 def _survey_response(world, service):
     wave = make_wave(world, instrument_codes=["oric"], teams=[world.team_a], audiences=["staff"])
-    before = number(world.org)
+    before = versions.current(world.org)
     Response.objects.create(
         wave=wave, team=world.team_a, audience="staff", submitted_on=timezone.localdate()
     )
@@ -271,20 +275,64 @@ WRITES = {
     "role definition approved": _approve_role,
     "implementation plan started": lambda w, s: create_plan(actor=w.manager, organization=w.org),
     "survey response": _survey_response,
-    "rollups rebuilt": lambda w, s: rollups.rebuild(w.org),
+    "rollups rebuilt": lambda w, s: rollups.rebuild(w.org) and None,
 }
 
 
-@pytest.mark.parametrize("kind", list(WRITES))
-def test_every_write_a_dashboard_reads_raises_its_organizations_version(world, service, kind):
+KIND_OF_WRITE = {
+    "contact logged": versions.CONTACTS,
+    "contact corrected": versions.CONTACTS,
+    "contact deleted": versions.CONTACTS,
+    "rollups rebuilt": versions.CONTACTS,
+    "referral received": versions.PEOPLE,
+    "referral step": versions.PEOPLE,
+    "relationship started": versions.PEOPLE,
+    "relationship ended": versions.PEOPLE,
+    "person moved to another team": versions.PEOPLE,
+    "consent recorded": versions.PEOPLE,
+    "outcome measure given": versions.SAFETY,
+    "safety task raised": versions.SAFETY,
+    "safety event": versions.SAFETY,
+    "supervision session": versions.WORKFORCE,
+    "training record": versions.WORKFORCE,
+    "wellbeing check-in": versions.WORKFORCE,
+    "worker's FTE changed": versions.WORKFORCE,
+    "supervisor assigned": versions.WORKFORCE,
+    "worker placed on a team": versions.CORE,
+    "membership removed": versions.CORE,
+    "worker renamed": versions.CORE,
+    "team renamed": versions.CORE,
+    "team opened": versions.CORE,
+    "site opened": versions.CORE,
+    "role definition approved": versions.PLANNING,
+    "implementation plan started": versions.PLANNING,
+    "survey response": versions.SURVEYS,
+}
+
+
+def test_every_write_has_its_kind():
+    assert set(KIND_OF_WRITE) == set(WRITES)
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_every_write_a_dashboard_reads_raises_its_organizations_version(world, service, write):
+    kind = KIND_OF_WRITE[write]
     other_before = number(world.other_org)
-    before = number(world.org)
-    returned = WRITES[kind](world, service)
-    if isinstance(returned, int) and not isinstance(returned, bool):
-        before = returned  # the write prepared something first; this is the version then
-    assert number(world.org) > before
-    if kind not in ("rollups rebuilt",):
-        assert number(world.other_org) == other_before  # never anyone else's
+    before = number(world.org, kind)
+    returned = WRITES[write](world, service)
+    if isinstance(returned, dict):
+        before = returned[kind][1]  # the write prepared something first: the version then
+    assert number(world.org, kind) > before
+    assert number(world.other_org) == other_before  # never anyone else's
+
+
+def test_a_contact_logged_recomputes_only_what_reads_contacts(world, service):
+    before = versions.current(world.org)
+    _contact(world, service)
+    after = versions.current(world.org)
+    assert {k for k in versions.KINDS if after[k] != before[k]} == {versions.CONTACTS}
+    parts = {p for p, kinds in cache.PART_KINDS.items() if versions.CONTACTS in kinds}
+    assert parts == {"drift", "contacts_per_person"}
 
 
 def test_a_write_rolled_back_leaves_the_version(world, service):
@@ -357,21 +405,27 @@ def test_an_aggregate_reader_never_gets_the_full_view(world, service):
     assert aggregate == computed(world, k=5)
 
 
-def test_keys_differ_by_organization_place_period_reader_language_and_version(world):
+def test_keys_differ_by_part_organization_place_period_extra_and_version(world):
     teams = all_teams(world)
-    base = {"teams": teams, "period": period(), "k": None, "lang": "en", "version": ("e", 1)}
-    key = cache.place_key(world.org, **base)
-    other_org = cache.place_key(world.other_org, **base)
+    version = dict.fromkeys(versions.KINDS, ("e", 1))
+    base = {"teams": teams, "period": period(), "version": version, "extra": ("en",)}
+    key = cache.part_key("readiness", world.org, **base)
+
+    def readiness(**changes):
+        return cache.part_key("readiness", world.org, **{**base, **changes})
+
     variants = [
-        other_org,
-        cache.place_key(world.org, **{**base, "teams": teams[:1]}),
-        cache.place_key(world.org, **{**base, "period": selectors.Period.last_months(3)}),
-        cache.place_key(world.org, **{**base, "k": 5}),
-        cache.place_key(world.org, **{**base, "lang": "fr"}),
-        cache.place_key(world.org, **{**base, "version": ("e", 2)}),
-        cache.place_key(world.org, **{**base, "version": ("f", 1)}),
+        cache.part_key("plan", world.org, **base),
+        cache.part_key("readiness", world.other_org, **base),
+        readiness(teams=teams[:1]),
+        readiness(period=selectors.Period.last_months(3)),
+        readiness(extra=("fr",)),
+        readiness(version={**version, "surveys": ("e", 2)}),
+        readiness(version={**version, "core": ("f", 1)}),
     ]
     assert len({key, *variants}) == 1 + len(variants)
+    # A kind the part does not read leaves its key alone.
+    assert readiness(version={**version, "contacts": ("e", 9)}) == key
 
 
 def test_an_evaluator_after_a_manager_sees_no_worker(world, service, login):
@@ -388,7 +442,7 @@ def test_a_new_organization_never_meets_an_old_ones_entries(world):
     first = versions.current(org)
     org.delete()
     again = Organization.objects.create(name="Brief", slug="brief")
-    assert versions.current(again)[0] != first[0]
+    assert versions.current(again)[versions.CORE][0] != first[versions.CORE][0]
 
 
 # --- Two writers at once -----------------------------------------------------------------------
@@ -396,7 +450,7 @@ def test_a_new_organization_never_meets_an_old_ones_entries(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_writers_at_once_each_raise_the_version(world, service):
-    before = number(world.org)
+    before = number(world.org, versions.CONTACTS)
 
     def writer(team, worker, person):
         def prepare():
@@ -409,7 +463,7 @@ def test_two_writers_at_once_each_raise_the_version(world, service):
         writer(world.team_b, world.peer_b, service.cy),
     )
     assert not [r for r in results if isinstance(r, Exception)]
-    assert DataVersion.objects.get(organization=world.org).number == before + 2
+    assert DataVersion.objects.get(organization=world.org, kind="contacts").number == before + 2
 
 
 # --- Readiness: each closed wave's means stored, not recomputed --------------------------------
