@@ -27,13 +27,15 @@ def _immediate_tasks(settings):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits and used two-factor codes live in the cache: never across tests.
-    from django.core.cache import cache, caches
+    from django.core.cache import cache
+
+    from peerway.indicators import cache as indicator_cache
 
     cache.clear()
-    caches["indicators"].clear()
+    indicator_cache.clear()
     yield
     cache.clear()
-    caches["indicators"].clear()
+    indicator_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,12 @@ made of everything that part depends on:
 - ``FORMAT``, raised whenever the shape of a part changes, so an entry pickled by an older
   release is never read.
 
+Parts are kept in this process as they are (a bounded memo, ``PEERWAY_INDICATOR_CACHE_ENTRIES``
+parts): unpickling a region's parts on every read would cost a fifth of a second. Readers
+treat them as read-only. When ``caches["indicators"]`` is shared (any backend but local
+memory, ``PEERWAY_INDICATOR_CACHE_URL``), parts are also stored there, for other processes
+and after a restart.
+
 No part depends on the reader: the parts hold the full figures, and the aggregate-only
 view (``k``) is cut from them here exactly as ``selectors.place_dashboard`` cuts it, on
 every read. Safety tasks open past their deadline depend on the clock, not only on writes:
@@ -28,6 +34,8 @@ permissions, never cached.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
@@ -38,6 +46,59 @@ from .versions import CONTACTS, CORE, PEOPLE, PLANNING, SAFETY, SURVEYS, WORKFOR
 
 ALIAS = "indicators"
 FORMAT = 2
+
+_memo: OrderedDict[str, object] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _shared():
+    """The shared cache, or None when it is local memory (the memo already is that)."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    backend = caches[ALIAS]
+    return None if isinstance(backend, LocMemCache) else backend
+
+
+def _memo_size() -> int:
+    return settings.CACHES[ALIAS].get("OPTIONS", {}).get("MAX_ENTRIES", 200)
+
+
+def _get_many(keys: list[str]) -> dict[str, object]:
+    with _memo_lock:
+        found = {}
+        for key in keys:
+            if key in _memo:
+                _memo.move_to_end(key)
+                found[key] = _memo[key]
+    missing = [key for key in keys if key not in found]
+    shared = _shared()
+    if missing and shared is not None:
+        more = shared.get_many(missing)
+        _remember(more)
+        found.update(more)
+    return found
+
+
+def _remember(entries: dict[str, object]) -> None:
+    with _memo_lock:
+        _memo.update(entries)
+        while len(_memo) > _memo_size():
+            _memo.popitem(last=False)
+
+
+def _set_many(entries: dict[str, object]) -> None:
+    _remember(entries)
+    shared = _shared()
+    if shared is not None:
+        shared.set_many(entries)
+
+
+def clear() -> None:
+    """Forget every cached part (this process's, and the shared cache's)."""
+    with _memo_lock:
+        _memo.clear()
+    caches[ALIAS].clear()
+
 
 # What each part reads.
 PART_KINDS = {
@@ -79,7 +140,6 @@ def place_dashboard(
     """``selectors.place_dashboard``, from cached parts (see the module's docstring)."""
     teams = list(teams)
     version = versions.current(organization)
-    cache = caches[ALIAS]
     keys: dict[str, str] = {}
     extras = {
         "workforce": (settings.PEERWAY_SUPERVISION_EVERY_DAYS,),
@@ -94,7 +154,7 @@ def place_dashboard(
             version=version,
             extra=extras.get(part, ()),
         )
-    found = cache.get_many(list(keys.values()))
+    found = _get_many(list(keys.values()))
     parts = {part: found[key] for part, key in keys.items() if key in found}
     computed: dict[str, object] = {}
 
@@ -129,5 +189,5 @@ def place_dashboard(
         plan=get("plan", lambda: selectors.plan_progress(organization)),
     )
     if computed:
-        cache.set_many(computed)
+        _set_many(computed)
     return data
