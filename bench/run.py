@@ -309,7 +309,7 @@ def child(args) -> int:
 
     from peerway.contacts import drift, rollups
     from peerway.contacts.models import ALL_ACTIVITIES, ContactMonthlyRollup, ContactRollup
-    from peerway.core.models import Organization, Team
+    from peerway.core.models import Membership, Organization, Team
     from peerway.support.models import Contact, Person
     from peerway.synth import generator, load
 
@@ -532,11 +532,14 @@ def child(args) -> int:
         "peak_rss_mb": peak_rss_mb,
         "rows": {
             "contacts": Contact.objects.filter(organization=org).count(),
-            "attendances": counts["attendances"] if counts else 0,
+            "attendances": counts["attendances"]
+            if counts
+            else Contact.people.through.objects.filter(contact__organization=org).count(),
             "rollup rows": ContactRollup.objects.filter(organization=org).count(),
             "monthly rollup rows": ContactMonthlyRollup.objects.filter(organization=org).count(),
             "people": Person.objects.filter(organization=org).count(),
-            "peer workers": (counts or {}).get("workers", 0),
+            "peer workers": (counts or {}).get("workers")
+            or Membership.objects.filter(organization=org, role="peer_worker").count(),
             "teams": len(teams),
         },
         "steps": steps,
