@@ -19,15 +19,12 @@ narrow.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
-
-log = logging.getLogger(__name__)
 
 # The kinds of record, by what the dashboards read from them.
 CORE = "core"  # the organization, its sites, teams, users and memberships
