@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := peerway.settings
 
-.PHONY: demo test lint fmt e2e messages bench bench-pages bench-matching bench-load clean-venv
+.PHONY: demo test lint fmt e2e messages bench bench-pages bench-matching bench-load bench-first-request clean-venv
 
 $(BIN)/python:
 	@PY=$$(sh scripts/find-python.sh) || exit 1; \
@@ -67,6 +67,10 @@ bench-matching: $(VENV)/.installed
 # 16 clients for 30 s; checks no write failed or was lost and the rollups (docs/benchmarks.md).
 bench-load: $(VENV)/.installed
 	$(BIN)/python bench/load.py
+
+# The first dashboards after the server starts, on the demo region (docs/benchmarks.md).
+bench-first-request: $(VENV)/.installed
+	$(BIN)/python bench/first_request.py
 
 clean-venv:
 	rm -rf $(VENV)

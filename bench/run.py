@@ -76,26 +76,40 @@ def admin_sql(server: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def database_exists(server: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
 def run_child(db: str, args, workdir: Path) -> dict:
     out = workdir / f"{db}.json"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="peerway.settings")
     server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG).rstrip("/")
-    name = f"peerway_bench_{os.getpid()}"
+    name = args.pg_name or f"peerway_bench_{os.getpid()}"
+    reuse = bool(args.pg_name if db == "postgres" else args.sqlite_path)
     if db == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        path = Path(args.sqlite_path) if args.sqlite_path else workdir / "bench.sqlite3"
+        env["DATABASE_URL"] = f"sqlite:///{path}"
     else:
-        admin_sql(server, f"CREATE DATABASE {name}")
+        if not reuse or not database_exists(server, name):
+            admin_sql(server, f"CREATE DATABASE {name}")
         env["DATABASE_URL"] = f"{server}/{name}"
     command = [sys.executable, __file__, "--child", db, "--out", str(out)]
     command += ["--people", str(args.people), "--contacts", str(args.contacts)]
     command += ["--seed", str(args.seed), "--batch-size", str(args.batch_size)]
     if args.end:
         command += ["--end", args.end]
+    if args.skip_rebuild:
+        command.append("--skip-rebuild")
+    if args.skip_report:
+        command.append("--skip-report")
     try:
         subprocess.run(command, env=env, cwd=ROOT, check=True)
         return json.loads(out.read_text())
     finally:
-        if db == "postgres" and not args.keep:
+        if db == "postgres" and not (args.keep or reuse):
             admin_sql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -181,6 +195,108 @@ def timed(fn, runs: int = WARM_RUNS) -> tuple[float, float, object]:
     return first, statistics.median(warm) if warm else first, result
 
 
+def cached_dashboards(org, teams, site_teams, end, record, steps) -> None:
+    """The organization dashboard through the indicators cache (decision 32), cold (the
+    first read after a write: versions raised, so the parts that read them are computed and
+    stored) and warm (read back), beside the parts it computes on a miss: the raw rollup
+    reads and the other tables, each timed alone in the same run."""
+    import pickle
+
+    from django.core.cache import caches
+    from django.db import transaction
+
+    from peerway.indicators import cache, versions
+    from peerway.indicators import selectors as indicators
+
+    period = indicators.Period.last_months(12, today=end)
+
+    def after_write(fn, kinds=versions.KINDS):
+        def run():
+            with transaction.atomic():
+                versions.bump([org.pk], kinds)  # what a write of a record of these kinds does
+            return fn()
+
+        return run
+
+    for label, subset, k in (
+        ("organization", teams, None),
+        ("organization, aggregate view (k=5)", teams, 5),
+        ("site", site_teams, None),
+    ):
+
+        def read(subset=subset, k=k):
+            return cache.place_dashboard(org, teams=subset, period=period, k=k)
+
+        record(
+            f"cached {label} dashboard: cold, every kind of record written",
+            after_write(read),
+            rows=lambda d: len(d.drift_by_team),
+            note="all versions raised (as a new day or a change of teams does): all computed",
+        )
+        record(
+            f"cached {label} dashboard: cold, after a contact logged",
+            after_write(read, [versions.CONTACTS]),
+            rows=lambda d: len(d.drift_by_team),
+            note="contacts version raised: drift and contacts per person computed",
+        )
+        read()
+        record(
+            f"cached {label} dashboard: warm",
+            read,
+            rows=lambda d: len(d.drift_by_team),
+            note="versions read, parts from the process's memo, safety tasks counted",
+        )
+    entry = cache.place_dashboard(org, teams=teams, period=period)
+    began = time.perf_counter()
+    size = len(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
+    steps.append(
+        {
+            "step": "cached organization dashboard: size of the stored entry",
+            "rows": size,
+            "first_s": f"{time.perf_counter() - began:.3f}",
+            "note": f"rows: bytes pickled; cache backend {caches['indicators'].__class__.__name__}",
+        }
+    )
+
+    # What a miss computes, part by part (the raw rollup reads first).
+    relationships = indicators._open_relationships(org, teams, period)
+    parts = [
+        (
+            "drift by worker and team (rollups)",
+            lambda: indicators.drift(org, teams, period, by="worker"),
+        ),
+        (
+            "attendances per team and month (rollups)",
+            lambda: indicators.contacts_per_person(org, teams, period, relationships=relationships),
+        ),
+        ("relationships open in the period", lambda: relationships_read()),
+        ("workers, profiles, supervision, training, check-ins", lambda: workers_read()),
+        ("referrals by source", lambda: indicators.referrals_by_source(org, teams, period)),
+        ("acceptance", lambda: indicators.acceptance(org, teams, period)),
+        ("time to first contact", lambda: indicators.time_to_first_contact(org, teams, period)),
+        (
+            "safety events",
+            lambda: indicators.safety(org, teams, period, relationships=relationships),
+        ),
+        ("safety tasks", lambda: indicators.safety_tasks(org, teams, period)),
+        ("readiness trend (stored wave means)", lambda: indicators.readiness_trend(org)),
+        ("plan progress", lambda: indicators.plan_progress(org)),
+    ]
+
+    def relationships_read():
+        return indicators._open_relationships(org, teams, period)
+
+    def workers_read():
+        return indicators.workers(org, teams, period, include_leavers=True)
+
+    for label, fn in parts:
+        record(
+            f"organization dashboard part: {label}",
+            fn,
+            note="computed on a miss; the raw reads beside the cached figures",
+        )
+
+
 def child(args) -> int:
     import django
 
@@ -193,7 +309,7 @@ def child(args) -> int:
 
     from peerway.contacts import drift, rollups
     from peerway.contacts.models import ALL_ACTIVITIES, ContactMonthlyRollup, ContactRollup
-    from peerway.core.models import Organization, Team
+    from peerway.core.models import Membership, Organization, Team
     from peerway.support.models import Contact, Person
     from peerway.synth import generator, load
 
@@ -222,25 +338,33 @@ def child(args) -> int:
     record("migrate", lambda: call_command("migrate", verbosity=0), once=True)
     end = dt.date.fromisoformat(args.end) if args.end else timezone.localdate()
     shape = generator.Shape(people=args.people, contacts=args.contacts, seed=args.seed, end=end)
-    counts = record(
-        "synth load (structure, contacts, attendees, rollups)",
-        lambda: load.load(shape=shape, slug="synth", batch_size=args.batch_size),
-        once=True,
-        rows=lambda c: c["contacts"],
-        note=f"batch size {args.batch_size}; notes left empty",
-    )
+    counts = None
+    if Organization.objects.filter(slug="synth").exists():
+        # --sqlite-path / --pg-name on a database a previous run kept: reads only.
+        steps.append({"step": "synth load", "note": "skipped: reused a kept database"})
+    else:
+        counts = record(
+            "synth load (structure, contacts, attendees, rollups)",
+            lambda: load.load(shape=shape, slug="synth", batch_size=args.batch_size),
+            once=True,
+            rows=lambda c: c["contacts"],
+            note=f"batch size {args.batch_size}; notes left empty",
+        )
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     org = Organization.objects.get(slug="synth")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # what autovacuum would do shortly after a bulk load
-    record(
-        "rebuild contact rollups (command)",
-        lambda: rollups.rebuild(org),
-        once=True,
-        rows=lambda r: r["rows"] + r["monthly_rows"],
-        note="from raw contacts, one day at a time; rows: daily and monthly",
-    )
+    if args.skip_rebuild:
+        steps.append({"step": "rebuild contact rollups (command)", "note": "skipped"})
+    else:
+        record(
+            "rebuild contact rollups (command)",
+            lambda: rollups.rebuild(org),
+            once=True,
+            rows=lambda r: r["rows"] + r["monthly_rows"],
+            note="from raw contacts, one day at a time; rows: daily and monthly",
+        )
 
     teams = list(Team.objects.filter(site__organization=org).select_related("site"))
     site_teams = [t for t in teams if t.site_id == teams[0].site_id]
@@ -360,12 +484,17 @@ def child(args) -> int:
             note="what an evaluator reads",
         )
 
+    if indicators is not None:
+        cached_dashboards(org, teams, site_teams, end, record, steps)
+
     try:
         from peerway.evaluation import analysis, periods, report
     except ImportError:
         report = None
         steps.append({"step": "report", "note": "peerway.evaluation not present"})
-    if report is not None:
+    if report is not None and args.skip_report:
+        steps.append({"step": "report", "note": "skipped (--skip-report)"})
+    elif report is not None:
         quarter = (end.month - 1) // 3
         year = end.year if quarter else end.year - 1
         period = periods.parse_period(f"{year}Q{quarter or 4}")
@@ -403,11 +532,14 @@ def child(args) -> int:
         "peak_rss_mb": peak_rss_mb,
         "rows": {
             "contacts": Contact.objects.filter(organization=org).count(),
-            "attendances": counts["attendances"] if counts else 0,
+            "attendances": counts["attendances"]
+            if counts
+            else Contact.people.through.objects.filter(contact__organization=org).count(),
             "rollup rows": ContactRollup.objects.filter(organization=org).count(),
             "monthly rollup rows": ContactMonthlyRollup.objects.filter(organization=org).count(),
             "people": Person.objects.filter(organization=org).count(),
-            "peer workers": (counts or {}).get("workers", 0),
+            "peer workers": (counts or {}).get("workers")
+            or Membership.objects.filter(organization=org, role="peer_worker").count(),
             "teams": len(teams),
         },
         "steps": steps,
@@ -427,6 +559,20 @@ def main() -> int:
         "--db", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
     )
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    parser.add_argument(
+        "--skip-rebuild", action="store_true", help="Do not time rebuilding the rollups."
+    )
+    parser.add_argument("--skip-report", action="store_true", help="Do not time the report.")
+    parser.add_argument(
+        "--sqlite-path",
+        help="Use (and keep) this SQLite file; a synthetic organization already in it is "
+        "reused (reads only).",
+    )
+    parser.add_argument(
+        "--pg-name",
+        help="Use (and keep) this PostgreSQL database, created if missing; a synthetic "
+        "organization already in it is reused (reads only).",
+    )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()

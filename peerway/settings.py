@@ -369,6 +369,19 @@ CACHES["charts"] = {
     "TIMEOUT": env.int("PEERWAY_CHART_CACHE_SECONDS", default=24 * 3600),
     "OPTIONS": {"MAX_ENTRIES": env.int("PEERWAY_CHART_CACHE_ENTRIES", default=500)},
 }
+# Organization, site and team dashboards' figures (peerway.indicators.cache), keyed by the
+# organization's data version, raised by every write they read: a write makes earlier
+# entries unreachable. In each process by default; PEERWAY_INDICATOR_CACHE_URL (e.g.
+# db://peerway_indicator_cache after `manage.py createcachetable`) shares them between
+# processes and restarts. Decision 32: Dashboards cached under a data version.
+CACHES["indicators"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "peerway-indicators",
+    "TIMEOUT": env.int("PEERWAY_INDICATOR_CACHE_SECONDS", default=24 * 3600),
+    "OPTIONS": {"MAX_ENTRIES": env.int("PEERWAY_INDICATOR_CACHE_ENTRIES", default=200)},
+}
+if env.str("PEERWAY_INDICATOR_CACHE_URL", default=""):
+    CACHES["indicators"] = env.cache_url("PEERWAY_INDICATOR_CACHE_URL")
 # Start the chart engine when the WSGI application loads (peerway/wsgi.py), so that the first
 # dashboard after a start does not pay about 1.5 s for it. Tests never load peerway.wsgi.
 PEERWAY_WARM_CHARTS = env.bool("PEERWAY_WARM_CHARTS", default=True)

@@ -29,9 +29,13 @@ def _clear_cache():
     # Rate limits and used two-factor codes live in the cache: never across tests.
     from django.core.cache import cache
 
+    from peerway.indicators import cache as indicator_cache
+
     cache.clear()
+    indicator_cache.clear()
     yield
     cache.clear()
+    indicator_cache.clear()
 
 
 @pytest.fixture(autouse=True)

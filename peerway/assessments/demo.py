@@ -19,6 +19,7 @@ from peerway.instruments.library import current_library
 
 from .models import Audience, Response, SurveyLink, Wave
 from .services import release_wave
+from .tasks import store_released_trend
 
 WAVES = [
     ("Baseline readiness survey", date(2026, 3, 2), date(2026, 3, 27), "baseline"),
@@ -132,3 +133,4 @@ def seed(region) -> None:
             # As the scheduled ``peerway release-results`` would: the disclosure decision
             # is stored with the wave before anyone opens its results.
             release_wave(wave=wave)
+            store_released_trend(wave)

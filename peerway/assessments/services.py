@@ -188,6 +188,9 @@ def release_closed_waves() -> int:
         if current is not None and current.stamp == release_stamp(wave):
             continue
         release_wave(wave=wave)
+        from .tasks import store_released_trend
+
+        store_released_trend(wave)
         decided += 1
     return decided
 

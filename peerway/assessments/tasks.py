@@ -14,7 +14,16 @@ def release_wave_results(wave_id: int) -> bool:
     if wave is None or wave.status() != "closed":
         return False
     release_wave(wave=wave)
+    store_released_trend(wave)
     return True
+
+
+def store_released_trend(wave) -> None:
+    """The readiness means the dashboards show for this wave, stored now (decision 32) so
+    that no dashboard computes the wave's results when first viewed."""
+    from peerway.indicators.selectors import store_wave_trend
+
+    store_wave_trend(wave)
 
 
 @task

@@ -287,6 +287,11 @@ def rebuild(organization=None) -> dict[str, int]:
         if batch:
             close_day()
         monthly_written += bulk_insert_monthly(month_totals)
+        # Bulk writes send no signals: raise the data version the cached dashboards are
+        # keyed by ourselves, in this transaction (decision 32).
+        from peerway.indicators import versions
+
+        versions.bump(None if organization is None else [organization.pk], [versions.CONTACTS])
     return {"contacts": counted, "rows": written, "monthly_rows": monthly_written}
 
 

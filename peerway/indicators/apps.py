@@ -8,4 +8,9 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicators")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401 - register rules
+        from . import (
+            permissions,  # noqa: F401 - register rules
+            versions,
+        )
+
+        versions.connect()

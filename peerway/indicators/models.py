@@ -1,7 +1,11 @@
-"""Drift alerts: the only thing the indicators app stores. Every figure on a dashboard is
-computed from rollups and service records when asked (docs/indicators.md)."""
+"""What the indicators app stores: drift alerts; each organization's data version (what
+cached dashboards are keyed by, decision 32); and each closed wave's readiness means.
+Every other figure on a dashboard is computed from rollups and service records when asked,
+then cached under the organization's data version (docs/indicators.md)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import models
 from django.utils import timezone
@@ -40,3 +44,48 @@ class DriftAlert(models.Model):
     @property
     def percent(self) -> float:
         return round(100 * self.out_of_scope_minutes / self.minutes, 1) if self.minutes else 0.0
+
+
+class DataVersion(models.Model):
+    """A counter per organization and kind of record (``peerway.indicators.versions.KINDS``:
+    contacts, people and referrals, workforce, planning, safety, surveys, and the
+    organization's own structure), raised in the same transaction as every write of a
+    record of that kind (decision 32: Dashboards cached under a data version). Each cached
+    part of a dashboard is keyed by the versions of the kinds it reads, so a committed write
+    makes every earlier entry that read its kind unreachable. ``epoch`` is drawn at random
+    when the row is made, so an organization that reuses a deleted one's id never meets its
+    entries."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    epoch = models.UUIDField(default=uuid.uuid4, editable=False)
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind"], name="one_data_version_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} version {self.number} of {self.organization_id}"
+
+
+class WaveTrend(models.Model):
+    """A closed wave's organization-level means per scale of its first questionnaire, as
+    the readiness trend shows them (only cells the wave's release shows), with the scale
+    names in English and French. Stored when the wave's results are released, or by the
+    first dashboard that needs them, so no later view recomputes the wave's results.
+    ``stamp`` identifies the responses, settings, release decision and questionnaire
+    library they were computed from; a stale row is computed again."""
+
+    wave = models.OneToOneField(
+        "assessments.Wave", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    stamp = models.CharField(max_length=300)
+    points = models.JSONField(default=list)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"readiness means of wave {self.wave_id}"

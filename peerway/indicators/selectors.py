@@ -699,34 +699,90 @@ class ReadinessPoint:
     mean: float
 
 
-def readiness_trend(organization: Organization, lang: str = "en") -> list[ReadinessPoint]:
-    """Organization-level means of each closed wave's first questionnaire, per scale, for
-    every audience together; a suppressed cell is left out (never shown)."""
+def wave_trend_stamp(wave, release=None) -> str:
+    """What a closed wave's readiness means depend on: its responses and settings (the
+    release stamp), the disclosure decision stored with it (rewritten by hand, it is
+    followed) and the questionnaire library."""
+    import hashlib
+    import json
+
+    from peerway.assessments.reports import release_stamp
+    from peerway.instruments.library import _fingerprint, organization_dir
+
+    decision = json.dumps(release.decision, sort_keys=True) if release is not None else "-"
+    library = repr(_fingerprint(organization_dir()))
+    digest = hashlib.sha256(f"{decision}|{library}".encode()).hexdigest()[:24]
+    return f"{release_stamp(wave)}|{digest}"
+
+
+def _wave_points(wave) -> list[dict]:
+    """A wave's organization-level means per scale of its first questionnaire, shown cells
+    only, with the scale names in both languages (computes the wave's results)."""
     from peerway.assessments import reports
     from peerway.assessments.analysis import ALL
-    from peerway.assessments.models import Wave
+
+    results = reports.wave_results(wave)
+    if not results.instruments:
+        return []
+    instrument = results.instruments[0]
+    points = []
+    for scale in results.scales.get(instrument, ()):
+        cell = results.cell(instrument, scale, "organization", None, ALL)
+        if cell.shown and cell.mean is not None:
+            points.append(
+                {
+                    "scale": scale,
+                    "en": results.scale_name(instrument, scale, "en"),
+                    "fr": results.scale_name(instrument, scale, "fr"),
+                    "mean": round(cell.mean, 2),
+                }
+            )
+    return points
+
+
+def store_wave_trend(wave):
+    """Compute and store a closed wave's readiness means (``WaveTrend``): when its results
+    are released, or by the first dashboard that finds them missing or stale. Stored only
+    if nothing they depend on changed while they were computed."""
+    from peerway.assessments.models import WaveRelease
+
+    from .models import WaveTrend
+
+    before = wave_trend_stamp(wave, WaveRelease.objects.filter(wave=wave).first())
+    points = _wave_points(wave)
+    after = wave_trend_stamp(wave, WaveRelease.objects.filter(wave=wave).first())
+    trend = WaveTrend(wave=wave, stamp=after, points=points, computed_at=timezone.now())
+    if before == after:
+        WaveTrend.objects.update_or_create(
+            wave=wave, defaults={"stamp": after, "points": points, "computed_at": timezone.now()}
+        )
+    return trend
+
+
+def readiness_trend(organization: Organization, lang: str = "en") -> list[ReadinessPoint]:
+    """Organization-level means of each closed wave's first questionnaire, per scale, for
+    every audience together; a suppressed cell is left out (never shown). Read from each
+    wave's stored means (``WaveTrend``), computed only when missing or stale."""
+    from peerway.assessments.models import Wave, WaveRelease
+
+    from .models import WaveTrend
 
     today = timezone.localdate()
-    points = []
-    waves = Wave.objects.filter(organization=organization, closes_on__lt=today).order_by(
-        "closes_on", "pk"
+    waves = list(
+        Wave.objects.filter(organization=organization, closes_on__lt=today).order_by(
+            "closes_on", "pk"
+        )
     )
+    stored = {t.wave_id: t for t in WaveTrend.objects.filter(wave__in=waves)}
+    releases = {r.wave_id: r for r in WaveRelease.objects.filter(wave__in=waves)}
+    key = "fr" if lang == "fr" else "en"
+    points = []
     for wave in waves:
-        results = reports.wave_results(wave)
-        if not results.instruments:
-            continue
-        instrument = results.instruments[0]
-        for scale in results.scales.get(instrument, ()):
-            cell = results.cell(instrument, scale, "organization", None, ALL)
-            if cell.shown and cell.mean is not None:
-                points.append(
-                    ReadinessPoint(
-                        wave.name,
-                        wave.closes_on,
-                        results.scale_name(instrument, scale, lang),
-                        round(cell.mean, 2),
-                    )
-                )
+        trend = stored.get(wave.pk)
+        if trend is None or trend.stamp != wave_trend_stamp(wave, releases.get(wave.pk)):
+            trend = store_wave_trend(wave)
+        for p in trend.points:
+            points.append(ReadinessPoint(wave.name, wave.closes_on, p[key], p["mean"]))
     return points
 
 
@@ -795,16 +851,11 @@ class PlaceDashboard:
         return self.k is not None
 
 
-def flags(
-    organization: Organization,
-    teams,
-    period: Period,
-    drift_rows: list[DriftRow],
-    team_structure: list[TeamStructure],
+def drift_flags(
+    organization: Organization, teams, period: Period, drift_rows: list[DriftRow]
 ) -> list[Flag]:
-    """Teams over their drift threshold in the latest month they logged, and teams with a
-    lone peer worker, with what explains each (one more query per drifting team, bounded
-    by the teams flagged)."""
+    """Teams over their drift threshold in the latest month they logged, with the tasks
+    that drove it (one more query per drifting team, bounded by the teams flagged)."""
     by_team = {t.pk: t for t in teams}
     latest: dict[int, DriftRow] = {}
     for row in drift_rows:
@@ -818,19 +869,51 @@ def flags(
                 organization, by_team[team_id], Period(row.month, min(month_end, period.end))
             )
             out.append(Flag("drift", by_team[team_id], row.month, row, tasks))
-    for ts in team_structure:
-        if ts.lone_peer:
-            out.append(Flag("lone_peer", ts.team, worker=ts.active[0].user))
     return out
 
 
-def place_dashboard(
-    organization: Organization, *, teams, period: Period, k: int | None = None, lang="en"
-) -> PlaceDashboard:
-    """All the figures of an organization, site or team dashboard. With ``k`` (aggregate
-    readers), per-worker rows are left out; the template suppresses small cells."""
-    teams = list(teams)
-    relationships = _open_relationships(organization, teams, period)
+def lone_peer_flags(team_structure: list[TeamStructure]) -> list[Flag]:
+    return [
+        Flag("lone_peer", ts.team, worker=ts.active[0].user)
+        for ts in team_structure
+        if ts.lone_peer
+    ]
+
+
+def flags(
+    organization: Organization,
+    teams,
+    period: Period,
+    drift_rows: list[DriftRow],
+    team_structure: list[TeamStructure],
+) -> list[Flag]:
+    """Teams over their drift threshold in the latest month they logged, and teams with a
+    lone peer worker, with what explains each."""
+    return drift_flags(organization, teams, period, drift_rows) + lone_peer_flags(team_structure)
+
+
+# The parts of a place dashboard, each read from one family of records (the kinds of
+# ``peerway.indicators.versions``), so that ``peerway.indicators.cache`` can keep each
+# under the versions of what it reads. ``place_dashboard`` computes them all.
+
+
+def drift_part(organization: Organization, teams, period: Period) -> dict:
+    """From the contact rollups and the role definitions."""
+    drift_by_worker = drift(organization, teams, period, by="worker")
+    drift_by_team = team_rows(drift_by_worker)
+    drift_workers: dict[tuple[dt.date, int], int] = defaultdict(int)
+    for row in drift_by_worker:
+        drift_workers[(row.month, row.team_id)] += 1
+    return {
+        "drift_by_worker": drift_by_worker,
+        "drift_by_team": drift_by_team,
+        "drift_workers": dict(drift_workers),
+        "drift_flags": drift_flags(organization, teams, period, drift_by_team),
+    }
+
+
+def workforce_part(organization: Organization, teams, period: Period) -> dict:
+    """From memberships, users and the workforce records."""
     whole = (
         not Team.objects.filter(site__organization=organization)
         .exclude(pk__in=[t.pk for t in teams])
@@ -838,32 +921,83 @@ def place_dashboard(
     )
     info = workers(organization, teams, period, include_leavers=whole)
     team_structure = structure(teams, info)
-    drift_by_worker = drift(organization, teams, period, by="worker")
-    drift_by_team = team_rows(drift_by_worker)
-    drift_workers: dict[tuple[dt.date, int], int] = defaultdict(int)
-    for row in drift_by_worker:
-        drift_workers[(row.month, row.team_id)] += 1
+    return {
+        "structure": team_structure,
+        "workforce": workforce(info, period),
+        "workers_by_id": {pk: w.user for pk, w in info.items()},
+        "lone_flags": lone_peer_flags(team_structure),
+    }
+
+
+def people_part(organization: Organization, teams, period: Period) -> dict:
+    """From people, referrals and relationships."""
+    return {
+        "relationships": _open_relationships(organization, teams, period),
+        "referrals": referrals_by_source(organization, teams, period),
+        "acceptance": acceptance(organization, teams, period),
+        "wait": time_to_first_contact(organization, teams, period),
+    }
+
+
+def assemble_place_dashboard(
+    *,
+    teams,
+    period: Period,
+    k: int | None,
+    drift_part: dict,
+    workforce_part: dict,
+    people_part: dict,
+    contacts_per_person: dict,
+    safety: dict,
+    safety_tasks: dict,
+    readiness: list,
+    plan: list,
+) -> PlaceDashboard:
     return PlaceDashboard(
         period=period,
-        teams=teams,
+        teams=list(teams),
         k=k,
-        drift_by_team=drift_by_team,
-        drift_by_worker=[] if k is not None else drift_by_worker,
-        drift_workers=dict(drift_workers),
-        referrals=referrals_by_source(organization, teams, period),
-        acceptance=acceptance(organization, teams, period),
-        wait=time_to_first_contact(organization, teams, period),
+        drift_by_team=drift_part["drift_by_team"],
+        drift_by_worker=[] if k is not None else drift_part["drift_by_worker"],
+        drift_workers=drift_part["drift_workers"],
+        referrals=people_part["referrals"],
+        acceptance=people_part["acceptance"],
+        wait=people_part["wait"],
+        contacts_per_person=contacts_per_person,
+        structure=workforce_part["structure"],
+        workforce=workforce_part["workforce"],
+        safety=safety,
+        safety_tasks=safety_tasks,
+        readiness=readiness,
+        plan=plan,
+        flags=drift_part["drift_flags"] + workforce_part["lone_flags"],
+        workers_by_id=workforce_part["workers_by_id"],
+    )
+
+
+def place_dashboard(
+    organization: Organization, *, teams, period: Period, k: int | None = None, lang="en"
+) -> PlaceDashboard:
+    """All the figures of an organization, site or team dashboard. With ``k`` (aggregate
+    readers), per-worker rows are left out; the template suppresses small cells. Computed
+    each time; ``peerway.indicators.cache.place_dashboard`` gives the same, cached."""
+    teams = list(teams)
+    people = people_part(organization, teams, period)
+    relationships = people["relationships"]
+    return assemble_place_dashboard(
+        teams=teams,
+        period=period,
+        k=k,
+        drift_part=drift_part(organization, teams, period),
+        workforce_part=workforce_part(organization, teams, period),
+        people_part=people,
         contacts_per_person=contacts_per_person(
             organization, teams, period, relationships=relationships
         ),
-        structure=team_structure,
-        workforce=workforce(info, period),
         safety=safety(organization, teams, period, relationships=relationships),
         safety_tasks=safety_tasks(organization, teams, period),
         readiness=readiness_trend(organization, lang),
         plan=plan_progress(organization),
-        flags=flags(organization, teams, period, drift_by_team, team_structure),
-        workers_by_id={pk: w.user for pk, w in info.items()},
     )
 
 

@@ -19,7 +19,7 @@ from peerway.core.access import requires
 from peerway.core.models import Site, Team
 from peerway.planning import taxonomy
 
-from . import disclosure, registry, selectors, services
+from . import cache, disclosure, registry, selectors, services
 from .disclosure import derived, total
 from .models import DriftAlert
 
@@ -145,7 +145,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
     period = selectors.Period.last_months(months)
     people = request.user.has_perm("indicators.view_people", place)
     k = None if people else selectors.k_for_evaluators()
-    data = selectors.place_dashboard(organization, teams=teams, period=period, k=k, lang=lang)
+    data = cache.place_dashboard(organization, teams=teams, period=period, k=k, lang=lang)
     names = {t.pk: t.name for t in teams}
     month_labels = {m: _month_label(m) for m in period.months}
     partial = period.partial_month

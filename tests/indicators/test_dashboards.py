@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from peerway.core.models import Team
 from peerway.core.roles import TeamType
+from peerway.indicators import cache as indicator_cache
 from peerway.indicators.models import DriftAlert
 from peerway.indicators.services import raise_drift_alerts
 from peerway.support.models import Contact
@@ -165,10 +166,13 @@ def test_no_dashboard_request_reads_raw_contacts(world, service, login, who):
 def test_query_count_does_not_grow_with_teams(world, service, login):
     client = login(world.manager)
     client.get(org_url(world))  # warm caches (menus, chart engine)
+    # Measure the dashboard computed, not read from the indicators cache (decision 32).
+    indicator_cache.clear()
     with CaptureQueriesContext(connection) as before:
         client.get(org_url(world))
     for i in range(4):
         Team.objects.create(site=world.south, name=f"Extra {i}", team_type=TeamType.COMMUNITY)
+    indicator_cache.clear()
     with CaptureQueriesContext(connection) as after:
         client.get(org_url(world))
     assert len(after.captured_queries) == len(before.captured_queries)

@@ -8,6 +8,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
 from peerway.core.models import Site, Team
+from peerway.indicators import cache as indicator_cache
 from peerway.indicators import disclosure, selectors
 from peerway.indicators.views import DEFAULT_MONTHS, PERIOD_CHOICES, cell
 from peerway.support.models import ReferralSource
@@ -115,7 +116,7 @@ def indicators(request, slug: str, filters: Query[IndicatorFilters]):
         if request.user.has_perm("indicators.view_people", target)
         else (selectors.k_for_evaluators())
     )
-    data = selectors.place_dashboard(org, teams=teams, period=period, k=k)
+    data = indicator_cache.place_dashboard(org, teams=teams, period=period, k=k)
     sources = list(ReferralSource.values)
     # The dashboard's rule (decisions 26 and 36): a source with a small count of any team in
     # any month is hidden by team and by month, here and at every place above the team.
