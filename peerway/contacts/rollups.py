@@ -101,15 +101,54 @@ def change(before: Snapshot, after: Snapshot) -> None:
 def _write(deltas: dict[tuple, list[int]]) -> None:
     # Always in the same order (daily before monthly, then by day, team, worker, activity):
     # two transactions touching the same rows lock them in the same order, so they wait
-    # for each other instead of deadlocking.
+    # for each other instead of deadlocking. Additions (the whole write of a new contact)
+    # go in one INSERT … ON CONFLICT DO UPDATE per table, whose rows are locked in the
+    # order listed; removals keep the update-then-delete path.
+    additions: list[tuple] = []
     for (table, day, team_id, worker_id, activity, organization_id), values in sorted(
         deltas.items()
     ):
         if not any(values):
             continue
+        if values[0] > 0 and min(values) >= 0:
+            if additions and additions[0][0] != table:
+                _upsert(additions)
+                additions = []
+            additions.append((table, day, team_id, worker_id, activity, organization_id, values))
+            continue
+        _upsert(additions)
+        additions = []
         model, date_field = TABLES[table]
         key = {date_field: day, "team_id": team_id, "worker_id": worker_id}
         _add(model, key, organization_id, activity, values)
+    _upsert(additions)
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """Add positive sums to rows of one table in one statement: a missing row is created,
+    an existing one (or one another transaction commits meanwhile: the unique index makes
+    this insert wait for it) gets the sums added under its row lock."""
+    if not rows:
+        return
+    model, date_field = TABLES[rows[0][0]]
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    sums = ("contacts", "minutes", "attendances")
+    columns = (date_field, "team_id", "worker_id", "activity", "organization_id", *sums)
+    params: list = []
+    for _table, day, team_id, worker_id, activity, organization_id, values in rows:
+        day = connection.ops.adapt_datefield_value(day)
+        params.extend((day, team_id, worker_id, activity, organization_id, *values))
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sums)
+    # Names from the models, values as parameters.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {placeholders} "  # noqa: S608
+        f"ON CONFLICT ({qn(date_field)}, {qn('team_id')}, {qn('worker_id')}, {qn('activity')}) "
+        f"DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _add(model, key, organization_id, activity, values) -> None:

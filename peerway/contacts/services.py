@@ -125,14 +125,16 @@ def log_contact(
     now = timezone.now()
     with transaction.atomic():
         contact = Contact.objects.create(
-            organization=team.site.organization,
+            organization_id=team.site.organization_id,
             team=team,
             worker=actor,
             created_at=now,
             updated_at=now,
             **values,
         )
-        contact.people.set(people)
+        # A new contact has no attendee yet: add (one INSERT) rather than set (which
+        # reads the current ones first).
+        contact.people.add(*people)
         rollups.apply(rollups.Snapshot.of(contact, attendances=len(people)), +1)
         # A first contact moves the person's accepted referral on (docs/service.md).
         from peerway.support.matching_service import record_first_contact

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import context
@@ -141,6 +141,36 @@ def _place_ids(obj: Any) -> dict[str, int | None]:
     return ids
 
 
+_HEAD = AuditChainHead._meta.db_table
+
+
+def _lock_head() -> tuple[int, str]:
+    """(last sequence, last hash) of the chain, its head row locked until the transaction
+    ends (PostgreSQL: FOR UPDATE; SQLite: the write transaction already holds the database's
+    write lock). Every writer appends after the previous one's event, one at a time."""
+    qn = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT {qn('last_sequence')}, {qn('last_hash')} FROM {qn(_HEAD)} WHERE {qn('id')} = 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql + lock)
+        row = cursor.fetchone()
+        if row is None:  # the first event of a new installation
+            AuditChainHead.objects.get_or_create(pk=1)
+            cursor.execute(sql + lock)
+            row = cursor.fetchone()
+    return int(row[0]), row[1]
+
+
+def _move_head(sequence: int, event_hash: str) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(_HEAD)} SET {qn('last_sequence')} = %s, {qn('last_hash')} = %s "  # noqa: S608
+            f"WHERE {qn('id')} = 1",
+            [sequence, event_hash],
+        )
+
+
 def record(
     *,
     actor: Any,
@@ -163,10 +193,12 @@ def record(
     team_id = team_id or places["team_id"]
     ctx = context.current()
     key_id, key = current_key()
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    # Inside the caller's transaction without a savepoint of its own: a failure here fails
+    # the whole write, so a change is never committed without its event.
+    with transaction.atomic(savepoint=False):
+        sequence, previous_hash = _lock_head()
         values = {
-            "sequence": head.last_sequence + 1,
+            "sequence": sequence + 1,
             "created_at": timezone.now(),
             "actor_id": getattr(actor, "pk", None),
             "actor_label": (getattr(actor, "email", "") or "")[:254] if actor else "system",
@@ -182,12 +214,10 @@ def record(
             "details": json.loads(json.dumps(details or {}, default=str)),
             "key_id": key_id,
         }
-        event_hash = compute_mac(head.last_hash, values, key)
-        event = AuditEvent(**values, previous_hash=head.last_hash, hash=event_hash)
-        event.save()
-        head.last_sequence = values["sequence"]
-        head.last_hash = event_hash
-        head.save(update_fields=["last_sequence", "last_hash"])
+        event_hash = compute_mac(previous_hash, values, key)
+        event = AuditEvent(**values, previous_hash=previous_hash, hash=event_hash)
+        event.save(force_insert=True)
+        _move_head(values["sequence"], event_hash)
     collected = _collected.get()
     if collected is not None:
         collected.append(action)

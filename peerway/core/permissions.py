@@ -19,7 +19,9 @@ def _memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, "_peerway_memberships", None)
     if cached is None:
-        cached = list(user.memberships.select_related("team__site", "site"))
+        # With their places (organization too): the organization, and a team named in a
+        # request, are then found here without another query (core.selectors).
+        cached = list(user.memberships.select_related("organization", "team__site", "site"))
         user._peerway_memberships = cached
     return cached
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -16,10 +18,12 @@ def organizations_for(user) -> QuerySet[Organization]:
 
 
 def get_organization(user, slug: str) -> Organization:
-    org = organizations_for(user).filter(slug=slug).first()
-    if org is None:
-        raise Http404
-    return org
+    """The organization with this slug, if the user holds a role in it (else 404): read
+    from the memberships already loaded, a copy each time (a caller may change it)."""
+    for m in _memberships(user):
+        if m.organization.slug == slug:
+            return copy.copy(m.organization)
+    raise Http404
 
 
 def teams_for(user, organization: Organization | None = None) -> QuerySet[Team]:
@@ -27,6 +31,16 @@ def teams_for(user, organization: Organization | None = None) -> QuerySet[Team]:
     if organization is not None:
         qs = qs.filter(site__organization=organization)
     return qs.distinct()
+
+
+def team_for(user, organization: Organization, pk: int) -> Team | None:
+    """One team of the organization that the user's memberships reach (as ``teams_for``),
+    or None. A team membership naming it answers without a query (a copy of the team
+    loaded with the memberships); otherwise one query."""
+    for m in _memberships(user):
+        if m.team_id == pk and m.team.site.organization_id == organization.pk:
+            return copy.copy(m.team)
+    return teams_for(user, organization).filter(pk=pk).first()
 
 
 def sites_for(user, organization: Organization | None = None) -> QuerySet[Site]:

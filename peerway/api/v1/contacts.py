@@ -62,11 +62,12 @@ class ContactFilters(PageParams):
     date_to: dt.date | None = None
 
 
-def contact_out(contact) -> dict:
+def contact_out(contact, people=None) -> dict:
+    """``people``: the contact's attendees when already in hand (else read)."""
     return {
         "id": contact.pk,
         "team": {"id": contact.team_id, "name": contact.team.name},
-        "people": sorted(p.code for p in contact.people.all()),
+        "people": sorted(p.code for p in (contact.people.all() if people is None else people)),
         "date": contact.date,
         "duration_minutes": contact.duration_minutes,
         "modality": contact.modality,
@@ -79,9 +80,9 @@ def contact_out(contact) -> dict:
     }
 
 
-def detail(request, contact) -> dict:
+def detail(request, contact, people=None) -> dict:
     return {
-        **contact_out(contact),
+        **contact_out(contact, people),
         "note": contact.note if request.user.has_perm("contacts.read_note", contact) else None,
     }
 
@@ -163,14 +164,14 @@ def _people(request, org, codes: list[str]):
 )
 def log_contact(request, slug: str, payload: ContactIn):
     org = request.permission_object
-    team = core_selectors.teams_for(request.user, org).filter(pk=payload.team).first()
+    team = core_selectors.team_for(request.user, org, payload.team)
     if team is None:
         raise ValidationError({"team": _("Choose one of your teams.")})
     data = payload.dict()
     data.pop("team")
     people = _people(request, org, data.pop("people"))
     contact = services.log_contact(actor=request.user, team=team, people=people, **data)
-    return Status(201, detail(request, contact))
+    return Status(201, detail(request, contact, people))
 
 
 @router.patch(
