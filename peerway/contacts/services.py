@@ -137,10 +137,9 @@ def log_contact(
         contact.people.add(*people)
         rollups.apply(rollups.Snapshot.of(contact, attendances=len(people)), +1)
         # A first contact moves the person's accepted referral on (docs/service.md).
-        from peerway.support.matching_service import record_first_contact
+        from peerway.support.matching_service import record_first_contacts
 
-        for person in people:
-            record_first_contact(actor=actor, person=person)
+        record_first_contacts(actor=actor, people=people)
         audit.record(
             actor=actor,
             action="contacts.contact_logged",

@@ -379,12 +379,23 @@ def record_first_contact(*, actor: User, person) -> list[Referral]:
     first contact and then active. If the person has since withdrawn their consent to
     receive peer support, the contact stays logged (it happened) but the referral does not
     move on; the hold is audited. Returns the referrals held."""
+    return record_first_contacts(actor=actor, people=[person])
+
+
+def record_first_contacts(*, actor: User, people) -> list[Referral]:
+    """``record_first_contact`` for every person of one contact, their accepted referrals
+    with the worker read (and locked) in one query."""
     from .selectors import has_consent
 
     held = []
-    for referral in Referral.objects.select_for_update().filter(
-        person=person, state=ReferralState.ACCEPTED, relationship__worker=actor
+    by_pk = {p.pk: p for p in people}
+    for referral in (
+        Referral.objects.select_for_update()
+        .filter(person__in=list(by_pk), state=ReferralState.ACCEPTED, relationship__worker=actor)
+        .order_by("pk")
     ):
+        person = by_pk[referral.person_id]
+        referral.person = person
         if not has_consent(person, ConsentPurpose.PEER_SUPPORT):
             held.append(referral)
             audit.record(
