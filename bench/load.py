@@ -1,15 +1,21 @@
 """Load test: contact logging over HTTP, with gunicorn, on PostgreSQL (and SQLite).
 
-    python bench/load.py [--seconds 30] [--clients 16] [--workers 2] [--only postgresql sqlite]
+    python bench/load.py [--seconds 30] [--clients 16] [--workers 2] [--threads 4]
+                         [--worker-class gthread|sync] [--only postgresql sqlite]
 
-For each database a fresh one is made (PostgreSQL: ``peerway_load_bench`` on 127.0.0.1,
-dropped first; SQLite: a file in a temporary folder), migrated and seeded with the demo
-region; every peer worker gets an API token (the bench writes the tokens itself: the
-two-factor step that guards token creation in the interface is not what is measured).
-gunicorn then serves the project on a loopback port with ``--workers`` processes, and
-``--clients`` threads post contacts to ``POST /api/v1/o/<slug>/contacts`` as their peer
-workers, for people in their caseloads, for ``--seconds`` seconds, each on its own
-keep-alive connection. Afterwards the bench checks that:
+For each database a fresh one is made (PostgreSQL: ``--pg-database`` on 127.0.0.1,
+``peerway_load_bench`` by default, dropped first and after; SQLite: a file in a temporary
+folder), migrated and seeded with the demo region; every peer worker gets an API token
+(the bench writes the tokens itself: the two-factor step that guards token creation in
+the interface is not what is measured).
+gunicorn then serves the project on a loopback port with ``--workers`` processes, each
+with ``--threads`` threads (``gthread`` worker class, the default: a worker serves another
+request while one waits for the database, e.g. for its commit to reach the disk, and keeps
+connections alive; ``--worker-class sync`` is gunicorn's default, one request at a time
+per process and a new connection for each), and ``--clients`` threads post contacts to
+``POST /api/v1/o/<slug>/contacts`` as their peer workers, for people in their caseloads,
+for ``--seconds`` seconds, each on its own keep-alive connection. Afterwards the bench
+checks that:
 
 - every contact answered 201 is in the database once, and nothing else was written;
 - the daily and monthly rollups equal a rebuild from the raw contacts;
@@ -43,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
-PG_URL = "postgres://postgres@127.0.0.1:5432/peerway_load_bench"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 def free_port() -> int:
@@ -190,6 +196,10 @@ def run(label, database_url, args) -> dict:
             "peerway.wsgi:application",
             "--workers",
             str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads if args.worker_class == "gthread" else 1),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -227,12 +237,14 @@ def run(label, database_url, args) -> dict:
         # Warm-up (each gunicorn worker loads the project on its first requests): written
         # and checked like the rest, but not timed.
         time.sleep(args.warmup)
+        load_before = os.getloadavg()[0]
         began = time.perf_counter()
         time.sleep(args.seconds)
         stop.set()
         for t in threads:
             t.join()
         wall = time.perf_counter() - began
+        load_after = os.getloadavg()[0]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -261,6 +273,7 @@ def run(label, database_url, args) -> dict:
         "lost": len(ids) - checked["found"],
         "extra": checked["contacts"] - prepared["contacts"] - len(ids),
         "rollups_equal": checked["rollups_equal"],
+        "load": f"{load_before:.1f} → {load_after:.1f}",
     }
 
 
@@ -270,6 +283,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--threads", type=int, default=4, help="per worker (gthread)")
+    parser.add_argument(
+        "--pg-database", default="peerway_load_bench", help="made and dropped by the bench"
+    )
     parser.add_argument("--only", nargs="*", default=["postgresql", "sqlite"])
     args = parser.parse_args()
     rows = []
@@ -283,7 +301,7 @@ def main() -> None:
                 "postgres",
                 "-q",
                 "-c",
-                "DROP DATABASE IF EXISTS peerway_load_bench",
+                f"DROP DATABASE IF EXISTS {args.pg_database}",
             ],
             check=True,
         )
@@ -296,12 +314,12 @@ def main() -> None:
                 "postgres",
                 "-q",
                 "-c",
-                "CREATE DATABASE peerway_load_bench",
+                f"CREATE DATABASE {args.pg_database}",
             ],
             check=True,
         )
         try:
-            rows.append(run("PostgreSQL", PG_URL, args))
+            rows.append(run("PostgreSQL", f"{PG_SERVER}/{args.pg_database}", args))
         finally:
             subprocess.run(
                 [
@@ -312,7 +330,7 @@ def main() -> None:
                     "postgres",
                     "-q",
                     "-c",
-                    "DROP DATABASE IF EXISTS peerway_load_bench",
+                    f"DROP DATABASE IF EXISTS {args.pg_database}",
                 ],
                 check=False,
             )
@@ -329,23 +347,27 @@ def main() -> None:
     while target.exists():
         target = RESULTS / f"{day}-load-contacts-{n}.md"
         n += 1
+    workers_text = (
+        f"gthread, {args.threads} threads each" if args.worker_class == "gthread" else "sync"
+    )
     lines = [
         f"# Contact logging under load ({day})",
         "",
-        f"gunicorn, {args.workers} workers; {args.clients} clients on keep-alive connections "
+        f"gunicorn, {args.workers} workers ({workers_text}); {args.clients} clients on "
+        "keep-alive connections "
         f"posting to the REST API for {args.seconds} s after {args.warmup} s of warm-up; "
         "loopback. Goal: ≥ 100 contacts/s, p99 ≤ 200 ms, no failed or lost write, rollups "
         "equal to the raw contacts.",
         "",
         "| Database | Contacts/s | Median ms | p95 ms | p99 ms | Max ms | Failed | Lost | "
-        "Extra | Rollups equal |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Extra | Rollups equal | Load average (1 min, start → end) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['database']} | {r['per_second']} | {r['median_ms']} | {r['p95_ms']} | "
             f"{r['p99_ms']} | {r['max_ms']} | {r['failed']} | {r['lost']} | {r['extra']} | "
-            f"{'yes' if r['rollups_equal'] else 'NO'} |"
+            f"{'yes' if r['rollups_equal'] else 'NO'} | {r['load']} |"
         )
     for r in rows:
         if r["failures"]:
