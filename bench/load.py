@@ -1,21 +1,21 @@
 """Load test: contact logging over HTTP, with gunicorn, on PostgreSQL (and SQLite).
 
-    python bench/load.py [--seconds 30] [--clients 16] [--workers 2] [--threads 4]
-                         [--worker-class gthread|sync] [--only postgresql sqlite]
+    python bench/load.py [--seconds 30] [--clients 16] [--workers 2]
+                         [--servers sync gthread:4] [--only postgresql sqlite]
 
 For each database a fresh one is made (PostgreSQL: ``--pg-database`` on 127.0.0.1,
 ``peerway_load_bench`` by default, dropped first and after; SQLite: a file in a temporary
 folder), migrated and seeded with the demo region; every peer worker gets an API token
 (the bench writes the tokens itself: the two-factor step that guards token creation in
-the interface is not what is measured).
-gunicorn then serves the project on a loopback port with ``--workers`` processes, each
-with ``--threads`` threads (``gthread`` worker class, the default: a worker serves another
-request while one waits for the database, e.g. for its commit to reach the disk, and keeps
-connections alive; ``--worker-class sync`` is gunicorn's default, one request at a time
-per process and a new connection for each), and ``--clients`` threads post contacts to
-``POST /api/v1/o/<slug>/contacts`` as their peer workers, for people in their caseloads,
-for ``--seconds`` seconds, each on its own keep-alive connection. Afterwards the bench
-checks that:
+the interface is not what is measured). Then, for each of ``--servers`` in turn, on the
+same database: gunicorn serves the project on a loopback port with ``--workers``
+processes, of the worker class given (``sync``, gunicorn's default: one request at a time
+per process, and a new connection for each; ``gthread:N``: N threads per process, so a
+worker serves another request while one waits for the database, e.g. for its commit to
+reach the disk, and connections are kept alive), and ``--clients`` threads post contacts
+to ``POST /api/v1/o/<slug>/contacts`` as their peer workers, for people in their
+caseloads, for ``--seconds`` seconds, each on its own keep-alive connection. After each
+server the bench checks that:
 
 - every contact answered 201 is in the database once, and nothing else was written;
 - the daily and monthly rollups equal a rebuild from the raw contacts;
@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+WARM_ANSWERS = 3
 
 
 def free_port() -> int:
@@ -139,7 +140,8 @@ print(json.dumps({"contacts": total, "found": found, "rollups_equal": before == 
 """
 
 
-def worker_loop(base, slug, plans, tokens, stop, out, seed):
+def worker_loop(base, slug, plans, tokens, stop, out, seed, answered):
+    """Post contacts until ``stop``; ``answered[seed]`` counts this thread's answers."""
     rng = random.Random(seed)
     host, port = base
     conn = http.client.HTTPConnection(host, port, timeout=30)
@@ -173,6 +175,7 @@ def worker_loop(base, slug, plans, tokens, stop, out, seed):
             status = response.status
         except (OSError, http.client.HTTPException) as exc:
             out.append((time.perf_counter() - started, 0, str(exc)[:80], started))
+            answered[seed] += 1
             conn.close()
             conn = http.client.HTTPConnection(host, port, timeout=30)
             continue
@@ -181,33 +184,45 @@ def worker_loop(base, slug, plans, tokens, stop, out, seed):
             out.append((elapsed, status, json.loads(payload)["id"], started))
         else:
             out.append((elapsed, status, payload[:200].decode("utf-8", "replace"), started))
+        answered[seed] += 1
     conn.close()
 
 
-def run(label, database_url, args) -> dict:
+def server_command(spec: str, workers: int, port: int) -> list[str]:
+    """gunicorn's command line for a server spec: "sync", or "gthread:N" (N threads)."""
+    kind, _sep, threads = spec.partition(":")
+    if kind not in ("sync", "gthread") or (kind == "gthread") != threads.isdigit():
+        sys.exit(f"unknown server {spec!r}: use sync or gthread:N")
+    command = [str(Path(PY).parent / "gunicorn"), "peerway.wsgi:application"]
+    command += ["--workers", str(workers), "--worker-class", kind]
+    if kind == "gthread":
+        command += ["--threads", threads]
+    return command + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+
+
+def server_label(spec: str) -> str:
+    kind, _sep, threads = spec.partition(":")
+    return f"gthread, {threads} threads" if kind == "gthread" else "sync"
+
+
+def run(label, database_url, args) -> list[dict]:
+    """Seed once, then load each server spec in turn; one row of figures per spec."""
     env = env_for(database_url)
     manage(env, "migrate", "--no-input")
     manage(env, "seed_demo")
     prepared = json.loads(python(env, PREPARE))
+    contacts_before = prepared["contacts"]
+    rows = []
+    for spec in args.servers:
+        row = run_server(env, spec, prepared, contacts_before, args)
+        contacts_before = row.pop("contacts_after")
+        rows.append({"database": label, **row})
+    return rows
+
+
+def run_server(env, spec, prepared, contacts_before, args) -> dict:
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(PY).parent / "gunicorn"),
-            "peerway.wsgi:application",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads if args.worker_class == "gthread" else 1),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = subprocess.Popen(server_command(spec, args.workers, port), cwd=ROOT, env=env)
     try:
         for _ in range(100):
             try:
@@ -217,6 +232,7 @@ def run(label, database_url, args) -> dict:
                 time.sleep(0.2)
         stop = threading.Event()
         results: list = []
+        answered = [0] * args.clients
         threads = [
             threading.Thread(
                 target=worker_loop,
@@ -228,15 +244,22 @@ def run(label, database_url, args) -> dict:
                     stop,
                     results,
                     i,
+                    answered,
                 ),
             )
             for i in range(args.clients)
         ]
         for t in threads:
             t.start()
-        # Warm-up (each gunicorn worker loads the project on its first requests): written
-        # and checked like the rest, but not timed.
+        # Warm-up (each gunicorn worker loads the project on its first requests, which on a
+        # busy machine can take longer than the warm-up time): written and checked like the
+        # rest, but not timed. Timing starts once every client has had WARM_ANSWERS
+        # answers, so no client is still waiting on a cold worker when the window opens.
         time.sleep(args.warmup)
+        waited = 0.0
+        while min(answered) < WARM_ANSWERS and waited < 300:
+            time.sleep(0.2)
+            waited += 0.2
         load_before = os.getloadavg()[0]
         began = time.perf_counter()
         time.sleep(args.seconds)
@@ -258,7 +281,7 @@ def run(label, database_url, args) -> dict:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
 
     return {
-        "database": label,
+        "server": server_label(spec),
         "clients": args.clients,
         "workers": args.workers,
         "seconds": round(wall, 1),
@@ -271,9 +294,10 @@ def run(label, database_url, args) -> dict:
         "failed": len(failed),
         "failures": sorted({f"{r[1]} {r[2]}" for r in failed})[:5],
         "lost": len(ids) - checked["found"],
-        "extra": checked["contacts"] - prepared["contacts"] - len(ids),
+        "extra": checked["contacts"] - contacts_before - len(ids),
         "rollups_equal": checked["rollups_equal"],
         "load": f"{load_before:.1f} → {load_after:.1f}",
+        "contacts_after": checked["contacts"],
     }
 
 
@@ -283,8 +307,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
-    parser.add_argument("--threads", type=int, default=4, help="per worker (gthread)")
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        default=["sync", "gthread:4"],
+        help="gunicorn worker classes to load in turn on the same database: sync, gthread:N",
+    )
     parser.add_argument(
         "--pg-database", default="peerway_load_bench", help="made and dropped by the bench"
     )
@@ -319,7 +347,7 @@ def main() -> None:
             check=True,
         )
         try:
-            rows.append(run("PostgreSQL", f"{PG_SERVER}/{args.pg_database}", args))
+            rows.extend(run("PostgreSQL", f"{PG_SERVER}/{args.pg_database}", args))
         finally:
             subprocess.run(
                 [
@@ -337,7 +365,7 @@ def main() -> None:
     if "sqlite" in args.only:
         folder = Path(tempfile.mkdtemp(prefix="peerway-load-"))
         try:
-            rows.append(run("SQLite", f"sqlite:///{folder / 'load.sqlite3'}", args))
+            rows.extend(run("SQLite", f"sqlite:///{folder / 'load.sqlite3'}", args))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -347,31 +375,31 @@ def main() -> None:
     while target.exists():
         target = RESULTS / f"{day}-load-contacts-{n}.md"
         n += 1
-    workers_text = (
-        f"gthread, {args.threads} threads each" if args.worker_class == "gthread" else "sync"
-    )
     lines = [
         f"# Contact logging under load ({day})",
         "",
-        f"gunicorn, {args.workers} workers ({workers_text}); {args.clients} clients on "
-        "keep-alive connections "
+        f"gunicorn, {args.workers} workers; {args.clients} clients on keep-alive connections "
         f"posting to the REST API for {args.seconds} s after {args.warmup} s of warm-up; "
         "loopback. Goal: ≥ 100 contacts/s, p99 ≤ 200 ms, no failed or lost write, rollups "
         "equal to the raw contacts.",
         "",
-        "| Database | Contacts/s | Median ms | p95 ms | p99 ms | Max ms | Failed | Lost | "
-        "Extra | Rollups equal | Load average (1 min, start → end) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Database | Worker class | Contacts/s | Median ms | p95 ms | p99 ms | Max ms | Failed "
+        "| Lost | Extra | Rollups equal | Load average (1 min, start → end) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['database']} | {r['per_second']} | {r['median_ms']} | {r['p95_ms']} | "
+            f"| {r['database']} | {r['server']} | {r['per_second']} | {r['median_ms']} | "
+            f"{r['p95_ms']} | "
             f"{r['p99_ms']} | {r['max_ms']} | {r['failed']} | {r['lost']} | {r['extra']} | "
             f"{'yes' if r['rollups_equal'] else 'NO'} | {r['load']} |"
         )
     for r in rows:
         if r["failures"]:
-            lines.append(f"\n{r['database']} failures (first kinds): " + "; ".join(r["failures"]))
+            lines.append(
+                f"\n{r['database']} ({r['server']}) failures (first kinds): "
+                + "; ".join(r["failures"])
+            )
     target.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     print(f"\nWritten to {target}")
