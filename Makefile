@@ -63,8 +63,9 @@ bench-pages: $(VENV)/.installed
 bench-matching: $(VENV)/.installed
 	$(BIN)/python bench/matching.py
 
-# Contact logging over HTTP under load: gunicorn (2 workers) on PostgreSQL and SQLite,
-# 16 clients for 30 s; checks no write failed or was lost and the rollups (docs/benchmarks.md).
+# Contact logging over HTTP under load: gunicorn (2 workers, sync then gthread with 4 threads)
+# on PostgreSQL and SQLite, 16 clients for 30 s each; checks no write failed or was lost and
+# the rollups (docs/benchmarks.md).
 bench-load: $(VENV)/.installed
 	$(BIN)/python bench/load.py
 
