@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from peerway.core import audit
 from peerway.core.locking import relock
 from peerway.core.models import Team, User
+from peerway.indicators import versions
 from peerway.planning import taxonomy
 from peerway.support.models import (
     ChimeDomain,
@@ -124,22 +125,29 @@ def log_contact(
     _validate(actor=actor, team=team, people=people, values=values)
     now = timezone.now()
     with transaction.atomic():
-        contact = Contact.objects.create(
-            organization_id=team.site.organization_id,
-            team=team,
-            worker=actor,
-            created_at=now,
-            updated_at=now,
-            **values,
-        )
-        # A new contact has no attendee yet: add (one INSERT) rather than set (which
-        # reads the current ones first).
-        contact.people.add(*people)
-        rollups.apply(rollups.Snapshot.of(contact, attendances=len(people)), +1)
-        # A first contact moves the person's accepted referral on (docs/service.md).
-        from peerway.support.matching_service import record_first_contacts
+        # The dashboards' data versions (decision 32) raised once, after the rollups and
+        # the referrals, so their rows are locked only for the end of the transaction.
+        with versions.deferred():
+            contact = Contact.objects.create(
+                organization_id=team.site.organization_id,
+                team=team,
+                worker=actor,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+            # A new contact has no attendee yet: its rows are inserted without reading the
+            # current ones. No m2m signal: the contact's own save has already raised the
+            # contacts version of its organization in this transaction.
+            through = Contact.people.through
+            through.objects.bulk_create(
+                [through(contact_id=contact.pk, person_id=pk) for pk in {p.pk: p for p in people}]
+            )
+            rollups.apply(rollups.Snapshot.of(contact, attendances=len(people)), +1)
+            # A first contact moves the person's accepted referral on (docs/service.md).
+            from peerway.support.matching_service import record_first_contacts
 
-        record_first_contacts(actor=actor, people=people)
+            record_first_contacts(actor=actor, people=people)
         audit.record(
             actor=actor,
             action="contacts.contact_logged",

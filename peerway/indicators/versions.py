@@ -19,7 +19,9 @@ narrow.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
@@ -100,11 +102,42 @@ def _make(organization_id: int, kinds: Iterable[str]) -> None:
             pass
 
 
+# Bumps held back by ``deferred``: {kind: organization ids, or None for every one}.
+_pending: contextvars.ContextVar[dict[str, set[int] | None] | None] = contextvars.ContextVar(
+    "peerway_versions_pending", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold back the bumps of the writes inside and make them once when the block ends
+    without an error, still in the caller's transaction (use it inside ``atomic``): a write
+    that saves several records of one kind raises the version once, and the version rows
+    stay locked from the end of the block to the commit, not through the whole write."""
+    pending: dict[str, set[int] | None] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    for kind, ids in pending.items():
+        bump(ids, [kind])
+
+
 def bump(organization_ids: Iterable[int] | None, kinds: Iterable[str] = KINDS) -> None:
     """Raise the versions of these kinds of these organizations (``None``: of every
     organization), in the caller's transaction. A missing row is made first: a reader who
     made it while this write was under way must not keep its number."""
     from peerway.core.models import Organization
+
+    pending = _pending.get()
+    if pending is not None:
+        wanted = None if organization_ids is None else {pk for pk in organization_ids if pk}
+        for kind in kinds:
+            if kind in pending and pending[kind] is None:
+                continue
+            pending[kind] = None if wanted is None else (pending.get(kind) or set()) | wanted
+        return
 
     from .models import DataVersion
 
