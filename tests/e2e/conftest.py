@@ -13,6 +13,7 @@ was never checked, so a journey cannot silently skip the accessibility check.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCALE = "en-CA"
+# How long a step may wait for what it checks (a page, an element, a text). Every check is
+# an explicit wait that returns as soon as the condition holds, so a generous limit costs
+# nothing when the machine is quick and keeps a busy machine (a slow chart, a slow server
+# thread) from failing a journey that is right.
+STEP_TIMEOUT_MS = 30_000
+# How long a test's teardown waits for the live server to finish the requests still in
+# flight (a page the browser stopped waiting for) before the database is emptied.
+SETTLE_SECONDS = 60
 # Axe impacts that fail a test; "minor" and "moderate" ones are reported by axe only.
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -138,6 +147,73 @@ def format_violations(url: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations():
+    """``expect(...)`` retries until its condition holds, up to this limit (5 s by default)."""
+    if _skip_reason():
+        yield
+        return
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
+    yield
+
+
+class _InFlight:
+    """Counts the requests the live server is answering (Django's request signals)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        with self.idle:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def wait(self, seconds: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count <= 0, timeout=seconds)
+
+
+@pytest.fixture(scope="session")
+def _in_flight() -> Iterator[_InFlight]:
+    from django.core.signals import request_finished, request_started
+
+    counter = _InFlight()
+    request_started.connect(counter.started, dispatch_uid="e2e-in-flight-started")
+    request_finished.connect(counter.finished, dispatch_uid="e2e-in-flight-finished")
+    yield counter
+    request_started.disconnect(dispatch_uid="e2e-in-flight-started")
+    request_finished.disconnect(dispatch_uid="e2e-in-flight-finished")
+
+
+@pytest.fixture(autouse=True)
+def _server_settles(request, _in_flight):
+    """After a browser test, wait for the requests the live server is still answering
+    before the test database is emptied.
+
+    A failed step (a timeout on a slow page) ends the test while the server may still be
+    answering the page it was waiting for; emptying the database under that request is what
+    left it locked for the next tests. This fixture is set up after pytest-django's own
+    (which empties the database), so its teardown runs first, after the test's browser
+    contexts are closed."""
+    with _in_flight.idle:
+        _in_flight.count = 0  # a request a failed test gave up on counts for that test only
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    if not _in_flight.wait(SETTLE_SECONDS):
+        pytest.fail(
+            f"The live server still answers {_in_flight.count} request(s) "
+            f"{SETTLE_SECONDS} s after the test ended: the database cannot be emptied safely."
+        )
+
+
 @pytest.fixture
 def open_page(browser) -> Iterator[Callable[[], Page]]:
     """Open a page in a fresh browser context (own cookies: a separate, anonymous visitor)."""
@@ -146,7 +222,7 @@ def open_page(browser) -> Iterator[Callable[[], Page]]:
 
     def _open() -> Page:
         context = browser.new_context(locale=LOCALE)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         page.a11y = AccessibilityGuard(page)
@@ -168,17 +244,80 @@ def page(open_page) -> Page:
 # --- Server and data -------------------------------------------------------------------
 
 
+class DatabaseCopy:
+    """Every row of every table of the test database, read once and written back later.
+
+    Seeding the reduced demo takes seconds (most of a browser test's time); the browser
+    tests change it, and the test database is emptied after each of them. The first test of
+    a worker seeds it and copies the tables; the later ones write that copy back (the same
+    rows, the same keys), which takes a fraction of a second. PostgreSQL copies each table
+    with COPY (text format, exact for every type); SQLite copies the whole database with its
+    backup API (every page, byte for byte)."""
+
+    def __init__(self, connection) -> None:
+        import sqlite3
+
+        self.vendor = connection.vendor
+        self.tables = sorted(connection.introspection.django_table_names(only_existing=True))
+        connection.ensure_connection()
+        if self.vendor == "postgresql":
+            self.rows: dict[str, bytes] = {}
+            quote = connection.ops.quote_name
+            with connection.connection.cursor() as cursor:
+                for table in self.tables:
+                    with cursor.copy(f"COPY {quote(table)} TO STDOUT") as copy:
+                        self.rows[table] = b"".join(bytes(block) for block in copy)
+        else:
+            self.pages = sqlite3.connect(":memory:")
+            connection.connection.backup(self.pages)
+
+    def restore(self, connection) -> None:
+        from django.contrib.contenttypes.models import ContentType
+        from django.core.management.color import no_style
+        from django.db import transaction
+
+        connection.ensure_connection()
+        if self.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            with transaction.atomic():
+                # Foreign keys are checked when the transaction commits (Django creates
+                # them deferrable): the tables can be emptied and filled in any order.
+                connection.ops.execute_sql_flush(
+                    connection.ops.sql_flush(no_style(), self.tables, allow_cascade=True)
+                )
+                with connection.connection.cursor() as cursor:
+                    for table, data in self.rows.items():
+                        if data:
+                            with cursor.copy(f"COPY {quote(table)} FROM STDIN") as copy:
+                                copy.write(data)
+        else:
+            self.pages.backup(connection.connection)
+        # Content types are rows too: forget the ones cached before the copy came back.
+        ContentType.objects.clear_cache()
+
+
+_SEEDED: dict[str, DatabaseCopy] = {}
+
+
 @pytest.fixture
 def demo(live_server, settings):
-    """The demo region, seeded in the (transactional) test database the server reads."""
+    """The demo region (a quarter of its contacts, same patterns) in the (transactional)
+    test database the server reads: seeded by a worker's first browser test, then written
+    back from the copy taken after that seeding (see DatabaseCopy)."""
     from django.core.cache import cache
+    from django.db import connection
 
     from peerway.core import demo
 
-    # A quarter of the demo's contacts (same patterns): seeding runs for every test.
     settings.PEERWAY_DEMO_SCALE = 0.25
 
     # allauth refuses a TOTP code already used within its period; the cache is
     # per process, so start every test with no remembered codes or rate limits.
     cache.clear()
-    return demo.seed()
+    copy = _SEEDED.get(connection.settings_dict["NAME"])
+    if copy is None:
+        region = demo.seed()
+        _SEEDED[connection.settings_dict["NAME"]] = DatabaseCopy(connection)
+        return region
+    copy.restore(connection)
+    return demo.load_region()

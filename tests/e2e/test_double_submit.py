@@ -42,8 +42,9 @@ def test_a_sent_form_holds_its_button_until_the_page_is_shown_again(world, live_
             route.continue_()
 
     page.route("**/contacts/log/**", answer)
-    page.get_by_role("button", name="Save the contact").click()
-    page.wait_for_timeout(300)
+    # Wait for the form's POST to leave the page (the button is disabled before it does).
+    with page.expect_request(lambda request: request.method == "POST"):
+        page.get_by_role("button", name="Save the contact").click()
     assert page.evaluate(f"[{BUTTON}.disabled, {BUTTON}.getAttribute('aria-disabled')]") == [
         True,
         "true",
