@@ -123,7 +123,10 @@ def run(commands: Mapping[str, Sequence[str]], *, env=None, out=None) -> int:
     def on_signal(signum, frame):
         raise _Stop(signum)
 
-    handled = [signal.SIGTERM, signal.SIGHUP]
+    # SIGINT too: a process started with SIGINT ignored (by a shell's background job or a
+    # test runner's worker) inherits that, and Python then installs no handler of its own,
+    # so Ctrl+C or `kill -INT` would otherwise leave the demo running.
+    handled = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
     previous = {signum: signal.signal(signum, on_signal) for signum in handled}
     try:
         supervisor.start()

@@ -80,16 +80,26 @@ SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 QUICK_EXIT = [sys.executable, "-c", "import time; time.sleep(1); raise SystemExit(3)"]
 
 
-def start_supervisor(commands: dict) -> subprocess.Popen:
+def start_supervisor(commands: dict, *, sigint_ignored: bool = False) -> subprocess.Popen:
     code = f"import sys; from peerway.core import supervise; sys.exit(supervise.run({commands!r}))"
+
+    def ignore_sigint():  # as a shell's background job, or a test runner's worker, starts it
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-c", code], cwd=ROOT, env=supervise.child_environment()
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=supervise.child_environment(),
+        preexec_fn=ignore_sigint if sigint_ignored else None,  # noqa: PLW1509
     )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_to_the_supervisor_stops_every_child(signum):
-    parent = start_supervisor({"one": SLEEPER, "two": SLEEPER})
+@pytest.mark.parametrize(
+    ("signum", "sigint_ignored"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
+)
+def test_a_signal_to_the_supervisor_stops_every_child(signum, sigint_ignored):
+    parent = start_supervisor({"one": SLEEPER, "two": SLEEPER}, sigint_ignored=sigint_ignored)
     try:
         kids = wait_for(lambda: len(children_of(parent.pid)) == 2, 30, "two children")
         kids = children_of(parent.pid)
