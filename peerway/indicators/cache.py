@@ -191,3 +191,38 @@ def place_dashboard(
     if computed:
         _set_many(computed)
     return data
+
+
+def remember(name: str, organization, kinds, compute, *, extra=(), shared: bool = True):
+    """Another summary kept like the dashboards' parts: ``compute()``'s result, under a key
+    made of ``name``, the organization, the versions of ``kinds`` (``core`` always among
+    them) read before computing, today's date and ``extra`` (everything else the result
+    depends on: the teams covered, the language...). ``shared=False`` keeps it in this
+    process only: for anything naming a person or a worker, which never goes to a shared
+    cache. Readers treat the result as read-only."""
+    kinds = tuple(sorted({CORE, *kinds}))
+    version = versions.current(organization)
+    parts = (
+        FORMAT,
+        name,
+        organization.pk,
+        tuple((kind, *version[kind]) for kind in kinds),
+        timezone.localdate().isoformat(),
+        tuple(extra),
+    )
+    key = f"{name}:{organization.pk}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+    if shared:
+        found = _get_many([key])
+    else:
+        with _memo_lock:
+            found = {key: _memo[key]} if key in _memo else {}
+            if found:
+                _memo.move_to_end(key)
+    if key in found:
+        return found[key]
+    value = compute()
+    if shared:
+        _set_many({key: value})
+    else:
+        _remember({key: value})
+    return value

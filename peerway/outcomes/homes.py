@@ -18,16 +18,16 @@ HOME_ROLES = {Role.PEER_WORKER, Role.SUPERVISOR, Role.MANAGER}
 
 def due_and_tasks(user: User, organization: Organization, *, limit: int = 5) -> dict:
     """Measures due or overdue and open safety tasks this user follows."""
-    rows = selectors.due_list(user, organization, timezone.localdate())
+    summary = selectors.due_summary(user, organization, timezone.localdate(), limit)
     open_tasks = selectors.open_safety_tasks_for(user, organization)
     tasks = list(open_tasks[:limit])
     for task in tasks:
         # Shown on the home: the worker is told to ask the missing safety question now.
         task.asks_safety_item = any(is_missing_trigger(t) for t in task.triggers or [])
     return {
-        "due": rows[:limit],
-        "due_count": len(rows),
-        "overdue_count": sum(1 for r in rows if r.status == "overdue"),
+        "due": summary.first,
+        "due_count": summary.count,
+        "overdue_count": summary.overdue_count,
         "tasks": tasks,
         "task_count": open_tasks.count(),
         # Unacknowledged past the deadline (escalated or about to be).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -176,13 +177,26 @@ def administer_q(user: User) -> Q:
 _ID_CHUNK = 5000
 
 
-def due_list(user: User, organization: Organization, today: date) -> list[Due]:
-    """Measures due or overdue for the people this user gives measures to.
+@functools.lru_cache(maxsize=20_000)
+def _window(start: date, point: int, before: int, after: int) -> Window:
+    """``window_for``, remembered: thousands of people share a start date (pure arithmetic
+    on immutable values)."""
+    return window_for(start, point, before=before, after=after, intake_days=INTAKE_DUE_DAYS)
 
-    Reads plain values, not one object per person and relation: the people (ids, team,
-    date recorded), the start of each one's open support and their latest referral (one
-    grouped query each), the measures already given; then the people with something due,
-    as objects, in one query. The number of queries does not grow with the people."""
+
+@dataclass
+class _DueRow:
+    """A due or overdue window of a person known by id; ``code`` orders the list."""
+
+    person_id: int
+    team_id: int
+    code: str
+    due: Due
+
+
+def _due_rows(user: User, organization: Organization, today: date) -> list[_DueRow]:
+    """The due or overdue windows of the people this user gives measures to, in list order,
+    without the people's objects (see ``due_list``)."""
     if not user.is_active:
         return []
     people = (
@@ -191,7 +205,7 @@ def due_list(user: User, organization: Organization, today: date) -> list[Due]:
         .filter(administer_q(user))
         .filter(pk__in=people_for(user, organization).values("pk"))
     )
-    basics = list(people.values_list("pk", "team_id", "created_at"))
+    basics = list(people.values_list("pk", "team_id", "created_at", "code"))
     if not basics:
         return []
     ids = people.values("pk")
@@ -213,35 +227,82 @@ def due_list(user: User, organization: Organization, today: date) -> list[Due]:
     ):
         given.setdefault(person_id, set()).add((instrument, point))
     # Every team's schedule in one query; a team without one has the default.
-    team_ids = {team_id for _pk, team_id, _created in basics}
+    team_ids = {team_id for _pk, team_id, _created, _code in basics}
     schedules = {s.team_id: s for s in OutcomeSchedule.objects.filter(team_id__in=team_ids)}
     missing_teams = team_ids - schedules.keys()
     if missing_teams:
         for team in Team.objects.filter(pk__in=missing_teams):
             schedules[team.pk] = OutcomeSchedule.default_for(team)
-    found: list[tuple[int, Due]] = []
-    for pk, team_id, created_at in basics:
+    points = {pk: sorted(set(s.time_points)) for pk, s in schedules.items()}
+    nothing: set[tuple[str, int]] = set()
+    found: list[_DueRow] = []
+    # ``_windows`` for each person, keeping only what is due or overdue: a window is open
+    # (``opens_on <= today <= closes_on``) and something is still missing; the rest
+    # (upcoming, missed, done) is never built.
+    for pk, team_id, created_at, code in basics:
         if pk in open_start:
             start = open_start[pk]
         elif pk in referred:
             start = referred[pk].date()
         else:
             start = created_at.date()
-        for row in _windows(None, start, given.get(pk, set()), today, schedules[team_id]):
-            if row.status in ("due", "overdue"):
-                found.append((pk, row))
-    wanted = sorted({pk for pk, _row in found})
+        schedule = schedules[team_id]
+        before, after = schedule.window_before_days, schedule.window_after_days
+        done_here = given.get(pk, nothing)
+        for point in points[team_id]:
+            window = _window(start, point, before, after)
+            if today < window.opens_on or today > window.closes_on:
+                continue
+            missing = [c for c in schedule.instruments if (c, point) not in done_here]
+            if not missing:
+                continue
+            done = [c for c in schedule.instruments if (c, point) in done_here]
+            status = window.status(today, done=False)
+            found.append(_DueRow(pk, team_id, code, Due(None, window, status, missing, done)))
+    found.sort(key=lambda r: (r.due.window.due_on, r.code))
+    return found
+
+
+def _attach_people(rows: list[_DueRow]) -> list[Due]:
+    """The rows' ``Due`` with their people (and teams and sites) read in one query per
+    ``_ID_CHUNK`` people."""
+    wanted = sorted({r.person_id for r in rows})
     objects: dict[int, Person] = {}
     for i in range(0, len(wanted), _ID_CHUNK):
         objects.update(
             Person.objects.select_related("team__site").in_bulk(wanted[i : i + _ID_CHUNK])
         )
-    rows = []
-    for pk, row in found:
-        row.person = objects[pk]
-        rows.append(row)
-    rows.sort(key=lambda r: (r.window.due_on, r.person.code))
-    return rows
+    for row in rows:
+        row.due.person = objects[row.person_id]
+    return [row.due for row in rows]
+
+
+def due_list(user: User, organization: Organization, today: date) -> list[Due]:
+    """Measures due or overdue for the people this user gives measures to.
+
+    Reads plain values, not one object per person and relation: the people (ids, team,
+    date recorded, code), the start of each one's open support and their latest referral
+    (one grouped query each), the measures already given; then the people with something
+    due, as objects, in one query. The number of queries does not grow with the people."""
+    return _attach_people(_due_rows(user, organization, today))
+
+
+@dataclass
+class DueSummary:
+    first: list[Due]
+    count: int
+    overdue_count: int
+
+
+def due_summary(user: User, organization: Organization, today: date, limit: int) -> DueSummary:
+    """What a home page shows of ``due_list``: its first ``limit`` rows (with their people,
+    read for those rows only), how many rows and how many of them overdue."""
+    rows = _due_rows(user, organization, today)
+    return DueSummary(
+        first=_attach_people(rows[:limit]),
+        count=len(rows),
+        overdue_count=sum(1 for r in rows if r.due.status == "overdue"),
+    )
 
 
 def get_person(user: User, organization: Organization, pk: int) -> Person:

@@ -12,7 +12,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from peerway.core.models import Organization, Team, User
+from peerway.core.models import Membership, Organization, Team, User
 from peerway.core.permissions import roles_over, team_filter_for
 from peerway.core.roles import Role
 from peerway.support.models import ConsentPurpose, PeerRelationship, Person
@@ -80,8 +80,20 @@ def supervisor_ids_of(worker: User, organization: Organization) -> set[int]:
 
 def supervised_worker_ids(user, organization: Organization) -> set[int]:
     """Workers of whom the user is one of the supervisors."""
+    from peerway.workforce.models import WorkerProfile
     from peerway.workforce.selectors import supervisees, worker_supervisor_ids
 
+    # A worker's supervisors are those assigned on their profile, else the active peer
+    # supervisors over their teams (``worker_supervisor_ids``): someone who is neither
+    # (a manager, an evaluator) supervises nobody, and is answered without reading the
+    # workforce (a region's manager would otherwise load every worker).
+    if not (
+        Membership.objects.filter(
+            organization=organization, role=Role.SUPERVISOR, user=user, user__is_active=True
+        ).exists()
+        or WorkerProfile.objects.filter(organization=organization, supervisors=user).exists()
+    ):
+        return set()
     return {
         w.user.pk
         for w in supervisees(user, organization)
@@ -99,9 +111,11 @@ def own_events(user, organization: Organization) -> QuerySet[SafetyEvent]:
     return _events(organization).filter(worker=user)
 
 
-def review_queue(user, organization: Organization) -> QuerySet[SafetyEvent]:
-    """Events to review in supervision: not yet reviewed, of workers the user supervises."""
-    ids = supervised_worker_ids(user, organization)
+def review_queue(user, organization: Organization, *, ids=None) -> QuerySet[SafetyEvent]:
+    """Events to review in supervision: not yet reviewed, of workers the user supervises
+    (``ids``: ``supervised_worker_ids``, when the caller has it already)."""
+    if ids is None:
+        ids = supervised_worker_ids(user, organization)
     return (
         _events(organization)
         .filter(worker_id__in=ids, reviewed_at__isnull=True)
@@ -109,8 +123,9 @@ def review_queue(user, organization: Organization) -> QuerySet[SafetyEvent]:
     )
 
 
-def reviewed_recently(user, organization: Organization, limit: int = 20):
-    ids = supervised_worker_ids(user, organization)
+def reviewed_recently(user, organization: Organization, limit: int = 20, *, ids=None):
+    if ids is None:
+        ids = supervised_worker_ids(user, organization)
     return (
         _events(organization)
         .filter(worker_id__in=ids, reviewed_at__isnull=False)
@@ -158,11 +173,11 @@ class QueueGroup:
     form: object = None
 
 
-def review_queue_by_worker(user, organization: Organization) -> list[QueueGroup]:
+def review_queue_by_worker(user, organization: Organization, *, ids=None) -> list[QueueGroup]:
     """The review queue, one group per worker, with the worker's sessions since the
     earliest queued event (to say in which session the events were reviewed)."""
     groups: dict[int, QueueGroup] = {}
-    for event in review_queue(user, organization):
+    for event in review_queue(user, organization, ids=ids):
         group = groups.setdefault(event.worker_id, QueueGroup(event.worker, [], []))
         group.events.append(event)
     if not groups:

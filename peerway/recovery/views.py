@@ -223,7 +223,8 @@ def progress_add(request, slug, pk, goal_pk):
 def events(request, slug):
     organization = request.permission_object
     user = request.user
-    queue = selectors.review_queue_by_worker(user, organization)
+    supervised = selectors.supervised_worker_ids(user, organization)  # read once
+    queue = selectors.review_queue_by_worker(user, organization, ids=supervised)
     for group in queue:
         group.form = ReviewForm(sessions=group.sessions, prefix=f"w{group.worker.pk}")
     return render(
@@ -233,7 +234,7 @@ def events(request, slug):
             "organization": organization,
             "own": list(selectors.own_events(user, organization)[:50]),
             "queue": queue,
-            "reviewed": list(selectors.reviewed_recently(user, organization)),
+            "reviewed": list(selectors.reviewed_recently(user, organization, ids=supervised)),
             "team_events": list(selectors.team_events(user, organization)[:100]),
             "caseload": list(selectors.people_for_events(user, organization)),
         },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from peerway.core.models import Organization, User
 from peerway.core.permissions import roles_anywhere_in
@@ -63,6 +63,24 @@ def _supervisor_piece(user: User, organization: Organization) -> dict:
 
 
 def _manager_piece(user: User, organization: Organization) -> dict:
+    """Each team the user oversees, with its peer workers' numbers and training compliance:
+    figures per team only, kept under the organization's core and workforce data versions
+    (``indicators.cache.remember``), so a manager's home does not load every worker of a
+    region at each visit. It depends on the user only through the teams they oversee."""
+    from peerway.indicators import cache
+    from peerway.indicators.versions import WORKFORCE
+
+    teams = tuple(selectors.workforce_teams(user, organization).values_list("pk", flat=True))
+    return cache.remember(
+        "workforce-home",
+        organization,
+        (WORKFORCE,),
+        lambda: _manager_figures(user, organization),
+        extra=(teams, translation.get_language()),
+    )
+
+
+def _manager_figures(user: User, organization: Organization) -> dict:
     rows = []
     overview = selectors.workforce_overview(user, organization)
     compliances = selectors.teams_compliance([row.team for row in overview])

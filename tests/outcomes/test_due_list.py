@@ -142,3 +142,21 @@ def test_due_list_queries_do_not_grow_with_the_people(world, varied):
     with CaptureQueriesContext(connection) as after:
         rows = selectors.due_list(world.manager, world.org, today)
     assert len(rows) > 20 and len(after) == len(before) <= 8
+
+
+def test_the_home_summary_is_the_head_of_the_list(world, varied):
+    """The home reads only its first rows' people; what it shows must be the list's head and
+    the list's counts, for every user."""
+    _people_made, extra = varied
+    today = timezone.localdate()
+    for user in everyone(world, extra):
+        rows = selectors.due_list(user, world.org, today)
+        for limit in (0, 1, 5, 500):
+            summary = selectors.due_summary(user, world.org, today, limit)
+
+            def key(r):
+                return (r.person.pk, r.person.code, r.window, r.status, r.instruments, r.done)
+
+            assert [key(r) for r in summary.first] == [key(r) for r in rows[:limit]], user.email
+            assert summary.count == len(rows)
+            assert summary.overdue_count == sum(1 for r in rows if r.status == "overdue")
