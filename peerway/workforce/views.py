@@ -38,7 +38,13 @@ from .forms import (
     TrainingForm,
     WellbeingChoicesForm,
 )
-from .models import Accommodation, SupervisorProfile, WorkerProfile
+from .models import (
+    Accommodation,
+    ContractType,
+    EmploymentStatus,
+    SupervisorProfile,
+    WorkerProfile,
+)
 
 
 def _data(request):
@@ -76,10 +82,28 @@ def _team(request, slug, pk, **kwargs):
 # --- Overview and profiles ---------------------------------------------------------------
 
 
+def _overview_line(worker, status, lone: set[int], labels: dict) -> dict:
+    """One worker's line on the overview, as text: a region's page lists a thousand, and
+    looking labels up once per page rather than once per line halves its rendering."""
+    profile = worker.profile
+    return {
+        "worker": worker,
+        "supervision": status,
+        "contract": labels["contract"].get(profile.contract_type, "—") if profile else "—",
+        "status": labels["status"].get(profile.status, "—") if profile else "—",
+        "lone": worker.user.pk in lone,
+    }
+
+
 @requires("workforce.view_workforce", obj=_org)
 def overview(request, slug):
     organization = request.permission_object
     rows = selectors.workforce_overview(request.user, organization)
+    lone = selectors.lone_peer_worker_ids(organization)
+    labels = {
+        "contract": {value: str(label) for value, label in ContractType.choices},
+        "status": {value: str(label) for value, label in EmploymentStatus.choices},
+    }
     workers = list({w.user.pk: w for row in rows for w in row.workers}.values())
     statuses = {status.worker.user.pk: status for status in selectors.supervision_statuses(workers)}
     return render(
@@ -87,8 +111,10 @@ def overview(request, slug):
         "workforce/overview.html",
         {
             "organization": organization,
-            "rows": [(row, [(w, statuses[w.user.pk]) for w in row.workers]) for row in rows],
-            "lone_peer_ids": selectors.lone_peer_worker_ids(organization),
+            "rows": [
+                (row, [_overview_line(w, statuses[w.user.pk], lone, labels) for w in row.workers])
+                for row in rows
+            ],
             "show_supervision": request.user.has_perm(
                 "workforce.view_supervision_overview", organization
             ),

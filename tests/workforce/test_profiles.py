@@ -305,3 +305,41 @@ def test_sensitive_workforce_records_are_not_in_the_system_admin_site(world):
         models.Accommodation,
     ):
         assert not admin.site.is_registered(model), model
+
+
+def test_overview_lines_show_each_workers_employment_in_the_readers_language(
+    world, employed, login
+):
+    """Labels are looked up once per page: each line must still show its own worker's
+    contract and status, and whether they have a peer colleague, in the page's language."""
+    import re
+
+    from peerway.workforce.models import WorkerProfile
+
+    WorkerProfile.objects.filter(user=world.peer_b).update(status="leave", contract_type="casual")
+    robin = make_user("robin@northwind.test", "Robin Peer")
+    grant(robin, Role.PEER_WORKER, world.org, team=world.team_a)  # Pat is no longer alone
+    url = f"/o/{world.org.slug}/workforce/"
+
+    def line(html, name):
+        row = re.search(rf"<tr>\s*<td><a [^>]*>{name}</a></td>(.*?)</tr>", html, re.S)
+        return [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
+        ]
+
+    client = login(world.manager)
+    html = client.get(url).content.decode()
+    pat, quinn, robin_line = (
+        line(html, "Pat Peer"),
+        line(html, "Quinn Peer"),
+        line(html, "Robin Peer"),
+    )
+    assert pat[1:3] == ["Term", "Active"] and pat[-1] == "Yes"
+    assert quinn[1:3] == ["Casual", "On leave"] and quinn[-1] == "None"
+    assert robin_line[1:3] == ["—", "—"] and robin_line[-1] == "Yes"
+    client.cookies["django_language"] = "fr-ca"
+    html = client.get(url).content.decode()
+    quinn = line(html, "Quinn Peer")
+    assert quinn[1:3] == ["Occasionnel", "En congé"] and quinn[-1] == "Aucun"
+    assert line(html, "Pat Peer")[1:3] == ["Durée déterminée", "Actif"]
