@@ -66,6 +66,22 @@ class World:
     admin: User
     outsider: User
 
+    @property
+    def users(self) -> list[User]:
+        """Every account of the world, one of each kind (the outsider's organization is
+        another), for tests that check a rule for every user."""
+        return [
+            self.manager,
+            self.site_manager,
+            self.supervisor,
+            self.peer_a,
+            self.peer_b,
+            self.clinician,
+            self.evaluator,
+            self.admin,
+            self.outsider,
+        ]
+
     def with_mfa(self, user: User, secret: str = "JBSWY3DPEHPK3PXP") -> User:
         TOTP.activate(user, secret)
         return user

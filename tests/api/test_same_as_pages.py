@@ -26,17 +26,7 @@ def test_api_lists_equal_the_pages_for_every_role(world, people, login):
         actor=world.site_manager, team=world.team_c, source="clinician", person=team_c_person
     )
     assert Team.objects.count() >= 3
-    users = [
-        world.manager,
-        world.site_manager,
-        world.supervisor,
-        world.peer_a,
-        world.peer_b,
-        world.clinician,
-        world.evaluator,
-        world.admin,
-        world.outsider,
-    ]
+    users = world.users
     seen_something = 0
     for user in users:
         page_client = login(user)

@@ -83,18 +83,7 @@ def varied(world):
 
 
 def everyone(world, extra):
-    return [
-        world.manager,
-        world.site_manager,
-        world.supervisor,
-        world.peer_a,
-        world.peer_b,
-        world.clinician,
-        world.evaluator,
-        world.admin,
-        world.outsider,
-        *extra,
-    ]
+    return [*world.users, *extra]
 
 
 def test_the_filter_is_the_permission_for_every_user_and_person(world, varied):

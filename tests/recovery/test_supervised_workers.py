@@ -49,15 +49,7 @@ def test_supervised_workers_equal_the_definition_for_every_kind_of_user(world):
     root = make_user("root@northwind.test", "Root", is_superuser=True, is_staff=True)
 
     users = [
-        world.manager,
-        world.site_manager,
-        world.supervisor,
-        world.peer_a,
-        world.peer_b,
-        world.clinician,
-        world.evaluator,
-        world.admin,
-        world.outsider,
+        *world.users,
         assigned_manager,
         team_c_supervisor,
         peer_c,
