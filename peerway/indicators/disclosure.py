@@ -13,7 +13,7 @@ every such column through these helpers, so one rule decides them all:
   (otherwise differencing gives the hidden part back) or when it is small itself.
 
 Cells are plain dicts ``{"value": …, "suppressed": bool}`` so templates read them alike
-(``indicators/_cell.html``, ``indicators/_flag.html``).
+(the ``cell`` and ``flag`` tags of ``peerway.core.templatetags.peerway``).
 
 Across dashboards (decision 36): an aggregate reader may open the organization's, every
 site's and every team's dashboard, and a count shown for a place is the sum of the same

@@ -216,9 +216,12 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             category_label=_("Team"),
             lang=lang,
         )
+    # One address built per page, not one ``{% url %}`` per row: a region has thousands.
+    worker_url = reverse("indicators:worker", args=[organization.slug, 0]).removesuffix("0/")
     worker_rows = [
         {
             "worker": data.workers_by_id.get(r.worker_id),
+            "url": f"{worker_url}{r.worker_id}/",
             "team": names[r.team_id],
             "month": month_labels.get(r.month, r.month),
             "partial": r.month == partial,
@@ -226,8 +229,13 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             "threshold": r.threshold_percent,
             "over": r.over_threshold,
         }
+        # A site or the organization lists the worker-months above threshold: a region's
+        # every worker and month is thousands of rows; each team's dashboard lists all of
+        # its own (decision 37).
         for r in data.drift_by_worker
+        if level == "team" or r.over_threshold
     ]
+    worker_months = len(data.drift_by_worker)
 
     # Referrals by source and month.
     from peerway.support.models import ReferralSource
@@ -574,6 +582,7 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "drift_rows": drift_rows,
         "drift_chart": drift_chart,
         "worker_rows": worker_rows,
+        "worker_months": worker_months,
         "referral_sources": [source_labels[s] for s in sources],
         "referral_table": referral_table,
         "referral_team_table": referral_team_table,

@@ -225,3 +225,37 @@ def test_site_manager_filters_stay_within_their_site(world, service, login):
     assert moved.status_code == 302 and moved.url == team_url(world, world.team_c) + "?months=6"
     same = client.get(team_url(world, world.team_c), {"site": "", "team": world.team_c.pk})
     assert same.status_code == 200
+
+
+def test_a_site_or_the_region_lists_worker_months_above_threshold_each_team_all(
+    world, service, login
+):
+    """Decision 37: Pat's month (40 %) is above the threshold, Quinn's (0 %) is not. A site
+    or the organization lists Pat's only and says how many worker-months there are; the
+    team dashboard lists every worker-month of its own workers."""
+    client = login(world.manager)
+    for url in (org_url(world), site_url(world, world.north)):
+        text = client.get(url).content.decode()
+        assert worker_url(world, world.peer_a) in text, url
+        assert worker_url(world, world.peer_b) not in text, url
+        assert "Peer workers above their drift threshold, by month" in text
+        assert "(1 of 2 worker-months)" in text, url
+        assert "Drift per worker and month" not in text
+    team_b = client.get(team_url(world, world.team_b)).content.decode()
+    assert worker_url(world, world.peer_b) in team_b
+    assert "Drift per worker and month" in team_b
+    client.cookies["django_language"] = "fr-ca"
+    text = client.get(org_url(world)).content.decode()
+    assert "(1 sur 2 mois de pairs aidants)" in text
+    assert "Pairs aidants au-dessus de leur seuil de dérive, par mois" in text
+
+
+def test_a_region_with_no_worker_month_above_threshold_says_so(world, service, login):
+    from peerway.contacts import rollups
+    from peerway.support.models import Contact
+
+    Contact.objects.filter(worker=world.peer_a).delete()
+    rollups.rebuild(world.org)  # raises the organization's data versions too
+    text = login(world.manager).get(org_url(world)).content.decode()
+    assert "No peer worker was above their drift threshold in any month of the period." in text
+    assert worker_url(world, world.peer_b) not in text
