@@ -8,7 +8,9 @@ loaded (``seed_demo``, or ``peerway synth --people --contacts``); a child proces
 region, because Django reads DATABASE_URL once at start. Then, for each role, a user is
 signed in with the test client (``force_login``: no password or second factor), the home
 page's main navigation gives the pages to time (the home included; sign-out and language
-switches left out), and each page is fetched once cold and ``--runs`` times warm (median),
+switches left out), with one dashboard of each kind the dashboards index links to
+(organization, site, team, supervision, own, a worker's, definitions), and each page is
+fetched once cold and ``--runs`` times warm (median),
 counting the queries of the last fetch. On the demo region, "Propose" on the matching
 queue is timed too (all open referrals ticked). Results go to
 ``bench/results/<date>-pages-<contacts>-contacts[-n].md`` and ``.csv``; see
@@ -136,6 +138,32 @@ def nav_links(html: str) -> list[str]:
     return [link for link in dict.fromkeys(links) if not link.startswith(SKIP)]
 
 
+def dashboard_links(client, pages: list[str]) -> list[str]:
+    """The dashboards the role reaches from the dashboards index in its navigation (not in
+    the bar itself): one of each kind (organization, site, team, supervision, own, worker,
+    definitions), the first the index lists; and a worker's dashboard from the first one
+    that links to one."""
+    index = next((p for p in pages if p.endswith("/dashboards/")), None)
+    if index is None:
+        return []
+    found: dict[str, str] = {}
+
+    def take(html: str) -> None:
+        for link in re.findall(rf'href="({re.escape(index)}[^"#?]*)"', html):
+            kind = re.sub(r"\d+", "N", link[len(index) :])
+            if kind and link not in pages:
+                found.setdefault(kind, link)
+
+    take(client.get(index).content.decode())
+    for kind, link in list(found.items()):
+        response = client.get(link)
+        if response.status_code == 302:  # "my dashboard" leads to the worker's own
+            found[kind] = response.url
+        elif "workers/N/" not in found:
+            take(response.content.decode())
+    return list(dict.fromkeys(found.values()))
+
+
 def child(args) -> int:
     import django
 
@@ -217,6 +245,7 @@ def child(args) -> int:
         client = Client()
         client.force_login(user)
         pages = ["/", *(p for p in nav_links(client.get("/").content.decode()) if p != "/")]
+        pages += dashboard_links(client, pages)
         for page in pages:
             times, status, queries = [], None, 0
             for _run in range(1 + args.runs):
