@@ -226,3 +226,21 @@ def remember(name: str, organization, kinds, compute, *, extra=(), shared: bool 
     else:
         _remember({key: value})
     return value
+
+
+# What the supervision dashboard reads: the workers (memberships, profiles, supervision,
+# training, check-ins), their drift (contact rollups and role definitions).
+SUPERVISION_KINDS = (CONTACTS, WORKFORCE, PLANNING)
+
+
+def supervision_dashboard(organization, supervisor, *, period: selectors.Period):
+    """``selectors.supervision_dashboard``, kept in this process only (it names workers)
+    under the versions of what it reads, per supervisor and period."""
+    return remember(
+        "supervision",
+        organization,
+        SUPERVISION_KINDS,
+        lambda: selectors.supervision_dashboard(organization, supervisor, period=period),
+        extra=(supervisor.pk, period.start.isoformat(), period.end.isoformat()),
+        shared=False,
+    )

@@ -843,7 +843,7 @@ def supervision(request, slug):
     lang = _lang()
     months = _months(request)
     period = selectors.Period.last_months(months)
-    rows = selectors.supervision_dashboard(organization, request.user, period=period)
+    rows = cache.supervision_dashboard(organization, request.user, period=period)
     alerts = list(
         DriftAlert.objects.filter(organization=organization, recipient=request.user).select_related(
             "worker", "team"

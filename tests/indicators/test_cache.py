@@ -535,3 +535,42 @@ def test_releasing_a_wave_stores_its_readiness_means(world, closed_wave):
     WaveTrend.objects.all().delete()
     release_wave_results.call(closed_wave.pk)
     assert WaveTrend.objects.filter(wave=closed_wave).exists()
+
+
+# --- The supervision dashboard -----------------------------------------------------------------
+
+
+def supervision_rows(rows):
+    return [
+        (
+            r.worker.user.pk,
+            r.worker.user.display_name,
+            None
+            if r.latest_drift is None
+            else (r.latest_drift.month, r.latest_drift.team_id, r.latest_drift.percent),
+            r.cadence_met,
+        )
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_the_cached_supervision_dashboard_follows_every_write(world, service, write):
+    readers = (world.supervisor, world.manager, world.site_manager)
+    for reader in readers:  # fill the cache
+        cache.supervision_dashboard(world.org, reader, period=period())
+    WRITES[write](world, service)
+    for reader in readers:
+        got = cache.supervision_dashboard(world.org, reader, period=period())
+        fresh = selectors.supervision_dashboard(world.org, reader, period=period())
+        assert supervision_rows(got) == supervision_rows(fresh), (write, reader.email)
+
+
+def test_each_supervisor_gets_their_own_workers(world, service):
+    mine = supervision_rows(
+        cache.supervision_dashboard(world.org, world.supervisor, period=period())
+    )
+    south = supervision_rows(
+        cache.supervision_dashboard(world.org, world.site_manager, period=period())
+    )
+    assert mine and {row[0] for row in mine} != {row[0] for row in south}
