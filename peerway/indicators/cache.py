@@ -20,8 +20,9 @@ made of everything that part depends on:
 Parts are kept in this process as they are (a bounded memo, ``PEERWAY_INDICATOR_CACHE_ENTRIES``
 parts): unpickling a region's parts on every read would cost a fifth of a second. Readers
 treat them as read-only. When ``caches["indicators"]`` is shared (any backend but local
-memory, ``PEERWAY_INDICATOR_CACHE_URL``), parts are also stored there, for other processes
-and after a restart.
+memory, ``PEERWAY_INDICATOR_CACHE_URL``), the organization-level parts (``SHAREABLE_PARTS``)
+are also stored there, for other processes and after a restart; parts that name workers or
+people (and hold their account objects) never leave the process.
 
 No part depends on the reader: the parts hold the full figures, and the aggregate-only
 view (``k``) is cut from them here exactly as ``selectors.place_dashboard`` cuts it, on
@@ -45,7 +46,7 @@ from . import selectors, versions
 from .versions import CONTACTS, CORE, PEOPLE, PLANNING, SAFETY, SURVEYS, WORKFORCE
 
 ALIAS = "indicators"
-FORMAT = 2
+FORMAT = 3
 
 _memo: OrderedDict[str, object] = OrderedDict()
 _memo_lock = threading.Lock()
@@ -99,6 +100,11 @@ def clear() -> None:
         _memo.clear()
     caches[ALIAS].clear()
 
+
+# Parts a shared cache may hold: organization-level figures only. The others name workers
+# or people (per-worker drift, the workforce with its accounts, the relationships open in
+# the period...) and are kept in each process only, never in Redis or a file.
+SHAREABLE_PARTS = ("readiness", "plan")
 
 # What each part reads.
 PART_KINDS = {
@@ -189,22 +195,30 @@ def place_dashboard(
         plan=get("plan", lambda: selectors.plan_progress(organization)),
     )
     if computed:
-        _set_many(computed)
+        shareable = {keys[part] for part in SHAREABLE_PARTS}
+        _remember(computed)
+        shared = _shared()
+        if shared is not None:
+            shared.set_many({key: v for key, v in computed.items() if key in shareable})
     return data
 
 
-def remember(name: str, organization, kinds, compute, *, extra=(), shared: bool = True):
+def remember(
+    name: str, organization, kinds, compute, *, extra=(), shared: bool = True, shape: int = 1
+):
     """Another summary kept like the dashboards' parts: ``compute()``'s result, under a key
     made of ``name``, the organization, the versions of ``kinds`` (``core`` always among
     them) read before computing, today's date and ``extra`` (everything else the result
     depends on: the teams covered, the language...). ``shared=False`` keeps it in this
     process only: for anything naming a person or a worker, which never goes to a shared
-    cache. Readers treat the result as read-only."""
+    cache. Readers treat the result as read-only. ``shape``: raise it whenever the value's
+    shape changes, so an entry a shared cache holds from an older release is never read."""
     kinds = tuple(sorted({CORE, *kinds}))
     version = versions.current(organization)
     parts = (
         FORMAT,
         name,
+        shape,
         organization.pk,
         tuple((kind, *version[kind]) for kind in kinds),
         timezone.localdate().isoformat(),
@@ -241,6 +255,11 @@ def supervision_dashboard(organization, supervisor, *, period: selectors.Period)
         organization,
         SUPERVISION_KINDS,
         lambda: selectors.supervision_dashboard(organization, supervisor, period=period),
-        extra=(supervisor.pk, period.start.isoformat(), period.end.isoformat()),
+        extra=(
+            supervisor.pk,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            settings.PEERWAY_SUPERVISION_EVERY_DAYS,
+        ),
         shared=False,
     )

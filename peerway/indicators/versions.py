@@ -215,9 +215,25 @@ def _changed(sender, instance, **kwargs) -> None:
 
 
 def _m2m_receiver(kind: str):
-    def changed(sender, instance, action, **kwargs) -> None:
-        if action in ("post_add", "post_remove", "post_clear"):
-            bump(organizations_of(instance), [kind])
+    def changed(sender, instance, action, reverse=False, model=None, pk_set=None, **kw) -> None:
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        found = organizations_of(instance)
+        if reverse and found is not None:
+            # Changed from the other side (``user.supervised_profiles.add(profile)``): the
+            # records of the declaring model are in ``pk_set``, and theirs are the
+            # organizations whose figures change. Cleared from that side, which records were
+            # linked is no longer known: every organization.
+            if pk_set is None:
+                found = None
+            else:
+                for obj in model.objects.filter(pk__in=pk_set):
+                    theirs = organizations_of(obj)
+                    if theirs is None:
+                        found = None
+                        break
+                    found |= theirs
+        bump(found, [kind])
 
     return changed
 

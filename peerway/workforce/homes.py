@@ -70,19 +70,29 @@ def _manager_piece(user: User, organization: Organization) -> dict:
     from peerway.indicators import cache
     from peerway.indicators.versions import WORKFORCE
 
+    # The value is computed for exactly the teams in its key: a team opened between reading
+    # them and computing would otherwise be stored under another reader's key.
     teams = tuple(selectors.workforce_teams(user, organization).values_list("pk", flat=True))
     return cache.remember(
         "workforce-home",
         organization,
         (WORKFORCE,),
-        lambda: _manager_figures(user, organization),
+        lambda: _manager_figures(user, organization, teams),
         extra=(teams, translation.get_language()),
     )
 
 
-def _manager_figures(user: User, organization: Organization) -> dict:
+def _manager_figures(user: User, organization: Organization, team_ids=None) -> dict:
+    """The summary for ``team_ids`` (by default, the teams the user oversees now)."""
+    from peerway.core.models import Team
+
     rows = []
-    overview = selectors.workforce_overview(user, organization)
+    if team_ids is None:
+        overview = selectors.workforce_overview(user, organization)
+    else:
+        overview = selectors.workforce_overview(
+            user, organization, teams=Team.objects.filter(pk__in=team_ids)
+        )
     compliances = selectors.teams_compliance([row.team for row in overview])
     for row in overview:
         compliance = compliances[row.team.pk]

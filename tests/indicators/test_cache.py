@@ -574,3 +574,68 @@ def test_each_supervisor_gets_their_own_workers(world, service):
         cache.supervision_dashboard(world.org, world.site_manager, period=period())
     )
     assert mine and {row[0] for row in mine} != {row[0] for row in south}
+
+
+# --- Review findings: races, the other side of a link, what a shared cache holds ----------------
+
+
+def test_a_team_opened_while_a_home_is_computed_never_reaches_another_reader(
+    world, service, monkeypatch
+):
+    """The workforce summary is stored under the teams its reader oversees: it must hold
+    those teams only, even when a team opens between reading them and computing."""
+    from peerway.core.models import Team
+    from peerway.workforce import homes
+
+    newcomer = make_user("newcomer@northwind.test", "Nia Peer")
+    grant(newcomer, Role.PEER_WORKER, world.org, site=world.south)  # on every south team
+    team_c_manager = make_user("team-c-manager@northwind.test", "Cleo Manager")
+    grant(team_c_manager, Role.MANAGER, world.org, team=world.team_c)
+    real = versions.current
+    opened = []
+
+    def current_while_a_team_opens(organization):
+        if not opened:
+            opened.append(Team.objects.create(site=world.south, name="New South Team"))
+        return real(organization)
+
+    monkeypatch.setattr(versions, "current", current_while_a_team_opens)
+    homes.home_context(world.site_manager, world.org)  # computed while the team opens
+    monkeypatch.setattr(versions, "current", real)
+    shown = homes.home_context(team_c_manager, world.org)["workforce_manager"]
+    assert [row["team"].pk for row in shown["rows"]] == [world.team_c.pk]
+
+
+def test_a_supervisor_assigned_from_their_own_side_raises_the_profiles_organization(world, service):
+    from peerway.workforce.models import WorkerProfile
+
+    outside = make_user("outside-supervisor@elsewhere.test", "Odo Outside")  # no membership
+    profile = WorkerProfile.objects.get(organization=world.org, user=world.peer_a)
+    before = number(world.org, versions.WORKFORCE)
+    outside.supervised_profiles.add(profile)
+    assert number(world.org, versions.WORKFORCE) > before
+    before = number(world.org, versions.WORKFORCE)
+    outside.supervised_profiles.remove(profile)
+    assert number(world.org, versions.WORKFORCE) > before
+    before = number(world.org, versions.WORKFORCE)
+    outside.supervised_profiles.clear()  # which profiles is not known: every organization
+    assert number(world.org, versions.WORKFORCE) > before
+
+
+def test_a_shared_cache_holds_no_part_naming_workers_or_people(world, service, monkeypatch):
+    stored = {}
+
+    class Shared:
+        def get_many(self, keys):
+            return {}
+
+        def set_many(self, entries):
+            stored.update(entries)
+
+    monkeypatch.setattr(cache, "_shared", lambda: Shared())
+    cached(world)
+    parts = {key.split(":")[2] for key in stored}
+    assert parts == set(cache.SHAREABLE_PARTS)
+    assert not any(
+        isinstance(value, dict) and "workers_by_id" in value for value in stored.values()
+    )
