@@ -64,7 +64,8 @@ def _memo_size() -> int:
     return settings.CACHES[ALIAS].get("OPTIONS", {}).get("MAX_ENTRIES", 200)
 
 
-def _get_many(keys: list[str]) -> dict[str, object]:
+def _get_many(keys: list[str], *, shared: bool = True) -> dict[str, object]:
+    """From this process's memo, then (``shared``) from the shared cache."""
     with _memo_lock:
         found = {}
         for key in keys:
@@ -72,9 +73,9 @@ def _get_many(keys: list[str]) -> dict[str, object]:
                 _memo.move_to_end(key)
                 found[key] = _memo[key]
     missing = [key for key in keys if key not in found]
-    shared = _shared()
-    if missing and shared is not None:
-        more = shared.get_many(missing)
+    backend = _shared() if shared else None
+    if missing and backend is not None:
+        more = backend.get_many(missing)
         _remember(more)
         found.update(more)
     return found
@@ -87,11 +88,17 @@ def _remember(entries: dict[str, object]) -> None:
             _memo.popitem(last=False)
 
 
-def _set_many(entries: dict[str, object]) -> None:
+def _set_many(entries: dict[str, object], *, shared=True) -> None:
+    """Into this process's memo, and into the shared cache those keys ``shared`` allows
+    (``True``: all of them; a set: those keys only)."""
     _remember(entries)
-    shared = _shared()
-    if shared is not None:
-        shared.set_many(entries)
+    backend = _shared()
+    if backend is None or not shared:
+        return
+    if shared is not True:
+        entries = {key: value for key, value in entries.items() if key in shared}
+    if entries:
+        backend.set_many(entries)
 
 
 def clear() -> None:
@@ -195,11 +202,7 @@ def place_dashboard(
         plan=get("plan", lambda: selectors.plan_progress(organization)),
     )
     if computed:
-        shareable = {keys[part] for part in SHAREABLE_PARTS}
-        _remember(computed)
-        shared = _shared()
-        if shared is not None:
-            shared.set_many({key: v for key, v in computed.items() if key in shareable})
+        _set_many(computed, shared={keys[part] for part in SHAREABLE_PARTS})
     return data
 
 
@@ -225,20 +228,11 @@ def remember(
         tuple(extra),
     )
     key = f"{name}:{organization.pk}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
-    if shared:
-        found = _get_many([key])
-    else:
-        with _memo_lock:
-            found = {key: _memo[key]} if key in _memo else {}
-            if found:
-                _memo.move_to_end(key)
+    found = _get_many([key], shared=shared)
     if key in found:
         return found[key]
     value = compute()
-    if shared:
-        _set_many({key: value})
-    else:
-        _remember({key: value})
+    _set_many({key: value}, shared=shared)
     return value
 
 

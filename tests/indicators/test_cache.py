@@ -634,8 +634,10 @@ def test_a_shared_cache_holds_no_part_naming_workers_or_people(world, service, m
 
     monkeypatch.setattr(cache, "_shared", lambda: Shared())
     cached(world)
+    cache.supervision_dashboard(world.org, world.supervisor, period=period())  # names workers
     parts = {key.split(":")[2] for key in stored}
     assert parts == set(cache.SHAREABLE_PARTS)
+    assert not any(key.startswith("supervision:") for key in stored)
     assert not any(
         isinstance(value, dict) and "workers_by_id" in value for value in stored.values()
     )
