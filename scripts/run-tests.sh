@@ -35,7 +35,10 @@ workers=(-n "${PYTEST_WORKERS:-2}")
 status=0
 DATABASE_URL="sqlite:///:memory:" run "SQLite" $BIN/pytest -q "${workers[@]}" "$@" || status=1
 if [ -n "$pg_url" ]; then
-  DATABASE_URL="$pg_url" run "PostgreSQL" $BIN/pytest -q "${workers[@]}" "$@" || status=1
+  # What does not depend on the database engine ran in the SQLite pass: not again
+  # (tests/conftest.py, runs_once; decision 38).
+  DATABASE_URL="$pg_url" PEERWAY_ENGINE_INDEPENDENT_RAN=1 \
+    run "PostgreSQL" $BIN/pytest -q "${workers[@]}" "$@" || status=1
   # pytest-django drops its test databases, unless a connection a test left open kept it
   # from doing so: drop this run's leftovers (never another run's).
   name=${pg_url##*/}

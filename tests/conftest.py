@@ -8,6 +8,7 @@ and an outsider from another organization.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -232,10 +233,55 @@ def _no_demo_rows_elsewhere(request, django_db_blocker):
         _DEMO["region"] = None
 
 
+# --- Tests that do not depend on the database engine run once ----------------------------
+#
+# `make test` runs the suite on SQLite, then on PostgreSQL (scripts/run-tests.sh). A test
+# that never opens the test database (the analysis and instrument engines, the disclosure
+# attacker, the settings checks, the demo supervisor with its own SQLite file) computes the
+# same thing on both passes, and so do the browser tests marked ``engine_independent``
+# (layout, reflow and accessibility sweeps of pages whose every link is also opened on both
+# engines by tests/core/test_navigation_links.py). The second pass skips them when
+# PEERWAY_ENGINE_INDEPENDENT_RAN is set, which the script does only after the first pass
+# ran them (decision 38). Run alone on PostgreSQL, the suite runs everything.
+
+_DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "_django_db_helper",
+        "live_server",
+        "admin_user",
+        "admin_client",
+    }
+)
+
+
+def uses_the_database(item) -> bool:
+    """Whether the test can reach the test database at all (pytest-django refuses any
+    database access to a test without the marker or one of these fixtures)."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def runs_once(item) -> bool:
+    return item.get_closest_marker("engine_independent") is not None or not uses_the_database(item)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that read the shared demo region run last on every worker, after the browser
     tests (whose flush would empty it). xdist's load scheduling keeps each worker's tests
     in this order."""
+    if os.environ.get("PEERWAY_ENGINE_INDEPENDENT_RAN"):
+        once = pytest.mark.skip(
+            reason="does not depend on the database engine: ran in the first pass"
+        )
+        for item in items:
+            if runs_once(item):
+                item.add_marker(once)
 
     def rank(item) -> int:
         names = getattr(item, "fixturenames", ())

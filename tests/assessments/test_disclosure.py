@@ -249,14 +249,12 @@ def check_wave(wave):
 
 # A thousand random waves in every run, in four batches of 250 so the suite's workers share
 # them (about 0.1 to 0.2 s a wave on a two-core machine). Each batch has its own fixed seed,
-# so a failure is reproducible. The analysis uses no database, so the batches run in the
-# SQLite pass only (the PostgreSQL pass would repeat the same computation).
+# so a failure is reproducible. The analysis uses no database, so `make test` runs the
+# batches in its first pass only (tests/conftest.py, runs_once).
 # PEERWAY_DISCLOSURE_EXAMPLES sets the batch size for a longer search.
 EXAMPLES = int(os.environ.get("PEERWAY_DISCLOSURE_EXAMPLES", "250"))
-_on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
-@pytest.mark.skipif(_on_postgres, reason="no database involved: run once, in the SQLite pass")
 @pytest.mark.parametrize("batch", range(4))
 def test_no_protected_random_wave_gives_away_a_small_count_or_a_score(batch):
     @seed(20261202 + batch)

@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-pytestmark = pytest.mark.browser
+# The schema and its page, not the database: run once (decision 38).
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 
 def test_api_docs_render_every_operation_without_a_csp_violation(

@@ -16,7 +16,8 @@ from playwright.sync_api import Page
 
 from .helpers import sign_in, submit, visit
 
-pytestmark = pytest.mark.browser
+# What the stylesheet draws, not what the database holds: run once (decision 38).
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 MINIMUM = 3.0
 PEER = "peer1@lakeshore.example"

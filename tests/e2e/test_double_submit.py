@@ -11,7 +11,12 @@ from tests.contacts.conftest import person
 from .helpers import visit
 
 BUTTON = "document.querySelector('form[data-peerway-draft] button[type=submit]')"
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The page's script holding a button, whatever the database: run once (decision 38).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.engine_independent,
+]
 
 
 def signed_in(page, live_server, user) -> None:

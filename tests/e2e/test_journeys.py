@@ -107,6 +107,7 @@ def test_peer_worker_sees_only_their_team_and_no_admin_links(demo, live_server, 
     assert response is not None and response.status == 403
 
 
+@pytest.mark.engine_independent  # the page's landmarks and focus: run once (decision 38)
 def test_keyboard_user_can_skip_to_main_content(demo, live_server, page):
     visit(page, f"{live_server.url}/accounts/login/")
     page.keyboard.press("Tab")
@@ -124,6 +125,7 @@ def test_keyboard_user_can_skip_to_main_content(demo, live_server, page):
     expect(page.get_by_label("Email", exact=True)).to_be_focused()
 
 
+@pytest.mark.engine_independent  # what the pages load: run once (decision 38)
 def test_pages_make_no_external_requests(demo, live_server, page):
     base = live_server.url
     server = urlsplit(base)

@@ -19,7 +19,10 @@ from peerway.core.roles import Role
 
 from .helpers import main_navigation, menu_link, open_navigation, sign_in, submit, visit
 
-pytestmark = pytest.mark.browser
+# Layout, reflow and axe on every page of the bar: what the templates and the stylesheet
+# make, not the database engine. Every one of these links is also opened as each role on
+# both engines by tests/core/test_navigation_links.py. Run once (decision 38).
+pytestmark = [pytest.mark.browser, pytest.mark.engine_independent]
 
 WIDTHS = (1280, 390)
 HEIGHT = 900
