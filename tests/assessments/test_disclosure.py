@@ -359,3 +359,76 @@ def test_the_attacker_solves_every_scale_range_and_never_passes_a_failure(score_
     assert all(math.isfinite(e.low) for e in audit.exposures)
     protected = protect(hierarchy, [ScaleTable("x", values, score_range)], K)
     assert protected.passed
+
+
+# ------------------------------------------- the responses as a witness spare solves only
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(waves())
+def test_witnessing_the_responses_changes_no_decision(wave):
+    """The audit puts the responses themselves among its witnessed completions to skip
+    solves; what it decides (which groups are exposed, and why) must be the same as with
+    exact solves alone."""
+    team_sites, audiences, leaf_scores = wave
+    hierarchy = Hierarchy(team_sites, audiences)
+    values = {leaf: [a for a, _ in rows] for leaf, rows in leaf_scores.items()}
+    # Before protection: the pattern of the interval rules, which the attacker may break.
+    reasons = hierarchy.suppress({leaf: len(v) for leaf, v in values.items()}, K)
+    quick = attack(hierarchy, reasons, values, (LO, HI), K)
+    exact = attack(hierarchy, reasons, values, (LO, HI), K, witness_responses=False)
+    assert {(e.group, e.figure) for e in quick.exposures} == {
+        (e.group, e.figure) for e in exact.exposures
+    }
+    assert set(quick.ranges) == set(exact.ranges)
+
+
+def solves(monkeypatch, hierarchy, reasons, values, **options):
+    """The audit's exposures and how many programs it solved."""
+    from peerway.assessments.analysis import disclosure
+
+    count = [0]
+    real = disclosure.milp
+
+    def counted(*args, **kwargs):
+        count[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(disclosure, "milp", counted)
+    audit = attack(hierarchy, reasons, values, (LO, HI), K, **options)
+    monkeypatch.setattr(disclosure, "milp", real)
+    return [(e.group, e.figure) for e in audit.exposures], count[0]
+
+
+def test_the_responses_spare_solves(monkeypatch):
+    hierarchy = Hierarchy({"a": "s", "b": "s", "c": "s"}, ("staff", "leaders"))
+    values = {
+        ("a", "staff"): [2.0, 3.0],
+        ("a", "leaders"): [4.0] * 6,
+        ("b", "staff"): [1.0, 5.0, 2.5],
+        ("b", "leaders"): [3.0] * 7,
+        ("c", "staff"): [2.0] * 9,
+        ("c", "leaders"): [1.5],
+    }
+    reasons = hierarchy.suppress({leaf: len(v) for leaf, v in values.items()}, K)
+    quick, fewer = solves(monkeypatch, hierarchy, reasons, values)
+    exact, more = solves(monkeypatch, hierarchy, reasons, values, witness_responses=False)
+    assert quick == exact
+    assert fewer < more
+
+
+@pytest.mark.parametrize(
+    "a_scores, b_scores",
+    [([9.0], [1.0] * 6), ([9.0], [3.0] * 6), ([6.0], [1.0] * 5), ([0.0], [2.0] * 6)],
+)
+def test_responses_outside_the_scale_range_are_no_witness(monkeypatch, a_scores, b_scores):
+    """A score outside the scale's range is not a completion the program allows: the audit
+    must not take it as one (it could widen a hidden group's witnessed range beyond what is
+    possible and pass a figure that exact solves would find exposed). It then solves exactly
+    what it solves without the responses."""
+    hierarchy = Hierarchy({"a": "s", "b": "s"}, ("staff",))
+    values = {("a", "staff"): a_scores, ("b", "staff"): b_scores}
+    reasons = hierarchy.suppress({leaf: len(v) for leaf, v in values.items()}, K)
+    assert solves(monkeypatch, hierarchy, reasons, values) == solves(
+        monkeypatch, hierarchy, reasons, values, witness_responses=False
+    )

@@ -139,6 +139,7 @@ def attack(
     k: int,
     *,
     stop_at_first: bool = False,
+    witness_responses: bool = True,
 ) -> TableAudit:
     """Audit one scale table: ``reasons`` says which groups are shown (None), hidden or
     empty; ``leaf_values`` gives the scores of each (team, audience) group, from which the
@@ -148,7 +149,8 @@ def attack(
     group's "sum" is Σu in [0, count] and its "sum of squares" Σu² in [0, count]. The
     protection width is then ``PROTECTION_SHARE`` for both. A program HiGHS cannot solve is
     retried without presolve; if it still fails the group is reported exposed (``unsolved``),
-    never passed."""
+    never passed. ``witness_responses`` puts the responses themselves among the witnessed
+    completions (they change which figures need a solve, never a decision: tested)."""
     hidden = [g for g in hierarchy.groups() if is_suppressed(reasons[g])]
     if not hidden:
         return TableAudit()
@@ -209,7 +211,24 @@ def attack(
     # pool of them gives inner bounds on every group's ranges. A figure whose witnessed spread
     # already reaches what the pass rule asks needs no exact solve of its own (this is what
     # keeps a wave with many scales fast); every other figure is solved exactly.
-    pool: list[np.ndarray] = []
+    # The responses themselves are one such completion (the published figures were computed
+    # from them): with it in the pool, a hidden group's own count and sums are witnessed
+    # before any solve, which spares the first solve of most small hidden groups.
+    truth = np.zeros(n_vars)
+    for leaf, i in index.items():
+        n, s, q = _normalized_figures(leaf_values.get(leaf, ()), lo, span)
+        truth[i], truth[n_leaves + i], truth[2 * n_leaves + i] = n, s, q
+    # Only if it satisfies every constraint: a score outside the scale's range would make it
+    # a point the program excludes, and a witness must be a feasible completion.
+    tol = 1e-9 * max(1.0, float(total))
+    lhs = matrix @ truth
+    feasible = (
+        bool(np.all(lhs >= np.array(lows) - tol))
+        and bool(np.all(lhs <= np.array(highs) + tol))
+        and bool(np.all(truth >= -tol))
+        and bool(np.all(truth <= big + tol))
+    )
+    pool: list[np.ndarray] = [truth] if feasible and witness_responses else []
 
     def extreme(objective: np.ndarray) -> float | None:
         for options in _SOLVER_OPTIONS:
