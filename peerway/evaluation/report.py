@@ -266,16 +266,20 @@ def fidelity(scope: analysis.Scope, period: Period, *, today: date | None = None
     return out
 
 
-def _rate_cell(rate, *, hidden_by: int | None = None) -> dict:
+def _rate_cell(rate, *, hidden_by: int | None = None, parts=()) -> dict:
     """A rate over workers for the report: ``none`` when there is no worker to count (no peer
     workers is not the same as fewer than 5), ``small`` when 1 to 4, ``hidden_by`` when a
-    count it is computed from (``hidden_by``, e.g. leavers) is 1 to 4, else the value."""
+    count it is computed from (``hidden_by``, e.g. leavers) is 1 to 4, ``parts`` when a
+    team's count under the place (``parts``) is 1 to 4, which the place's rate would give
+    back with the other teams' (decision 36, as on the dashboards), else the value."""
     if not rate.denominator:
         return {"state": "none", "value": None}
     if rate.denominator < SMALL_CELL:
         return {"state": "small", "value": None}
     if hidden_by is not None and small(hidden_by) is None:
         return {"state": "hidden_by", "value": None}
+    if any(n and small(n) is None for n in parts):
+        return {"state": "parts", "value": None}
     return {"state": "shown", "value": rate.value}
 
 
@@ -285,6 +289,11 @@ def workforce(scope: analysis.Scope, period: Period) -> dict:
     window = indicators.Period(period.start, period.end)
     info = indicators.workers(scope.organization, teams, window, include_leavers=True)
     figures_ = indicators.workforce(info, window)
+    structure = indicators.structure(teams, info)
+    parts = indicators.place_parts(structure, figures_, window)
+    # Turnover and retention give the leavers and the workers at the start back: hidden
+    # where any team's are small, as on the dashboards (decision 36).
+    counts = [n for p in parts for n in (p.leavers, p.employed_at_start)]
     rows = [
         {
             "team": _team_name(row.team),
@@ -294,7 +303,7 @@ def workforce(scope: analysis.Scope, period: Period) -> dict:
             "training": _rate_cell(row.training()),
             "supervision": _rate_cell(row.supervision(period.end)),
         }
-        for row in indicators.structure(teams, info)
+        for row in structure
     ]
     return {
         "teams": rows,
@@ -302,10 +311,10 @@ def workforce(scope: analysis.Scope, period: Period) -> dict:
         "team_rates_shown": any(
             r[key]["state"] == "shown" for r in rows for key in ("training", "supervision")
         ),
-        "checkins": _rate_cell(figures_.checkins),
+        "checkins": _rate_cell(figures_.checkins, parts=[p.checkins.denominator for p in parts]),
         # Turnover times the workers at the start gives the leavers back: hidden with them.
-        "turnover": _rate_cell(figures_.turnover, hidden_by=figures_.leavers),
-        "retention": _rate_cell(figures_.retention, hidden_by=figures_.leavers),
+        "turnover": _rate_cell(figures_.turnover, hidden_by=figures_.leavers, parts=counts),
+        "retention": _rate_cell(figures_.retention, hidden_by=figures_.leavers, parts=counts),
     }
 
 

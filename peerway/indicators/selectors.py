@@ -573,6 +573,28 @@ def workforce(info: dict[int, WorkerInfo], period: Period) -> WorkforceFigures:
     )
 
 
+def place_parts(structure, whole: WorkforceFigures, period: Period) -> list[WorkforceFigures]:
+    """The workforce figures of each team of a place (its workers as on the team's own
+    dashboard) and, where the place's figures also count workers placed on none of its
+    teams (the organization's leavers no longer placed), those as one more part. A place's
+    count, or a rate that gives a count with its denominator, is hidden when any part's is
+    small (decision 36)."""
+    parts = [workforce({w.user.pk: w for w in ts.workers}, period) for ts in structure]
+    placed = workforce({w.user.pk: w for ts in structure for w in ts.workers}, period)
+    rest = WorkforceFigures(
+        checkins=Rate(
+            whole.checkins.numerator - placed.checkins.numerator,
+            whole.checkins.denominator - placed.checkins.denominator,
+        ),
+        employed_at_start=whole.employed_at_start - placed.employed_at_start,
+        leavers=whole.leavers - placed.leavers,
+        retained=whole.retained - placed.retained,
+    )
+    if (rest.checkins.denominator, rest.employed_at_start, rest.leavers) != (0, 0, 0):
+        parts.append(rest)
+    return parts
+
+
 # --- Safety --------------------------------------------------------------------------------
 
 

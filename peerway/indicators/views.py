@@ -377,13 +377,20 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
     # team's is small (decision 36), and, organization-wide, when those of leavers no longer
     # placed on a team are.
     wf = data.workforce
-    parts = place_parts(data, period) if k is not None else []
+    parts = selectors.place_parts(data.structure, wf, period) if k is not None else []
     leavers = disclosure.place_cell(wf.leavers, [p.leavers for p in parts], k=k)
     employed_at_start = disclosure.place_cell(
         wf.employed_at_start, [p.employed_at_start for p in parts], k=k
     )
     workforce_figures = {
-        "checkins": cell(wf.checkins.value, wf.checkins.denominator, k),
+        # The completion rate times the active workers gives how many checked in: hidden at
+        # a place where a team's is (decision 36), as counts are.
+        "checkins": disclosure.place_cell(
+            wf.checkins.value,
+            [p.checkins.denominator for p in parts],
+            n=wf.checkins.denominator,
+            k=k,
+        ),
         "checkins_rate": wf.checkins,
         # Turnover × workers at the start gives the leavers back: hidden with them.
         "turnover": derived(
@@ -617,29 +624,6 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
         "selected_team": place.pk if level == "team" else None,
         "can_org": user.has_perm("indicators.view_dashboard", organization),
     }
-
-
-def place_parts(data, period) -> list:
-    """The workforce counts of each team of a dashboard (its workers as on the team's own
-    dashboard) and, where the place counts leavers no longer placed on any team (the
-    organization), those as one more part."""
-    parts = [
-        selectors.workforce({w.user.pk: w for w in ts.workers}, period) for ts in data.structure
-    ]
-    placed = selectors.workforce(
-        {w.user.pk: w for ts in data.structure for w in ts.workers}, period
-    )
-    whole = data.workforce
-    if (whole.leavers, whole.employed_at_start) != (placed.leavers, placed.employed_at_start):
-        parts.append(
-            selectors.WorkforceFigures(
-                checkins=whole.checkins,
-                employed_at_start=whole.employed_at_start - placed.employed_at_start,
-                leavers=whole.leavers - placed.leavers,
-                retained=whole.retained - placed.retained,
-            )
-        )
-    return parts
 
 
 def _number(value) -> str:

@@ -9,11 +9,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from peerway.core.roles import Role
 from peerway.evaluation import analysis, report
 from peerway.evaluation.periods import parse_period
-from peerway.workforce.models import WorkerProfile
+from peerway.workforce.models import WellbeingCheckIn, WorkerProfile
 from tests.conftest import grant, make_user
 
 from .conftest import TODAY
@@ -114,3 +115,59 @@ def test_pdf_dates_follow_the_language(world, lang, expected):
     for day in expected:
         assert day in text
     assert "2026-07-01" not in text
+
+
+def _placed_workers(world, team, n, *, checked_in=0, left=0, prefix="w"):
+    for i in range(n):
+        user = make_user(f"{prefix}{team.pk}-{i}@northwind.test", f"Worker {team.pk}-{i}")
+        grant(user, Role.PEER_WORKER, world.org, team=team)
+        ended = i < left
+        WorkerProfile.objects.create(
+            organization=world.org,
+            user=user,
+            fte=Decimal("1.0"),
+            start_date=dt.date(2025, 1, 1),
+            end_date=dt.date(2026, 8, 15) if ended else None,
+            status="ended" if ended else "active",
+        )
+        if i < checked_in:
+            WellbeingCheckIn.objects.create(
+                organization=world.org,
+                worker=user,
+                completed_on=dt.date(2026, 8, 1),
+                instrument_version="test",
+                results="{}",
+            )
+
+
+def test_the_report_gives_no_small_team_figure_back_with_the_team_dashboards(world, settings):
+    """A differencing attack: the report's rates for the organization, times the workers it
+    lists, minus what the teams' own dashboards show, must not give a team's small count.
+    Team B has Quinn and three more workers, one of whom checked in and one of whom left;
+    the organization has more than 5 leavers and more than 5 who checked in."""
+    settings.PEERWAY_INDICATORS_K = 5
+    _placed_workers(world, world.team_a, 9, checked_in=6, left=5)
+    _placed_workers(world, world.team_b, 3, checked_in=1, left=1)
+    _placed_workers(world, world.team_c, 7, checked_in=5, left=0)
+    figures = report.workforce(analysis.Scope(world.org), parse_period("2026Q3"))
+    # Team B's own figures are small and hidden on its dashboard; the organization's rates
+    # would give them back with teams A and C's.
+    for key in ("checkins", "turnover", "retention"):
+        assert figures[key]["state"] == "parts", key
+    html = _html(world, today=dt.date(2026, 9, 30))
+    workforce = html[html.index("6. Workforce") : html.index("7. Safety")]
+    assert workforce.count("which the rate would reveal with the other teams") == 3
+    with translation.override("fr"):
+        html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
+    assert "les chiffres des autres équipes" in html_fr
+
+
+def test_the_report_shows_the_rates_when_no_team_is_small(world, settings):
+    settings.PEERWAY_INDICATORS_K = 5
+    _placed_workers(world, world.team_a, 8, checked_in=6, left=0)
+    _placed_workers(world, world.team_b, 5, checked_in=5, left=0)  # with Quinn, 6
+    _placed_workers(world, world.team_c, 7, checked_in=5, left=0)
+    figures = report.workforce(analysis.Scope(world.org), parse_period("2026Q3"))
+    assert figures["checkins"]["state"] == "shown"
+    assert 0 < figures["checkins"]["value"] < 100
+    assert figures["retention"] == {"state": "shown", "value": 100.0}

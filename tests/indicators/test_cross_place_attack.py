@@ -4,14 +4,17 @@ no figure hidden on one of them may be worked out from the figures shown on the 
 The attack below knows nothing of how the dashboards suppress: it opens every dashboard the
 evaluator can open, writes down every count shown (referrals by month and source, referrals
 by team and source, referrals counted for the time to first contact, peer workers employed
-at the start, employment ended, safety tasks), and solves the equations that tie the places
+at the start, employment ended, safety tasks, and the peer workers who checked in, which a
+shown completion rate gives with the active workers it is a rate of), and solves the
+equations that tie the places
 together (an organization's count is the sum of its sites', a site's the sum of its teams',
 a team's total for the period the sum of its months) exactly, by elimination over the
 rationals. A figure hidden on a dashboard whose value the equations then fix, and which is
 small (1 to k − 1), is a leak.
 
 The world: North Hospital (Team A, large; Team B, small), South Clinic (Team C, with two
-leavers of six workers) and East Centre (Team D, three first contacts; Team E).
+leavers of six workers) and East Centre (Team D, three first contacts and two peer workers,
+one of whom checked in; Team E, six peer workers, four of whom checked in).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.utils import timezone
 from peerway.core.models import Site, Team, TeamType
 from peerway.core.roles import Role
 from peerway.support.models import Person, Referral, ReferralEvent
-from peerway.workforce.models import WorkerProfile
+from peerway.workforce.models import WellbeingCheckIn, WorkerProfile
 from tests.conftest import grant, make_user
 
 K = 5
@@ -82,6 +85,24 @@ def region(world, settings):
                 end_date=today - dt.timedelta(days=5) if left else None,
                 status="ended" if left else "active",
             )
+    # Wellbeing check-ins: Team D's one of two is East Centre's five of eight minus Team E's
+    # four of six, unless East Centre's rate is hidden with Team D's.
+    for team, workers, checked_in in ((team_d, 2, 1), (team_e, 6, 4)):
+        for i in range(workers):
+            n += 1
+            user = make_user(f"w{n}@northwind.test", f"Worker {n:02d}")
+            grant(user, Role.PEER_WORKER, world.org, team=team)
+            WorkerProfile.objects.create(
+                organization=world.org, user=user, fte=Decimal("1.00"), start_date=start
+            )
+            if i < checked_in:
+                WellbeingCheckIn.objects.create(
+                    organization=world.org,
+                    worker=user,
+                    completed_on=today - dt.timedelta(days=3),
+                    instrument_version="test",
+                    results="{}",
+                )
     return world
 
 
@@ -116,6 +137,11 @@ def published(client, url, place):
     figures[("first_contacts", place)] = _referrals_counted(page.content.decode())
     for key in ("leavers", "employed_at_start"):
         figures[(key, place)] = _value(context["workforce"][key])
+    # A completion rate over the active workers (whose number the reader may know from the
+    # staffing list): how many checked in.
+    rate = _value(context["workforce"]["checkins"])
+    active = context["workforce"]["checkins_rate"].denominator
+    figures[("checked_in", place)] = None if rate is None else round(rate * active / 100)
     *teams, everyone = context["safety_task_rows"]
     for key in ("tasks", "escalated", "overdue"):
         for r in teams:
@@ -257,6 +283,8 @@ def test_no_hidden_figure_can_be_worked_out_from_other_dashboards(region, login)
     # The world has small figures, and they are hidden where they stand.
     assert collected[("team", "Team B")][("first_contacts", ("team", "Team B"))] is None
     assert collected[("site", "South Clinic")][("leavers", ("site", "South Clinic"))] is None
+    assert collected[("team", "Team D")][("checked_in", ("team", "Team D"))] is None
+    assert collected[("team", "Team E")][("checked_in", ("team", "Team E"))] == 4
     leaks = recovered_small_figures(collected, children)
     assert leaks == {}, "\n".join(
         f"{v} hidden on {places} is {value}"
