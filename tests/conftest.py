@@ -96,6 +96,41 @@ def grant(user, role, org, site=None, team=None) -> Membership:
     return Membership.objects.create(user=user, role=role, organization=org, site=site, team=team)
 
 
+def place_peer_workers(
+    org, team, n, *, start, left=0, ended_on=None, checked_in=0, checked_on=None
+) -> list[User]:
+    """``n`` peer workers placed on ``team``, employed (full time) from ``start``: the first
+    ``left`` of them ended on ``ended_on``, the first ``checked_in`` did a wellbeing
+    check-in on ``checked_on``."""
+    from decimal import Decimal
+
+    from peerway.workforce.models import WellbeingCheckIn, WorkerProfile
+
+    users = []
+    for i in range(n):
+        user = make_user(f"w{team.pk}-{i}@{org.slug}.test", f"Worker {team.pk}-{i:02d}")
+        grant(user, Role.PEER_WORKER, org, team=team)
+        ended = i < left
+        WorkerProfile.objects.create(
+            organization=org,
+            user=user,
+            fte=Decimal("1.00"),
+            start_date=start,
+            end_date=ended_on if ended else None,
+            status="ended" if ended else "active",
+        )
+        if i < checked_in:
+            WellbeingCheckIn.objects.create(
+                organization=org,
+                worker=user,
+                completed_on=checked_on,
+                instrument_version="test",
+                results="{}",
+            )
+        users.append(user)
+    return users
+
+
 @pytest.fixture
 def world(db) -> World:
     org = Organization.objects.create(name="Northwind Region", slug="northwind")

@@ -14,8 +14,8 @@ from django.utils import translation
 from peerway.core.roles import Role
 from peerway.evaluation import analysis, report
 from peerway.evaluation.periods import parse_period
-from peerway.workforce.models import WellbeingCheckIn, WorkerProfile
-from tests.conftest import grant, make_user
+from peerway.workforce.models import WorkerProfile
+from tests.conftest import grant, make_user, place_peer_workers
 
 from .conftest import TODAY
 from .test_report import _closed_wave, fresh_wave_results  # noqa: F401 (fixture)
@@ -117,27 +117,17 @@ def test_pdf_dates_follow_the_language(world, lang, expected):
     assert "2026-07-01" not in text
 
 
-def _placed_workers(world, team, n, *, checked_in=0, left=0, prefix="w"):
-    for i in range(n):
-        user = make_user(f"{prefix}{team.pk}-{i}@northwind.test", f"Worker {team.pk}-{i}")
-        grant(user, Role.PEER_WORKER, world.org, team=team)
-        ended = i < left
-        WorkerProfile.objects.create(
-            organization=world.org,
-            user=user,
-            fte=Decimal("1.0"),
-            start_date=dt.date(2025, 1, 1),
-            end_date=dt.date(2026, 8, 15) if ended else None,
-            status="ended" if ended else "active",
-        )
-        if i < checked_in:
-            WellbeingCheckIn.objects.create(
-                organization=world.org,
-                worker=user,
-                completed_on=dt.date(2026, 8, 1),
-                instrument_version="test",
-                results="{}",
-            )
+def _placed_workers(world, team, n, *, checked_in=0, left=0):
+    place_peer_workers(
+        world.org,
+        team,
+        n,
+        start=dt.date(2025, 1, 1),
+        left=left,
+        ended_on=dt.date(2026, 8, 15),
+        checked_in=checked_in,
+        checked_on=dt.date(2026, 8, 1),
+    )
 
 
 def test_the_report_gives_no_small_team_figure_back_with_the_team_dashboards(world, settings):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -29,10 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerway.core.models import Site, Team, TeamType
-from peerway.core.roles import Role
 from peerway.support.models import Person, Referral, ReferralEvent
-from peerway.workforce.models import WellbeingCheckIn, WorkerProfile
-from tests.conftest import grant, make_user
+from tests.conftest import place_peer_workers
 
 K = 5
 
@@ -70,39 +67,24 @@ def region(world, settings):
     # Workforce: Team A has six workers besides Pat, five of whom left; Team C six, two left.
     today = timezone.localdate()
     start = today - dt.timedelta(days=800)
-    n = 0
-    for team, workers, leavers in ((world.team_a, 6, 5), (world.team_c, 6, 2)):
-        for i in range(workers):
-            n += 1
-            user = make_user(f"w{n}@northwind.test", f"Worker {n:02d}")
-            grant(user, Role.PEER_WORKER, world.org, team=team)
-            left = i < leavers
-            WorkerProfile.objects.create(
-                organization=world.org,
-                user=user,
-                fte=Decimal("1.00"),
-                start_date=start,
-                end_date=today - dt.timedelta(days=5) if left else None,
-                status="ended" if left else "active",
-            )
     # Wellbeing check-ins: Team D's one of two is East Centre's five of eight minus Team E's
     # four of six, unless East Centre's rate is hidden with Team D's.
-    for team, workers, checked_in in ((team_d, 2, 1), (team_e, 6, 4)):
-        for i in range(workers):
-            n += 1
-            user = make_user(f"w{n}@northwind.test", f"Worker {n:02d}")
-            grant(user, Role.PEER_WORKER, world.org, team=team)
-            WorkerProfile.objects.create(
-                organization=world.org, user=user, fte=Decimal("1.00"), start_date=start
-            )
-            if i < checked_in:
-                WellbeingCheckIn.objects.create(
-                    organization=world.org,
-                    worker=user,
-                    completed_on=today - dt.timedelta(days=3),
-                    instrument_version="test",
-                    results="{}",
-                )
+    for team, workers, leavers, checked_in in (
+        (world.team_a, 6, 5, 0),
+        (world.team_c, 6, 2, 0),
+        (team_d, 2, 0, 1),
+        (team_e, 6, 0, 4),
+    ):
+        place_peer_workers(
+            world.org,
+            team,
+            workers,
+            start=start,
+            left=leavers,
+            ended_on=today - dt.timedelta(days=5),
+            checked_in=checked_in,
+            checked_on=today - dt.timedelta(days=3),
+        )
     return world
 
 
