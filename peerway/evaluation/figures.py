@@ -61,7 +61,9 @@ def referrals_chart(by_source: list[dict], *, lang: str):
         {
             "source": r["source"],
             "n": r["n"],
-            "note": _("fewer than 5") if r["n"] is None else None,
+            "note": None
+            if r["n"] is not None
+            else (_("not shown") if r.get("state") == "parts" else _("fewer than 5")),
         }
         for r in by_source
     ]

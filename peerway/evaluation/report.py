@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from peerway.contacts import rollups as contact_rollups
 from peerway.contacts.models import ALL_ACTIVITIES
 from peerway.core.models import Team
+from peerway.indicators import disclosure
 from peerway.indicators import selectors as indicators
 from peerway.support.models import ReferralSource
 
@@ -144,7 +145,6 @@ class Utilization:
     acceptance_rate: float | None
     days_to_first_contact_median: float | None
     days_to_first_contact_p90: float | None
-    first_contacts: int | None
     by_team: list[dict]
 
 
@@ -154,16 +154,35 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
     teams = _teams(scope)
     window = indicators.Period(period.start, period.end)
     org = scope.organization
+    counts = indicators.referrals_by_source(org, teams, window)
     sources: dict[str, int] = {}
-    for (_month, _team, source), n in indicators.referrals_by_source(org, teams, window).items():
+    for (_month, _team, source), n in counts.items():
         sources[source] = sources.get(source, 0) + n
+    # A source's total is the sum of its counts by team and month, which the teams' and
+    # places' dashboards publish: it is hidden, as they hide it (decision 36), when any of
+    # those counts is small, or a monthly report minus the other teams' dashboards would
+    # give a small team's count back.
+    team_cells, _month_cells = disclosure.referral_cells(
+        counts, [t.pk for t in teams], window.months, sources, SMALL_CELL
+    )
     labels = dict(ReferralSource.choices)
-    by_source = [
-        {"source": str(labels.get(code, code)), "n": small(n)}
-        for code, n in sorted(sources.items())
-    ]
+    by_source = []
+    for code, n in sorted(sources.items()):
+        if small(n) is None:
+            state = "small"
+        elif any(team_cells[(t.pk, code)]["suppressed"] for t in teams):
+            state = "parts"
+        else:
+            state = "shown"
+        by_source.append(
+            {
+                "source": str(labels.get(code, code)),
+                "n": n if state == "shown" else None,
+                "state": state,
+            }
+        )
     # Hidden means hidden in every column: the total minus the sources shown would give a
-    # small source back, and the acceptance rate times the offers answered the accepted.
+    # hidden source back, and the acceptance rate times the offers answered the accepted.
     any_small_source = any(r["n"] is None for r in by_source)
     rate = indicators.acceptance(org, teams, window)
     wait = indicators.time_to_first_contact(org, teams, window)
@@ -221,7 +240,6 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
         else None,
         days_to_first_contact_median=wait.median_days if enough else None,
         days_to_first_contact_p90=wait.p90_days if enough else None,
-        first_contacts=small(wait.n),
         by_team=by_team,
     )
 

@@ -18,7 +18,7 @@ from peerway.workforce.models import WorkerProfile
 from tests.conftest import grant, make_user, place_peer_workers
 
 from .conftest import TODAY
-from .test_report import _closed_wave, fresh_wave_results  # noqa: F401 (fixture)
+from .test_report import _closed_wave, fresh_wave_results, timezone_at  # noqa: F401 (fixture)
 
 
 def _html(world, lang="en", period="2026Q3", today=TODAY, **scope):
@@ -161,3 +161,37 @@ def test_the_report_shows_the_rates_when_no_team_is_small(world, settings):
     assert figures["checkins"]["state"] == "shown"
     assert 0 < figures["checkins"]["value"] < 100
     assert figures["retention"] == {"state": "shown", "value": 100.0}
+
+
+def test_a_source_hidden_for_a_small_team_month_says_why(world, settings):
+    """Team B's 2 clinician referrals in August are hidden on its dashboard, so the quarter's
+    clinician total (12, not a small count) is not shown either, and says why; the total of
+    referrals goes with it. A source with no small part is shown."""
+    from peerway.support.models import Person, Referral
+
+    def referrals(team, n, day, source="clinician"):
+        for _ in range(n):
+            person = Person.objects.create(organization=world.org, team=team)
+            Referral.objects.create(
+                person=person, team=team, source=source, created_at=timezone_at(2026, 8, day)
+            )
+
+    referrals(world.team_a, 10, 10)
+    referrals(world.team_b, 2, 12)
+    referrals(world.team_a, 6, 14, source="self")
+    use = report.utilization(analysis.Scope(world.org), parse_period("2026Q3"))
+    states = {r["source"]: (r["state"], r["n"]) for r in use.by_source}
+    assert states == {"Clinician": ("parts", None), "Self-referral": ("shown", 6)}
+    assert use.referrals is None and use.referrals_hidden_by_source
+    # Team A's own report has no small part: its clinician referrals are shown.
+    own = report.utilization(analysis.Scope(world.org, team=world.team_a), parse_period("2026Q3"))
+    assert {r["source"]: r["n"] for r in own.by_source} == {"Clinician": 10, "Self-referral": 6}
+    html = _html(world, today=dt.date(2026, 9, 30))
+    utilization = html[html.index("3. Utilization") : html.index("4. Fidelity")]
+    assert "a team had 1 to 4 referrals from this source in a month" in utilization
+    assert "12" not in re.sub(r"<[^>]+>", " ", utilization).split()
+    assert "a source not shown above could be worked out from the total" in utilization
+    with translation.override("fr"):
+        html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
+    assert "une équipe a reçu de 1 à 4 orientations de cette source" in html_fr
+    assert "une source non affichée ci-dessus pourrait être déduite du total" in html_fr

@@ -301,3 +301,101 @@ def test_managers_still_see_every_figure(region, login):
     cells = [c for row in context["referral_table"] for c in row["cells"]]
     assert not any(c["suppressed"] for c in cells)
     assert sum(c["value"] for c in cells) == 7
+
+
+# --- The reports, with the dashboards --------------------------------------------------------
+#
+# An evaluator may also request the quarterly or monthly report of the organization, any
+# site and any team. Each report's table of referrals by source is, for its place, the sum of
+# the months it covers: a monthly report's figure is the dashboards' count for that place
+# and month, a quarter's the sum of its three months.
+
+
+def published_reports(org, month_labels: dict) -> dict:
+    """{place: {variable: value or None}} of every monthly and quarterly report covering the
+    dashboards' months, for every place; a quarter's figures as ("referrals_q", place,
+    quarter, source)."""
+    from peerway.evaluation import analysis, report
+    from peerway.evaluation.periods import parse_period
+
+    scopes = {("organization", org.name): analysis.Scope(org)}
+    for site in Site.objects.filter(organization=org):
+        scopes[("site", site.name)] = analysis.Scope(org, site=site)
+        for team in site.teams.all():
+            scopes[("team", team.name)] = analysis.Scope(org, site=site, team=team)
+    periods = {f"{m:%Y-%m}": label for m, label in month_labels.items()}
+    periods |= {f"{m.year}Q{(m.month - 1) // 3 + 1}": None for m in month_labels}
+    collected: dict = {}
+    for place, scope in scopes.items():
+        figures = collected.setdefault(("report", place), {})
+        for code, label in periods.items():
+            # The figures the report prints in its table of referrals by source (its
+            # rendering of them is tested in tests/evaluation/test_report_reading.py).
+            use = report.utilization(scope, parse_period(code))
+            for source, value in ((r["source"], r["n"]) for r in use.by_source):
+                key = (
+                    ("referrals", place, label, source)
+                    if label
+                    else ("referrals_q", place, code, source)
+                )
+                figures[key] = value
+    return collected
+
+
+def quarter_relations(variables, month_labels: dict) -> list[dict]:
+    """A quarter's count at a place is the sum of its months' (months the dashboards do not
+    cover had no referral in this world, and are left as unknowns)."""
+    out = []
+    for kind, place, quarter, source in (v for v in variables if v[0] == "referrals_q"):
+        eq = {(kind, place, quarter, source): Fraction(1)}
+        year, q = int(quarter[:4]), int(quarter[-1])
+        for month in range(3 * q - 2, 3 * q + 1):
+            first = dt.date(year, month, 1)
+            label = month_labels.get(first, f"{first:%Y-%m}")
+            eq[("referrals", place, label, source)] = Fraction(-1)
+        out.append(eq)
+    return out
+
+
+def test_no_hidden_figure_can_be_worked_out_from_the_reports_and_dashboards(region, login):
+    client = login(region.evaluator)
+    collected = every_dashboard(client, region.org)
+    url = reverse("indicators:organization", args=[region.org.slug])
+    context = client.get(url).context
+    month_labels = dict(
+        zip(context["period"].months, [r["month"] for r in context["referral_table"]], strict=True)
+    )
+    # Only the months holding referrals (and their quarters) are requested: a report of a
+    # month without any shows none, and each report is a rendering of the whole document.
+    with_referrals = {
+        dt.date(r.created_at.year, r.created_at.month, 1)
+        for r in Referral.objects.filter(team__site__organization=region.org)
+    }
+    reports = published_reports(
+        region.org, {m: label for m, label in month_labels.items() if m in with_referrals}
+    )
+    # The world's small count is in the reports' reach: Team B's 2 referrals this month.
+    this_month = next(reversed(month_labels.values()))
+    team_b = reports[("report", ("team", "Team B"))]
+    assert team_b[("referrals", ("team", "Team B"), this_month, "Clinician")] is None
+    everything = collected | reports
+    children = place_tree(region.org)
+    variables = {v for figures in everything.values() for v in figures}
+    known, hidden_on = {}, {}
+    for place, figures in everything.items():
+        for v, value in figures.items():
+            if value is None:
+                hidden_on.setdefault(v, []).append(place)
+            else:
+                known[v] = Fraction(value)
+    relations = equations(variables, children) + quarter_relations(variables, month_labels)
+    fixed = solve(known, relations)
+    leaks = {
+        v: (places, known.get(v, fixed.get(v)))
+        for v, places in hidden_on.items()
+        if known.get(v, fixed.get(v)) is not None and 0 < known.get(v, fixed.get(v)) < K
+    }
+    assert leaks == {}, "\n".join(
+        f"{v} hidden on {places} is {value}"
+        for v, (places, value) in sorted(leaks.items(), key=repr)
+    )
