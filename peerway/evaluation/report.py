@@ -142,6 +142,9 @@ class Utilization:
     # Accepted (and the rate) hidden because offers answered minus accepted would give a
     # count of 1 to 4 declined.
     accepted_hidden_by_declined: bool
+    # Hidden because a team under the scope has a small count of its own (decision 36).
+    decided_hidden_by_parts: bool
+    accepted_hidden_by_parts: bool
     acceptance_rate: float | None
     days_to_first_contact_median: float | None
     days_to_first_contact_p90: float | None
@@ -228,6 +231,22 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
     )
     if declined_small:
         accepted = None
+    # Each team's report prints its own counts, and its dashboard the rate: a count of the
+    # scope is hidden when a team under it has 1 to 4 offers answered (for the answered), or
+    # answered, accepted or declined (for the accepted and the rate), or the scope's figure
+    # less the other teams' would give that team's back (decision 36).
+    parts = [
+        (r.numerator, r.denominator)
+        for r in indicators.acceptance_by_team(org, teams, window).values()
+    ]
+    decided_by_parts = decided is not None and any(
+        disclosure.small(answered, SMALL_CELL) for _accepted, answered in parts
+    )
+    accepted_by_parts = accepted is not None and disclosure.rate_parts_small(parts, SMALL_CELL)
+    if decided_by_parts:
+        decided = None
+    if accepted_by_parts:
+        accepted = None
     return Utilization(
         by_source=by_source,
         referrals=None if any_small_source else small(sum(sources.values())),
@@ -235,6 +254,8 @@ def utilization(scope: analysis.Scope, period: Period) -> Utilization:
         accepted=accepted,
         decided=decided,
         accepted_hidden_by_declined=declined_small,
+        decided_hidden_by_parts=decided_by_parts,
+        accepted_hidden_by_parts=accepted_by_parts,
         acceptance_rate=rate.value
         if rate.denominator >= analysis.MIN_N and accepted is not None
         else None,

@@ -83,6 +83,22 @@ def place_cell(value: Any, parts: Iterable[int | None], *, n: int | None = None,
     return cell(value, n, k)
 
 
+def rate_parts_small(parts: Iterable[tuple[int, int]], k) -> bool:
+    """Whether any part (numerator, denominator) of a rate has a small numerator, denominator
+    or difference (for acceptance: accepted, answered, declined)."""
+    return any(small(a, k) or small(b, k) or small(b - a, k) for a, b in parts)
+
+
+def rate_cell(value: Any, parts: Iterable[tuple[int, int]], *, n: int | None = None, k=None):
+    """A rate of a place whose ``parts`` (numerator, denominator) are each team's under it.
+    Hidden when its denominator ``n`` is small, or when any part has a small numerator,
+    denominator or difference: a team's report prints its counts, so the rate times a
+    shown count, or the place's figure less the other teams', would give one back."""
+    if rate_parts_small(parts, k):
+        return hidden()
+    return cell(value, n, k)
+
+
 def referral_cells(
     counts: Mapping[tuple, int], team_ids: Iterable[int], months: Iterable, sources, k=None
 ) -> tuple[dict, dict]:

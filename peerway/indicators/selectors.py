@@ -256,6 +256,32 @@ def acceptance(organization: Organization, teams, period: Period) -> Rate:
     return Rate(len(accepted), len(answered))
 
 
+def acceptance_by_team(organization: Organization, teams, period: Period) -> dict[int, Rate]:
+    """{team_id: ``acceptance`` of that team alone} (one query): the parts of a place's
+    rate, whose counts a team's report prints."""
+    from peerway.support.models import ReferralEvent, ReferralState
+
+    start, end = _day_bounds(period)
+    rows = (
+        ReferralEvent.objects.filter(
+            referral__person__organization=organization,
+            referral__team__in=[t.pk for t in teams],
+            state__in=[ReferralState.ACCEPTED, ReferralState.DECLINED],
+            at__gte=start,
+            at__lt=end,
+        )
+        .values_list("referral__team_id", "referral_id", "state")
+        .distinct()
+    )
+    answered: dict[int, set[int]] = defaultdict(set)
+    accepted: dict[int, set[int]] = defaultdict(set)
+    for team_id, referral_id, state in rows:
+        answered[team_id].add(referral_id)
+        if state == ReferralState.ACCEPTED:
+            accepted[team_id].add(referral_id)
+    return {t: Rate(len(accepted[t]), len(answered[t])) for t in answered}
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default)."""
     if not values:

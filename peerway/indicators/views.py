@@ -482,7 +482,18 @@ def _place_context(request, organization, place, teams, *, level: str) -> dict:
             if raw.kind != "drift" or (raw.team.pk, raw.month) in shown
         ]
 
-    acceptance = cell(data.acceptance.value, data.acceptance.denominator, k)
+    # A rate over each team's offers, whose counts the teams' reports print (decision 36).
+    acceptance = disclosure.rate_cell(
+        data.acceptance.value,
+        [
+            (r.numerator, r.denominator)
+            for r in selectors.acceptance_by_team(organization, teams, period).values()
+        ]
+        if k is not None
+        else [],
+        n=data.acceptance.denominator,
+        k=k,
+    )
     wait_cell = cell(data.wait.median_days, data.wait.n, k)
     # Referrals counted: a count of each team's too (decision 36).
     wait_n = disclosure.place_cell(

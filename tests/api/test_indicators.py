@@ -85,3 +85,40 @@ def test_evaluator_cannot_subtract_a_small_team_from_its_site_or_its_own_months(
     # Managers see every figure.
     body = api_as(world.manager).get(URL, {"months": 3, "team": world.team_b.pk}).json()
     assert sum(r["value"] for r in body["referrals_by_month"] if r["source"] == "clinician") == 7
+
+
+def test_the_acceptance_rate_hides_where_a_team_has_few_offers_answered_accepted_or_declined(
+    world, people, api_as
+):
+    """Team A: 10 offers answered, 5 accepted; Team B: 6 answered, 2 accepted. Team B's rate
+    (33.3 %) times the 6 its report prints gives its 2 accepted, and the site's or the
+    organization's rate with the other counts gives them too: hidden on all three; Team A's
+    is shown. Managers see every rate."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peerway.support.models import Referral, ReferralEvent, ReferralState
+
+    at = timezone.now() - timedelta(hours=1)
+    for team, person, answered, accepted in (
+        (world.team_a, people["ana"], 10, 5),
+        (world.team_b, people["cy"], 6, 2),
+    ):
+        for i in range(answered):
+            referral = Referral.objects.create(
+                person=person, team=team, source="clinician", created_at=at
+            )
+            state = ReferralState.ACCEPTED if i < accepted else ReferralState.DECLINED
+            ReferralEvent.objects.create(referral=referral, state=state, at=at)
+    evaluator = api_as(world.evaluator)
+
+    def rate(client, **place):
+        return client.get(URL, {"months": 1, **place}).json()["acceptance_percent"]
+
+    for place in ({"team": world.team_b.pk}, {"site": world.north.pk}, {}):
+        assert rate(evaluator, **place) == {"value": None, "suppressed": True}, place
+    assert rate(evaluator, team=world.team_a.pk) == {"value": 50.0, "suppressed": False}
+    manager = api_as(world.manager)
+    assert rate(manager, team=world.team_b.pk) == {"value": 33.3, "suppressed": False}
+    assert rate(manager) == {"value": 43.8, "suppressed": False}

@@ -195,3 +195,33 @@ def test_a_source_hidden_for_a_small_team_month_says_why(world, settings):
         html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
     assert "une équipe a reçu de 1 à 4 orientations de cette source" in html_fr
     assert "une source non affichée ci-dessus pourrait être déduite du total" in html_fr
+
+
+def test_offers_hidden_for_a_small_team_say_why(world, settings):
+    """Team B answered 3 offers in August (2 accepted): the organization's answered,
+    accepted and rate would give them back with Team A's report, so they are not shown and
+    say why; Team A's own report shows its 10 and 5."""
+    from peerway.support.models import Person, Referral, ReferralEvent, ReferralState
+
+    at = timezone_at(2026, 8, 12)
+    for team, answered, accepted in ((world.team_a, 10, 5), (world.team_b, 3, 2)):
+        for i in range(answered):
+            person = Person.objects.create(organization=world.org, team=team)
+            referral = Referral.objects.create(
+                person=person, team=team, source="clinician", created_at=at
+            )
+            state = ReferralState.ACCEPTED if i < accepted else ReferralState.DECLINED
+            ReferralEvent.objects.create(referral=referral, state=state, at=at)
+    use = report.utilization(analysis.Scope(world.org), parse_period("2026Q3"))
+    assert (use.decided, use.accepted, use.acceptance_rate) == (None, None, None)
+    assert use.decided_hidden_by_parts and use.accepted_hidden_by_parts
+    own = report.utilization(analysis.Scope(world.org, team=world.team_a), parse_period("2026Q3"))
+    assert (own.decided, own.accepted, own.acceptance_rate) == (10, 5, 50.0)
+    assert not (own.decided_hidden_by_parts or own.accepted_hidden_by_parts)
+    html = _html(world, today=dt.date(2026, 9, 30))
+    assert "a team had 1 to 4 offers answered, which this figure would reveal" in html
+    assert html.count("a team had 1 to 4 offers answered, accepted or declined") == 2
+    with translation.override("fr"):
+        html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
+    assert "une équipe a eu de 1 à 4 offres ayant reçu une réponse, que ce" in html_fr
+    assert html_fr.count("une équipe a eu de 1 à 4 offres ayant reçu une réponse, acceptées") == 2

@@ -399,3 +399,137 @@ def test_no_hidden_figure_can_be_worked_out_from_the_reports_and_dashboards(regi
         f"{v} hidden on {places} is {value}"
         for v, (places, value) in sorted(leaks.items(), key=repr)
     )
+
+
+# --- Acceptance: counts in the reports, rates on the dashboards ------------------------------
+#
+# A report prints the offers answered and accepted of its place; a dashboard the acceptance
+# rate. A month's dashboard (``?months=1``) and the month's report cover the same offers, so
+# the attack below ties them: answered = accepted + declined at every place, each place the
+# sum of the places under it, and accepted = rate × answered wherever both are known
+# (rounded, as the rate is printed to a tenth of a percent).
+
+
+@pytest.fixture
+def answers(region):
+    """Offers answered this month: Team A 10 (5 accepted), Team B 3 (2 accepted), Team C 8
+    (all accepted), Team D 6 (2 accepted). Small: all of Team B's, Team D's accepted and
+    declined, and so North Hospital's and East Centre's parts."""
+    from peerway.support.models import ReferralState
+
+    at = timezone.now() - dt.timedelta(minutes=20)
+    for name, answered, accepted in (
+        ("Team A", 10, 5),
+        ("Team B", 3, 2),
+        ("Team C", 8, 8),
+        ("Team D", 6, 2),
+    ):
+        referrals = Referral.objects.filter(team__name=name, team__site__organization=region.org)
+        for i, referral in enumerate(referrals.order_by("-created_at", "pk")[:answered]):
+            state = ReferralState.ACCEPTED if i < accepted else ReferralState.DECLINED
+            ReferralEvent.objects.create(referral=referral, state=state, at=at)
+    return region
+
+
+def _acceptance_figures(client, org) -> tuple[dict, dict]:
+    """Known counts {("decided"|"accepted", place): n} from every place's monthly report,
+    with the rates {place: percent} of every place's dashboard of this month."""
+    from peerway.evaluation import analysis, report
+    from peerway.evaluation.periods import parse_period
+
+    month = parse_period(f"{timezone.localdate():%Y-%m}")
+    counts, rates, hidden = {}, {}, set()
+    for place, url in every_dashboard(client, org, only_urls=True).items():
+        kind, name = place
+        if kind == "organization":
+            scope = analysis.Scope(org)
+        elif kind == "site":
+            scope = analysis.Scope(org, site=Site.objects.get(organization=org, name=name))
+        else:
+            team = Team.objects.get(site__organization=org, name=name)
+            scope = analysis.Scope(org, site=team.site, team=team)
+        use = report.utilization(scope, month)
+        for key, value in (("decided", use.decided), ("accepted", use.accepted)):
+            if value is None:
+                hidden.add((key, place))
+            else:
+                counts[(key, place)] = Fraction(value)
+        page = client.get(url + "?months=1")
+        assert page.context["aggregate_only"]
+        rate = page.context["acceptance"]
+        if not rate["suppressed"] and rate["value"] is not None:
+            rates[place] = Fraction(str(rate["value"]))
+    return counts, rates
+
+
+def worked_out(counts: dict, rates: dict, children: dict) -> dict:
+    """Every count the attacker fixes: linear elimination, then the rates applied wherever
+    a place's answered (or accepted) is known, until nothing new is found."""
+    places = {p for kids in children.values() for p in kids} | set(children)
+    variables = {(key, p) for key in ("decided", "accepted", "declined") for p in places}
+    relations = equations(variables, children)
+    for p in places:
+        relations.append(
+            {("decided", p): Fraction(1), ("accepted", p): Fraction(-1), ("declined", p): -1}
+        )
+    known = dict(counts)
+    while True:
+        fixed = {**known, **solve(known, relations)}
+        new = {}
+        for p, rate in rates.items():
+            if ("decided", p) in fixed and ("accepted", p) not in fixed:
+                new[("accepted", p)] = Fraction(round(rate * fixed[("decided", p)] / 100))
+            if ("accepted", p) in fixed and ("decided", p) not in fixed and rate:
+                new[("decided", p)] = Fraction(round(fixed[("accepted", p)] * 100 / rate))
+        if not new:
+            return fixed
+        known = {**fixed, **new}
+
+
+def test_no_small_count_of_offers_can_be_worked_out(answers, login):
+    client = login(answers.evaluator)
+    counts, rates = _acceptance_figures(client, answers.org)
+    # Team A's own figures are printed, and its rate shown.
+    assert counts[("decided", ("team", "Team A"))] == 10
+    assert ("team", "Team A") in rates
+    fixed = worked_out(counts, rates, place_tree(answers.org))
+    truth = {
+        "Team A": (10, 5),
+        "Team B": (3, 2),
+        "Team C": (8, 8),
+        "Team D": (6, 2),
+        "Team E": (0, 0),
+    }
+    leaks = []
+    for name, (decided, accepted) in truth.items():
+        place = ("team", name)
+        for key, value in (
+            ("decided", decided),
+            ("accepted", accepted),
+            ("declined", decided - accepted),
+        ):
+            if 0 < value < K and (key, place) in fixed:
+                assert fixed[(key, place)] == value  # the attack is right when it finds one
+                leaks.append(f"{name}'s {key}: {value}")
+    assert leaks == []
+
+
+def test_the_acceptance_attack_finds_what_the_old_rule_gave_away():
+    """The attack itself, on the figures published before: the organization's and North
+    Hospital's counts with Team A's gave Team B's; Team D's rate and answered its accepted."""
+    children = {
+        ("organization", "O"): [("site", "North"), ("site", "East")],
+        ("site", "North"): [("team", "A"), ("team", "B")],
+        ("site", "East"): [("team", "D")],
+    }
+    counts = {
+        ("decided", ("site", "North")): Fraction(13),
+        ("accepted", ("site", "North")): Fraction(7),
+        ("decided", ("team", "A")): Fraction(10),
+        ("accepted", ("team", "A")): Fraction(5),
+        ("decided", ("team", "D")): Fraction(6),
+    }
+    fixed = worked_out(counts, {("team", "D"): Fraction("33.3")}, children)
+    assert fixed[("decided", ("team", "B"))] == 3
+    assert fixed[("accepted", ("team", "B"))] == 2
+    assert fixed[("accepted", ("team", "D"))] == 2

@@ -157,7 +157,19 @@ def indicators(request, slug: str, filters: Query[IndicatorFilters]):
         "referrals_by_team": [
             {"team": t.pk, "source": s, **_num(by_team[(t.pk, s)])} for t in teams for s in sources
         ],
-        "acceptance_percent": _num(cell(data.acceptance.value, data.acceptance.denominator, k)),
+        "acceptance_percent": _num(
+            disclosure.rate_cell(
+                data.acceptance.value,
+                [
+                    (r.numerator, r.denominator)
+                    for r in selectors.acceptance_by_team(org, teams, period).values()
+                ]
+                if k is not None
+                else [],
+                n=data.acceptance.denominator,
+                k=k,
+            )
+        ),
         "median_days_to_first_contact": _num(cell(data.wait.median_days, data.wait.n, k)),
         "contacts_per_person": cpp,
         "drift": drift,
