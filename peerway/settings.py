@@ -401,6 +401,9 @@ PEERWAY_INVITATION_HOURS = env.int("PEERWAY_INVITATION_HOURS", default=72)
 # Workforce defaults (docs/workforce.md): supervision cadence, wellbeing check-in interval
 # and the burnout score from which a worker's opted-in alert reaches their supervisor.
 PEERWAY_SUPERVISION_EVERY_DAYS = env.int("PEERWAY_SUPERVISION_EVERY_DAYS", default=30)
+# Rendered dashboard bodies kept per process (indicators.cache.dashboard_page): up to 2 MB
+# each for a region's organization dashboard; 0 draws every page.
+PEERWAY_DASHBOARD_PAGE_ENTRIES = env.int("PEERWAY_DASHBOARD_PAGE_ENTRIES", default=24)
 PEERWAY_WELLBEING_CHECKIN_DAYS = env.int("PEERWAY_WELLBEING_CHECKIN_DAYS", default=90)
 PEERWAY_WELLBEING_ALERT_THRESHOLD = env.int("PEERWAY_WELLBEING_ALERT_THRESHOLD", default=50)
 # Training and certifications are flagged (and reminders sent) this many days before expiry.

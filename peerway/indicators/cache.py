@@ -105,6 +105,7 @@ def clear() -> None:
     """Forget every cached part (this process's, and the shared cache's)."""
     with _memo_lock:
         _memo.clear()
+    forget_pages()
     caches[ALIAS].clear()
 
 
@@ -148,9 +149,16 @@ def _library_stamp() -> str:
 
 
 def place_dashboard(
-    organization, *, teams, period: selectors.Period, k: int | None = None, lang: str = "en"
+    organization,
+    *,
+    teams,
+    period: selectors.Period,
+    k: int | None = None,
+    lang: str = "en",
+    safety_tasks: dict | None = None,
 ) -> selectors.PlaceDashboard:
-    """``selectors.place_dashboard``, from cached parts (see the module's docstring)."""
+    """``selectors.place_dashboard``, from cached parts (see the module's docstring).
+    ``safety_tasks``: the period's safety tasks when the caller has just read them."""
     teams = list(teams)
     version = versions.current(organization)
     keys: dict[str, str] = {}
@@ -197,7 +205,9 @@ def place_dashboard(
             "safety",
             lambda: selectors.safety(organization, teams, period, relationships=relationships),
         ),
-        safety_tasks=selectors.safety_tasks(organization, teams, period),
+        safety_tasks=safety_tasks
+        if safety_tasks is not None
+        else selectors.safety_tasks(organization, teams, period),
         readiness=get("readiness", lambda: selectors.readiness_trend(organization, lang)),
         plan=get("plan", lambda: selectors.plan_progress(organization)),
     )
@@ -257,3 +267,52 @@ def supervision_dashboard(organization, supervisor, *, period: selectors.Period)
         ),
         shared=False,
     )
+
+
+# --- Rendered dashboard pages ------------------------------------------------------------
+#
+# A region's organization dashboard is about 2 MB of HTML (625 teams, every table beside its
+# chart): drawing it from cached figures takes seconds, for the same reader, place and period
+# that drew it a moment ago. The body of a place dashboard is kept as drawn, in this process
+# only and per reader (it is what that reader may see, links and suppression included),
+# under the versions of every kind of record, today's date and everything else it is drawn
+# from (``extra``): a write, a new day or a change of the reader's memberships (``core``)
+# makes the entry unreachable. Bounded separately (``PEERWAY_DASHBOARD_PAGE_ENTRIES``):
+# pages are large.
+
+_pages: OrderedDict[str, str] = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def dashboard_page(organization, reader, *, extra, draw) -> str:
+    """The body ``draw()`` returns, kept for ``reader`` under every version of the
+    organization, today's date and ``extra``."""
+    size = settings.PEERWAY_DASHBOARD_PAGE_ENTRIES
+    version = versions.current(organization)
+    parts = (
+        FORMAT,
+        "page",
+        organization.pk,
+        reader.pk,
+        tuple(sorted((kind, *v) for kind, v in version.items())),
+        timezone.localdate().isoformat(),
+        timezone.get_current_timezone_name(),
+        tuple(extra),
+    )
+    key = hashlib.sha256(repr(parts).encode()).hexdigest()
+    with _pages_lock:
+        if key in _pages:
+            _pages.move_to_end(key)
+            return _pages[key]
+    html = draw()
+    if size > 0:
+        with _pages_lock:
+            _pages[key] = html
+            while len(_pages) > size:
+                _pages.popitem(last=False)
+    return html
+
+
+def forget_pages() -> None:
+    with _pages_lock:
+        _pages.clear()

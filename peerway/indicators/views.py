@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -139,13 +141,17 @@ def _line(rows, *, x, y, series, title, x_label, y_label, series_label, lang, de
 # --- Place dashboards ----------------------------------------------------------------------
 
 
-def _place_context(request, organization, place, teams, *, level: str) -> dict:
+def _place_context(
+    request, organization, place, teams, *, level: str, safety_tasks: dict | None = None
+) -> dict:
     lang = _lang()
     months = _months(request)
     period = selectors.Period.last_months(months)
     people = request.user.has_perm("indicators.view_people", place)
     k = None if people else selectors.k_for_evaluators()
-    data = cache.place_dashboard(organization, teams=teams, period=period, k=k, lang=lang)
+    data = cache.place_dashboard(
+        organization, teams=teams, period=period, k=k, lang=lang, safety_tasks=safety_tasks
+    )
     names = {t.pk: t.name for t in teams}
     month_labels = {m: _month_label(m) for m in period.months}
     partial = period.partial_month
@@ -644,13 +650,45 @@ def _number(value) -> str:
 
 
 def _render_place(request, organization, place, teams, level):
-    context = _place_context(request, organization, place, teams, level=level)
+    """The dashboard's body is drawn once per reader, place, period and language and kept
+    until a write, a new day or a change of the reader's memberships (``cache.dashboard_page``).
+    Open safety tasks fall overdue with the clock, not with a write: they are read on every
+    request and are part of the key. The audit event is recorded on every view."""
+    teams = list(teams)
+    months = _months(request)
+    period = selectors.Period.last_months(months)
+    tasks = selectors.safety_tasks(organization, teams, period)
+
+    def draw() -> str:
+        context = _place_context(
+            request, organization, place, teams, level=level, safety_tasks=tasks
+        )
+        return render_to_string("indicators/_dashboard_body.html", context, request=request)
+
+    body = cache.dashboard_page(
+        organization,
+        request.user,
+        extra=(
+            level,
+            place.pk,
+            tuple(t.pk for t in teams),
+            period.start.isoformat(),
+            period.end.isoformat(),
+            get_language(),
+            request.get_full_path(),
+            selectors.k_for_evaluators(),
+            settings.PEERWAY_SUPERVISION_EVERY_DAYS,
+            tuple(sorted(tasks.items())),
+        ),
+        draw=draw,
+    )
     audit.record(
         actor=request.user,
         action="indicators.dashboard_viewed",
         obj=place,
-        details={"level": level, "months": context["months"]},
+        details={"level": level, "months": months},
     )
+    context = {"organization": organization, "place": place, "level": level, "body": body}
     return render(request, "indicators/dashboard.html", context)
 
 
