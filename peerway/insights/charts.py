@@ -50,6 +50,7 @@ import json
 import math
 import re
 import textwrap
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -495,15 +496,30 @@ def _to_dict(chart: Any) -> dict:
 
 def _quietly(build: Callable[..., dict]) -> Callable[..., dict]:
     """Altair validates every object as it is built unless its debug mode is off: keep it off
-    while building a spec, unless ``VALIDATE_SPECS``."""
+    while building a spec, unless ``VALIDATE_SPECS``.
+
+    Building a spec with Altair costs a tenth of a second or so, and the same chart (the
+    same data, titles and labels) is asked for again by every view of its page: each spec
+    is kept, as JSON text, under a hash of everything it is built from (the builder, its
+    arguments and ``VALIDATE_SPECS``; builders read nothing else), and every caller gets a
+    dict of its own."""
 
     @functools.wraps(build)
     def wrapper(**kwargs: Any) -> dict:
         from altair.utils import schemapi
 
-        debug_mode = getattr(schemapi, "debug_mode", None)
-        with debug_mode(VALIDATE_SPECS) if debug_mode else contextlib.nullcontext():
-            return build(**kwargs)
+        key = hashlib.sha256(
+            json.dumps(
+                [build.__name__, VALIDATE_SPECS, kwargs], sort_keys=True, default=str
+            ).encode()
+        ).hexdigest()
+        kept = _specs.get(key)
+        if kept is None:
+            debug_mode = getattr(schemapi, "debug_mode", None)
+            with debug_mode(VALIDATE_SPECS) if debug_mode else contextlib.nullcontext():
+                kept = json.dumps(build(**kwargs))
+            _specs.set(key, kept)
+        return json.loads(kept)
 
     return wrapper
 
@@ -821,24 +837,30 @@ class _LRU:
     def __init__(self, size: int = 256):
         self.size = size
         self._items: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()  # threaded workers share it
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key not in self._items:
-            return default
-        self._items.move_to_end(key)
-        return self._items[key]
+        with self._lock:
+            if key not in self._items:
+                return default
+            self._items.move_to_end(key)
+            return self._items[key]
 
     def set(self, key: str, value: str, timeout: Any = None) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
     def clear(self) -> None:
-        self._items.clear()
+        with self._lock:
+            self._items.clear()
 
 
 _cache: Any = _LRU()
+# Specs as built (``_quietly``), as JSON text.
+_specs = _LRU(512)
 
 
 def use_cache(cache: Any) -> None:

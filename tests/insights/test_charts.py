@@ -507,3 +507,53 @@ def test_warm_starts_the_engine_without_filling_the_cache(draws):
     rows = [{"x": 1, "y": 1.0}]
     line_chart(rows, x="x", y="y", title="-", x_label="x", y_label="y")
     assert len(draws) == 5
+
+
+def test_a_spec_is_built_once_per_input_and_each_caller_gets_its_own(monkeypatch):
+    """Specs are kept under a hash of what they are built from: the same chart again builds
+    nothing, other data or titles build their own, and a caller changing the spec it got
+    changes nobody else's."""
+    import altair
+
+    charts._specs.clear()
+    built = []
+    real = altair.Chart.to_dict
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(altair.Chart, "to_dict", counting)
+    options = {
+        "category": "team",
+        "value": "mean",
+        "low": "low",
+        "high": "high",
+        "title": "t",
+        "value_label": "v",
+        "category_label": "c",
+    }
+    rows = [r for r in SCORES if r["mean"] is not None]
+    a = bar_chart_with_ci(rows, **options, lang="en")
+    n = len(built)
+    assert n >= 1
+    again = bar_chart_with_ci(rows, **options, lang="en")
+    assert again == a and len(built) == n  # nothing built the second time
+    other = bar_chart_with_ci(rows[:2], **options, lang="en")
+    assert other != a and len(built) > n
+    n = len(built)
+    retitled = bar_chart_with_ci(rows, **{**options, "title": "another"}, lang="en")
+    assert len(built) > n and retitled.svg != a.svg
+    assert bar_chart_with_ci(rows, **options, lang="fr").svg != a.svg
+
+    calls = []
+
+    @charts._quietly
+    def _spec(*, n):
+        calls.append(n)
+        return {"n": n, "layers": [1]}
+
+    first = _spec(n=1)
+    first["layers"].append(2)
+    assert _spec(n=1) == {"n": 1, "layers": [1]} and calls == [1]
+    assert _spec(n=2) == {"n": 2, "layers": [1]} and calls == [1, 2]
