@@ -2,10 +2,15 @@
 a synthetic region, timed cold and warm with its number of queries.
 
     python bench/pages.py [--people 4000] [--contacts 200000] [--runs 3] [--only demo synth]
+    python bench/pages.py --only synth --database-url postgres://postgres@127.0.0.1:5432/NAME
 
 For each region a fresh SQLite database is made in a temporary folder, migrated and
 loaded (``seed_demo``, or ``peerway synth --people --contacts``); a child process runs per
-region, because Django reads DATABASE_URL once at start. Then, for each role, a user is
+region, because Django reads DATABASE_URL once at start. With ``--database-url`` the
+synthetic region is instead the one a previous run kept (``bench/run.py --db postgres
+--pg-name NAME``, which is how five million contacts are loaded): that database is
+migrated, its organization ``synth`` reused, and the bench's extra users added if
+missing (its two-factor rules are switched off, as below). Then, for each role, a user is
 signed in with the test client (``force_login``: no password or second factor), the home
 page's main navigation gives the pages to time (the home included; sign-out and language
 switches left out), with one dashboard of each kind the dashboards index links to
@@ -53,14 +58,15 @@ ROLES = ("manager", "supervisor", "peer_worker", "clinician", "evaluator", "admi
 
 def run_child(region: str, args, workdir: Path) -> dict:
     out = workdir / f"{region}.json"
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="peerway.settings",
-        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
-    )
+    url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if region == "synth" and args.database_url:
+        url = args.database_url
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="peerway.settings", DATABASE_URL=url)
     command = [sys.executable, __file__, "--child", region, "--out", str(out)]
     command += ["--people", str(args.people), "--contacts", str(args.contacts)]
     command += ["--runs", str(args.runs), "--seed", str(args.seed)]
+    if region == "synth" and args.database_url:
+        command += ["--database-url", args.database_url]
     subprocess.run(command, env=env, cwd=ROOT, check=True)
     return json.loads(out.read_text())
 
@@ -84,7 +90,8 @@ def write_results(runs: dict[str, dict], args) -> Path:
                 writer.writerow({"region": region, **{k: row[k] for k in fields[1:]}})
     info = machine()
     lines = [
-        f"# Pages benchmark {stamp:%Y-%m-%d %H:%M} UTC (SQLite; warm = median of {args.runs})",
+        f"# Pages benchmark {stamp:%Y-%m-%d %H:%M} UTC ({engine(args)}; "
+        f"warm = median of {args.runs})",
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()),
         "",
@@ -112,6 +119,12 @@ def write_results(runs: dict[str, dict], args) -> Path:
         ]
     base.with_suffix(".md").write_text("\n".join(lines))
     return base.with_suffix(".md")
+
+
+def engine(args) -> str:
+    if args.database_url and args.database_url.startswith("postgres"):
+        return "SQLite for the demo, PostgreSQL for the synthetic region"
+    return "SQLite"
 
 
 def parent(args) -> int:
@@ -194,26 +207,30 @@ def child(args) -> int:
     else:
         from peerway.synth import generator, load
 
-        shape = generator.Shape(
-            people=args.people, contacts=args.contacts, seed=args.seed, end=dt.date.today()
-        )
-        step(
-            f"synth load ({args.people:,} people, {args.contacts:,} contacts)",
-            lambda: load.load(shape=shape, slug="synth"),
-        )
+        if args.database_url and Organization.objects.filter(slug="synth").exists():
+            steps.append("synthetic region: the one already in the database (reused)")
+        else:
+            shape = generator.Shape(
+                people=args.people, contacts=args.contacts, seed=args.seed, end=dt.date.today()
+            )
+            step(
+                f"synth load ({args.people:,} people, {args.contacts:,} contacts)",
+                lambda: load.load(shape=shape, slug="synth"),
+            )
         org = Organization.objects.get(slug="synth")
         team = Team.objects.filter(site__organization=org).order_by("pk").first()
         for role in (Role.EVALUATOR, Role.ADMIN, Role.HR, Role.CLINICIAN):
-            user = User.objects.create_user(
-                email=f"bench-{role}@synth.example", password=None, display_name=f"Bench {role}"
+            email = f"bench-{role}@synth.example"
+            user = User.objects.filter(email=email).first() or User.objects.create_user(
+                email=email, password=None, display_name=f"Bench {role}"
             )
-            Membership.objects.create(
+            Membership.objects.get_or_create(
                 user=user,
                 role=role,
                 organization=org,
                 team=team if role == Role.CLINICIAN else None,
             )
-        title = f"Synthetic region ({args.people:,} people, {args.contacts:,} contacts)"
+        title = None
     Organization.objects.update(mfa_required_roles=[])
     counts = {
         "teams": Team.objects.filter(site__organization=org).count(),
@@ -226,6 +243,12 @@ def child(args) -> int:
 
     counts["people"] = Person.objects.filter(organization=org).count()
     counts["contacts"] = Contact.objects.filter(organization=org).count()
+    if title is None:
+        engine_name = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}[connection.vendor]
+        title = (
+            f"Synthetic region ({engine_name}: {counts['people']:,} people, "
+            f"{counts['contacts']:,} contacts)"
+        )
     note = "Rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + "."
 
     def user_for(role):
@@ -311,6 +334,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="+", choices=["demo", "synth"], default=["demo", "synth"])
+    parser.add_argument(
+        "--database-url",
+        help="Time the synthetic region of this database (kept by an earlier run, e.g. "
+        "bench/run.py --db postgres --pg-name NAME) instead of loading a new one.",
+    )
     parser.add_argument("--child", choices=["demo", "synth"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
