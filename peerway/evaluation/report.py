@@ -391,7 +391,12 @@ def context(scope: analysis.Scope, period: Period, *, today: date) -> dict:
     plan, progress = plan_progress(scope, today)
     use = utilization(scope, period)
     changes_chart = figures.change_chart(changes, lang=lang)
-    referrals = figures.referrals_chart(use.by_source, lang=lang)
+    # A chart with no source shown would draw nothing: the table below says why.
+    referrals = (
+        figures.referrals_chart(use.by_source, lang=lang)
+        if any(r["n"] is not None for r in use.by_source)
+        else None
+    )
     hospital_view = figures.readmission_view(hospital, lang=lang)
     return {
         "scope": scope,

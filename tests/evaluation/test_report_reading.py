@@ -191,6 +191,13 @@ def test_a_source_hidden_for_a_small_team_month_says_why(world, settings):
     assert "a team had 1 to 4 referrals from this source in a month" in utilization
     assert "12" not in re.sub(r"<[^>]+>", " ", utilization).split()
     assert "a source not shown above could be worked out from the total" in utilization
+    assert "<svg" in utilization  # self-referrals are shown, so the chart is drawn
+    # With no source shown, no empty chart: the table says why.
+    referrals(world.team_b, 1, 20, source="self")
+    html = _html(world, today=dt.date(2026, 9, 30))
+    utilization = html[html.index("3. Utilization") : html.index("4. Fidelity")]
+    assert "<svg" not in utilization
+    assert utilization.count("a team had 1 to 4 referrals from this source in a month") == 2
     with translation.override("fr"):
         html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
     assert "une équipe a reçu de 1 à 4 orientations de cette source" in html_fr
