@@ -363,11 +363,24 @@ def safety(scope: analysis.Scope, period: Period) -> dict:
     4 are small cells; a median over fewer than 5 tasks is not shown."""
     teams = _teams(scope)
     window = indicators.Period(period.start, period.end)
-    figures = indicators.SafetyTaskFigures.merged(
-        indicators.safety_tasks(scope.organization, teams, window).values()
-    )
+    by_team = indicators.safety_tasks(scope.organization, teams, window)
+    figures = indicators.SafetyTaskFigures.merged(by_team.values())
+    # Each team's dashboard shows its own counts: a count of the scope is hidden when a team
+    # under it has 1 to 4, or the scope's less the other teams' would give it (decision 36).
+    counts = {
+        "tasks": lambda f: f.tasks,
+        "escalated": lambda f: f.escalated,
+        "open_overdue": lambda f: f.open_overdue,
+    }
+    parts = {
+        key: True
+        for key, count in counts.items()
+        if small(count(figures)) is not None
+        and any(disclosure.small(count(f), SMALL_CELL) for f in by_team.values())
+    }
     return {
-        "tasks": small(figures.tasks),
+        "parts": parts,
+        "tasks": None if "tasks" in parts else small(figures.tasks),
         "ack_minutes": figures.median_ack_minutes
         if len(figures.ack_minutes) >= SMALL_CELL
         else None,
@@ -376,8 +389,8 @@ def safety(scope: analysis.Scope, period: Period) -> dict:
         if len(figures.close_hours) >= SMALL_CELL
         else None,
         "closed": small(len(figures.close_hours)),
-        "escalated": small(figures.escalated),
-        "open_overdue": small(figures.open_overdue),
+        "escalated": None if "escalated" in parts else small(figures.escalated),
+        "open_overdue": None if "open_overdue" in parts else small(figures.open_overdue),
     }
 
 

@@ -232,3 +232,28 @@ def test_offers_hidden_for_a_small_team_say_why(world, settings):
         html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
     assert "une équipe a eu de 1 à 4 offres ayant reçu une réponse, que ce" in html_fr
     assert html_fr.count("une équipe a eu de 1 à 4 offres ayant reçu une réponse, acceptées") == 2
+
+
+def test_safety_counts_hidden_for_a_small_team_say_why(world):
+    """Team B raised 2 safety tasks in August and Team A 6: the organization's 8 would give
+    Team B's back with Team A's dashboard, so it is not shown and says why."""
+    from peerway.outcomes.models import SafetyTask
+    from peerway.support.models import Person
+
+    for team, n in ((world.team_a, 6), (world.team_b, 2)):
+        person = Person.objects.create(organization=world.org, team=team)
+        for _ in range(n):
+            task = SafetyTask.objects.create(
+                organization=world.org, team=team, person=person, risk_type="other"
+            )
+            SafetyTask.objects.filter(pk=task.pk).update(created_at=timezone_at(2026, 8, 3))
+    printed = report.safety(analysis.Scope(world.org), parse_period("2026Q3"))
+    assert printed["tasks"] is None and printed["parts"] == {"tasks": True}
+    own = report.safety(analysis.Scope(world.org, team=world.team_a), parse_period("2026Q3"))
+    assert own["tasks"] == 6 and own["parts"] == {}
+    html = _html(world, today=dt.date(2026, 9, 30))
+    safety = html[html.index("7. Safety") :]
+    assert "not shown: a team had 1 to 4, which this figure would reveal" in safety
+    with translation.override("fr"):
+        html_fr = _html(world, lang="fr", today=dt.date(2026, 9, 30))
+    assert "une équipe en a eu de 1 à 4, que ce chiffre révélerait" in html_fr

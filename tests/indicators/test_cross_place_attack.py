@@ -539,3 +539,88 @@ def test_the_acceptance_attack_finds_what_the_old_rule_gave_away():
     assert fixed[("decided", ("team", "B"))] == 3
     assert fixed[("accepted", ("team", "B"))] == 2
     assert fixed[("accepted", ("team", "D"))] == 2
+
+
+# --- Safety tasks: counts in the reports and on the dashboards --------------------------------
+
+
+@pytest.fixture
+def tasks(region):
+    """Safety tasks raised this month, all open and past their deadline: Team A 6 (5
+    escalated), Team B 2 (1 escalated), Team C 5, Team E 7 (5 escalated)."""
+    from peerway.outcomes.models import SafetyTask
+
+    now = timezone.now()
+    for name, raised, escalated in (
+        ("Team A", 6, 5),
+        ("Team B", 2, 1),
+        ("Team C", 5, 0),
+        ("Team E", 7, 5),
+    ):
+        team = Team.objects.get(site__organization=region.org, name=name)
+        person = Person.objects.create(organization=region.org, team=team)
+        for i in range(raised):
+            SafetyTask.objects.create(
+                organization=region.org,
+                team=team,
+                person=person,
+                risk_type="other",
+                due_at=now - dt.timedelta(minutes=5),
+                escalated_at=now - dt.timedelta(minutes=1) if i < escalated else None,
+            )
+    return region
+
+
+def test_no_small_count_of_safety_tasks_can_be_worked_out(tasks, login):
+    from peerway.evaluation import analysis, report
+    from peerway.evaluation.periods import parse_period
+
+    client = login(tasks.evaluator)
+    month = parse_period(f"{timezone.localdate():%Y-%m}")
+    known, hidden = {}, set()
+    names = {"tasks": "tasks", "escalated": "escalated", "overdue": "open_overdue"}
+    for place, url in every_dashboard(client, tasks.org, only_urls=True).items():
+        cache.forget_pages()
+        context = client.get(url + "?months=1").context
+        *teams, everyone = context["safety_task_rows"]
+        for key in names:
+            rows = [(("team", r["team"]), r[key]) for r in teams] + [(place, everyone[key])]
+            for where, c in rows:
+                if c["suppressed"]:
+                    hidden.add(("safety_" + key, where))
+                else:
+                    known[("safety_" + key, where)] = Fraction(c["value"])
+        kind, name = place
+        scope = analysis.Scope(tasks.org)
+        if kind == "site":
+            scope = analysis.Scope(
+                tasks.org, site=Site.objects.get(organization=tasks.org, name=name)
+            )
+        elif kind == "team":
+            team = Team.objects.get(site__organization=tasks.org, name=name)
+            scope = analysis.Scope(tasks.org, site=team.site, team=team)
+        printed = report.safety(scope, month)
+        for key, field in names.items():
+            if printed[field] is not None:
+                known[("safety_" + key, place)] = Fraction(printed[field])
+    children = place_tree(tasks.org)
+    variables = set(known) | hidden
+    fixed = {**known, **solve(known, equations(variables, children))}
+    truth = {
+        "Team A": (6, 5),
+        "Team B": (2, 1),
+        "Team C": (5, 0),
+        "Team D": (0, 0),
+        "Team E": (7, 5),
+    }
+    leaks = []
+    for name, (raised, escalated) in truth.items():
+        for key, value in (("tasks", raised), ("escalated", escalated), ("overdue", raised)):
+            v = ("safety_" + key, ("team", name))
+            if 0 < value < K and v in fixed:
+                assert fixed[v] == value
+                leaks.append(f"{name}'s {key}: {value}")
+    assert leaks == []
+    # The organization's report hides its counts, and says why.
+    printed = report.safety(analysis.Scope(tasks.org), month)
+    assert printed["tasks"] is None and printed["parts"]["tasks"]
