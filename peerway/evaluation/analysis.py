@@ -139,14 +139,20 @@ class InstrumentChange:
     reliability: float | None
     result: PairedResult
     reliability_used: ReliabilityUsed | None = None
+    # Hidden, though the scope has enough pairs, because a team under it has 1 to
+    # min_n - 1: the scope's figures less the other teams' would give that team's back.
+    hidden_by_parts: bool = False
 
 
-def paired_scores(scope: Scope, period: Period) -> dict[str, tuple[list[float], list[float]]]:
+def paired_scores(
+    scope: Scope, period: Period, *, by_team: dict | None = None
+) -> dict[str, tuple[list[float], list[float]]]:
     """Per instrument: intake totals and latest follow-up totals of the same people.
 
     Pre: the person's intake (time point 0; the earliest if given twice). Post: their latest
     follow-up (time point above 0) given within the period. Only valid, scored
-    administrations count.
+    administrations count. ``by_team``, when given, is filled with the number of pairs per
+    instrument and team ({code: {team_id: n}}).
     """
     rows = (
         Administration.objects.filter(
@@ -156,11 +162,13 @@ def paired_scores(scope: Scope, period: Period) -> dict[str, tuple[list[float], 
             Q(time_point=0) | Q(administered_on__gte=period.start, administered_on__lte=period.end)
         )
         .order_by("person_id", "instrument", "administered_on", "pk")
-        .values_list("person_id", "instrument", "time_point", "total_score")
+        .values_list("person_id", "instrument", "time_point", "total_score", "person__team_id")
     )
     intake: dict[tuple[int, str], float] = {}
     latest: dict[tuple[int, str], float] = {}
-    for person_id, code, time_point, score in rows:
+    team_of: dict[int, int] = {}
+    for person_id, code, time_point, score, team_id in rows:
+        team_of[person_id] = team_id
         key = (person_id, code)
         if time_point == 0:
             intake.setdefault(key, score)
@@ -171,6 +179,9 @@ def paired_scores(scope: Scope, period: Period) -> dict[str, tuple[list[float], 
         pre, post = pairs.setdefault(key[1], ([], []))
         pre.append(intake[key])
         post.append(latest[key])
+        if by_team is not None:
+            counts = by_team.setdefault(key[1], {})
+            counts[team_of[key[0]]] = counts.get(team_of[key[0]], 0) + 1
     return pairs
 
 
@@ -195,21 +206,37 @@ def outcome_changes(
     )
     library = current_library()
     found = []
-    for code, (pre, post) in sorted(paired_scores(scope, period).items()):
+    by_team: dict[str, dict[int, int]] = {}
+    pairs = paired_scores(scope, period, by_team=by_team)
+    for code, (pre, post) in sorted(pairs.items()):
         higher = code not in LOWER_IS_BETTER
         chosen = used.get(code)
         reliability = chosen.value if chosen else None
         name = text_in(library[code].name, lang) if code in library else code
+        result = paired_change(
+            pre, post, reliability=reliability, higher_is_better=higher, min_n=min_n
+        )
+        # The same change is published for each team under the scope (decision 36): with a
+        # team of 1 to min_n - 1 pairs, the scope's n and means less the other teams' would
+        # give that team's count, mean change and means back.
+        parts = not result.suppressed and any(0 < n < min_n for n in by_team.get(code, {}).values())
+        if parts:
+            result = PairedResult(
+                suppressed=True,
+                reason=f"suppressed: a team counted here has fewer than {min_n} complete pairs",
+                method=result.method,
+                label=result.label,
+                higher_is_better=higher,
+            )
         found.append(
             InstrumentChange(
                 code=code,
                 name=name or code,
                 higher_is_better=higher,
                 reliability=reliability,
-                result=paired_change(
-                    pre, post, reliability=reliability, higher_is_better=higher, min_n=min_n
-                ),
+                result=result,
                 reliability_used=chosen,
+                hidden_by_parts=parts,
             )
         )
     return found

@@ -35,9 +35,11 @@ def change_chart(changes: list[analysis.InstrumentChange], *, lang: str):
                 "change": None if r.suppressed else round(r.mean_change, 2),
                 "low": None if r.suppressed else round(r.ci_low, 2),
                 "high": None if r.suppressed else round(r.ci_high, 2),
-                "note": _("fewer than %(n)s complete pairs") % {"n": analysis.MIN_N}
-                if r.suppressed
-                else None,
+                "note": None
+                if not r.suppressed
+                else _("not shown")
+                if c.hidden_by_parts
+                else _("fewer than %(n)s complete pairs") % {"n": analysis.MIN_N},
             }
         )
     return bar_chart_with_ci(
