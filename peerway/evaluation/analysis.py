@@ -6,7 +6,7 @@ scope whose latest evaluation consent is given. See docs/evaluation-and-reports.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.db.models import Min, Q
@@ -299,15 +299,32 @@ def readmission(
     """Readmission within 30 and 90 days and days in the community, peer supported against
     the comparison, followed until ``today``."""
     data = readmission_input(scope, period)
-    return readmission_outcomes(
+    # Each team's figures are published too (decision 36): where a team under the scope has
+    # 1 to min_n - 1 people in a group, the scope's groups less the other teams' would give
+    # that team's count, readmissions and days back, so every figure is withheld.
+    parts = False
+    if data.groups and not scope.team:
+        team_of = dict(
+            Person.objects.filter(pk__in=[int(p) for p in data.groups]).values_list("pk", "team_id")
+        )
+        counts: dict[tuple, int] = {}
+        for person_id, group in data.groups.items():
+            key = (team_of.get(int(person_id)), group)
+            counts[key] = counts.get(key, 0) + 1
+        parts = len({team for team, _group in counts}) > 1 and any(
+            0 < n < min_n for n in counts.values()
+        )
+    result = readmission_outcomes(
         data.episodes,
         data.groups,
         study_end=today,
         index_dates=data.index_dates,
         censor_dates=data.censor_dates,
         horizons=HORIZONS,
-        min_n=min_n,
+        # Withheld: as if every group were below the threshold, and said why.
+        min_n=max(min_n, len(data.groups) + 1) if parts else min_n,
     )
+    return replace(result, hidden_by_parts=True) if parts else result
 
 
 def group_label(group: str) -> str:

@@ -109,3 +109,76 @@ def test_the_page_and_the_report_say_why(north, login):
     )
     assert page.status_code == 200
     assert "a team counted here has fewer than 10 complete pairs" in page.content.decode()
+
+
+# --- Readmission ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def discharged(world):
+    """Discharged on 10 July 2026: Team A 12 peer supported and 12 not yet; Team B 3 not yet
+    supported, one of whom was readmitted after 20 days."""
+    from datetime import timedelta
+
+    from peerway.support.models import PeerRelationship
+
+    from .conftest import ENROLMENT, INDEX, stay
+
+    def person(team, *, supported, back_after=None):
+        p = Person.objects.create(organization=world.org, team=team)
+        consent(p)
+        stay(p, INDEX - timedelta(days=6), INDEX)
+        if supported:
+            PeerRelationship.objects.create(person=p, worker=world.peer_a, started_on=ENROLMENT)
+        if back_after:
+            stay(p, INDEX + timedelta(days=back_after), INDEX + timedelta(days=back_after + 3))
+
+    for i in range(12):
+        person(world.team_a, supported=True, back_after=30 if i < 3 else None)
+        person(world.team_a, supported=False, back_after=15 if i < 5 else None)
+    for i in range(3):
+        person(world.team_b, supported=False, back_after=20 if i == 0 else None)
+    return world
+
+
+def test_readmission_of_a_small_team_cannot_be_worked_out(discharged, login):
+    today = date(2026, 11, 1)
+    site = analysis.Scope(discharged.org, site=discharged.north)
+    team_a = analysis.Scope(discharged.org, site=discharged.north, team=discharged.team_a)
+    shown_a = {g.group: g for g in analysis.readmission(team_a, PERIOD, today=today).groups}
+    assert shown_a[analysis.COMPARISON].n == 12 and not shown_a[analysis.COMPARISON].suppressed
+    # What the site would publish under the per-scope rule alone: its comparison group of 15
+    # less Team A's 12 is Team B's 3, and their readmissions by subtraction.
+    data = analysis.readmission_input(site, PERIOD)
+    unguarded = analysis.readmission_outcomes(
+        data.episodes,
+        data.groups,
+        study_end=today,
+        index_dates=data.index_dates,
+        censor_dates=data.censor_dates,
+        horizons=analysis.HORIZONS,
+        min_n=analysis.MIN_N,
+    )
+    comparison = {g.group: g for g in unguarded.groups}[analysis.COMPARISON]
+    assert comparison.n - shown_a[analysis.COMPARISON].n == 3
+    assert comparison.readmitted - shown_a[analysis.COMPARISON].readmitted == 1
+    # Published: every figure of the site withheld, and said why.
+    result = analysis.readmission(site, PERIOD, today=today)
+    assert result.hidden_by_parts
+    assert all(g.suppressed for g in result.groups)
+    assert all(p.suppressed for p in result.proportions)
+    assert all(c.suppressed for c in result.curves)
+    html = report.render_html(site, PERIOD, today=today, lang="en")
+    assert "a team counted here has fewer than 10 people in a group" in html
+    with translation.override("fr"):
+        html_fr = report.render_html(site, PERIOD, today=today, lang="fr")
+    assert "une équipe comptée ici a moins de 10 personnes dans un groupe" in html_fr
+    from django.urls import reverse
+
+    page = login(discharged.evaluator).get(
+        reverse("evaluation:outcomes", args=[discharged.org.slug]),
+        {"period": "2026Q3", "place": f"site:{discharged.north.pk}"},
+    )
+    assert "a team counted here has fewer than 10 people in a group" in page.content.decode()
+    # A team's own figures follow the per-scope rule only.
+    assert not analysis.readmission(team_a, PERIOD, today=today).hidden_by_parts

@@ -497,6 +497,9 @@ class ReadmissionResult:
     method: str
     label: str = LABEL
     confidence: float = CONFIDENCE
+    # Every figure withheld although each group is large enough, because the same figures of
+    # a part of the cohort (a team) are published with 1 to min_n - 1 people in a group.
+    hidden_by_parts: bool = False
 
 
 def readmission_proportion(
