@@ -180,5 +180,6 @@ def test_readmission_of_a_small_team_cannot_be_worked_out(discharged, login):
         {"period": "2026Q3", "place": f"site:{discharged.north.pk}"},
     )
     assert "a team counted here has fewer than 10 people in a group" in page.content.decode()
+    assert "not shown (see above)." in page.content.decode()
     # A team's own figures follow the per-scope rule only.
     assert not analysis.readmission(team_a, PERIOD, today=today).hidden_by_parts
