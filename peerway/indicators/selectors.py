@@ -232,28 +232,10 @@ def referrals_by_source(organization: Organization, teams, period: Period) -> di
 
 
 def acceptance(organization: Organization, teams, period: Period) -> Rate:
-    """Referrals accepted ÷ referrals with an answer (accepted or declined) in the period."""
-    from peerway.support.models import ReferralEvent, ReferralState
-
-    start, end = _day_bounds(period)
-    rows = (
-        ReferralEvent.objects.filter(
-            referral__person__organization=organization,
-            referral__team__in=[t.pk for t in teams],
-            state__in=[ReferralState.ACCEPTED, ReferralState.DECLINED],
-            at__gte=start,
-            at__lt=end,
-        )
-        .values_list("referral_id", "state")
-        .distinct()
-    )
-    answered: set[int] = set()
-    accepted: set[int] = set()
-    for referral_id, state in rows:
-        answered.add(referral_id)
-        if state == ReferralState.ACCEPTED:
-            accepted.add(referral_id)
-    return Rate(len(accepted), len(answered))
+    """Referrals accepted ÷ referrals with an answer (accepted or declined) in the period (a
+    referral belongs to one team: the teams' counts add up)."""
+    parts = acceptance_by_team(organization, teams, period).values()
+    return Rate(sum(r.numerator for r in parts), sum(r.denominator for r in parts))
 
 
 def acceptance_by_team(organization: Organization, teams, period: Period) -> dict[int, Rate]:

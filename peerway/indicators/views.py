@@ -141,6 +141,20 @@ def _line(rows, *, x, y, series, title, x_label, y_label, series_label, lang, de
 # --- Place dashboards ----------------------------------------------------------------------
 
 
+def acceptance_cell(organization, teams, period, rate, k) -> dict:
+    """The acceptance rate of a place: a rate over each team's offers, whose counts the
+    teams' reports print, so hidden where a team's are small (decision 36)."""
+    parts = (
+        [
+            (r.numerator, r.denominator)
+            for r in selectors.acceptance_by_team(organization, teams, period).values()
+        ]
+        if k is not None
+        else []
+    )
+    return disclosure.rate_cell(rate.value, parts, n=rate.denominator, k=k)
+
+
 def _place_context(
     request, organization, place, teams, *, level: str, safety_tasks: dict | None = None
 ) -> dict:
@@ -488,18 +502,7 @@ def _place_context(
             if raw.kind != "drift" or (raw.team.pk, raw.month) in shown
         ]
 
-    # A rate over each team's offers, whose counts the teams' reports print (decision 36).
-    acceptance = disclosure.rate_cell(
-        data.acceptance.value,
-        [
-            (r.numerator, r.denominator)
-            for r in selectors.acceptance_by_team(organization, teams, period).values()
-        ]
-        if k is not None
-        else [],
-        n=data.acceptance.denominator,
-        k=k,
-    )
+    acceptance = acceptance_cell(organization, teams, period, data.acceptance, k)
     wait_cell = cell(data.wait.median_days, data.wait.n, k)
     # Referrals counted: a count of each team's too (decision 36).
     wait_n = disclosure.place_cell(

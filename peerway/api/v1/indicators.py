@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 from peerway.core.models import Site, Team
 from peerway.indicators import cache as indicator_cache
 from peerway.indicators import disclosure, selectors
-from peerway.indicators.views import DEFAULT_MONTHS, PERIOD_CHOICES, cell
+from peerway.indicators.views import DEFAULT_MONTHS, PERIOD_CHOICES, acceptance_cell, cell
 from peerway.support.models import ReferralSource
 
 from .access import requires
@@ -157,19 +157,7 @@ def indicators(request, slug: str, filters: Query[IndicatorFilters]):
         "referrals_by_team": [
             {"team": t.pk, "source": s, **_num(by_team[(t.pk, s)])} for t in teams for s in sources
         ],
-        "acceptance_percent": _num(
-            disclosure.rate_cell(
-                data.acceptance.value,
-                [
-                    (r.numerator, r.denominator)
-                    for r in selectors.acceptance_by_team(org, teams, period).values()
-                ]
-                if k is not None
-                else [],
-                n=data.acceptance.denominator,
-                k=k,
-            )
-        ),
+        "acceptance_percent": _num(acceptance_cell(org, teams, period, data.acceptance, k)),
         "median_days_to_first_contact": _num(cell(data.wait.median_days, data.wait.n, k)),
         "contacts_per_person": cpp,
         "drift": drift,
