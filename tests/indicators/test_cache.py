@@ -99,17 +99,26 @@ def test_a_cached_dashboard_is_the_computed_one(world, service, k, lang):
     assert len(hit.captured_queries) <= 2 < len(fresh.captured_queries)
 
 
-def test_overdue_safety_tasks_are_counted_at_each_read_not_cached(world, service):
-    task = SafetyTask.objects.create(
+def task_due_in_an_hour(world, service) -> SafetyTask:
+    return SafetyTask.objects.create(
         organization=world.org,
         team=world.team_a,
         person=service.ana,
         risk_type="other",
         due_at=timezone.now() + dt.timedelta(hours=1),
     )
-    assert cached(world).safety_tasks[world.team_a.pk].open_overdue == 0
-    # Time passes; nothing is written.
+
+
+def time_passes(task: SafetyTask) -> None:
+    """The task falls past its deadline with nothing written (an update sends no signal and
+    raises no version)."""
     SafetyTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+
+
+def test_overdue_safety_tasks_are_counted_at_each_read_not_cached(world, service):
+    task = task_due_in_an_hour(world, service)
+    assert cached(world).safety_tasks[world.team_a.pk].open_overdue == 0
+    time_passes(task)
     assert cached(world).safety_tasks[world.team_a.pk].open_overdue == 1
 
 

@@ -5,20 +5,17 @@ audited, kept or not."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from peerway.core.models import AuditEvent, Membership
 from peerway.core.roles import Role
 from peerway.indicators import cache
-from peerway.outcomes.models import SafetyTask
 
-from .test_cache import KIND_OF_WRITE, WRITES
+from .test_cache import KIND_OF_WRITE, WRITES, task_due_in_an_hour, time_passes
 
 
 def _url(world, level="organization"):
@@ -85,18 +82,11 @@ def test_after_a_write_the_kept_page_is_drawn_again(world, service, login, write
 
 
 def test_a_safety_task_falling_overdue_is_shown_without_a_write(world, service, login):
-    task = SafetyTask.objects.create(
-        organization=world.org,
-        team=world.team_a,
-        person=service.ana,
-        risk_type="other",
-        due_at=timezone.now() + dt.timedelta(hours=1),
-    )
+    task = task_due_in_an_hour(world, service)
     client = login(world.manager)
     url = _url(world)
     before = body(client, url)
-    # Time passes; nothing is written (an update sends no signal, raises no version).
-    SafetyTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    time_passes(task)
     after = body(client, url)
     assert after != before
     assert after == drawn_afresh(client, url)
