@@ -133,6 +133,22 @@ def place_peer_workers(
 
 @pytest.fixture
 def world(db) -> World:
+    """The Northwind world, in the test's database. Built by ``build_world`` the first time
+    in a process; later tests get the same rows written back from a copy (see WorldCopy)."""
+    from django.db import connection
+
+    copy = _WORLD_COPY.get(connection.vendor)
+    if copy is not None and copy.fits():
+        return copy.restore()
+    if copy is None and WorldCopy.fits():
+        before = WorldCopy.census()
+        built = build_world()
+        _WORLD_COPY[connection.vendor] = WorldCopy.take(built, before)
+        return built
+    return build_world()
+
+
+def build_world() -> World:
     org = Organization.objects.create(name="Northwind Region", slug="northwind")
     other = Organization.objects.create(name="Elsewhere Health", slug="elsewhere")
     north = Site.objects.create(organization=org, name="North Hospital")
@@ -175,6 +191,161 @@ def world(db) -> World:
     Organization.objects.update(mfa_required_roles=[])
     org.refresh_from_db()
     return w
+
+
+# --- The world written back from a copy ------------------------------------------------------
+#
+# Building the world through the models makes 74 queries (each save raises a data version);
+# about 1,400 tests ask for it, on each database. The first test of a process builds it and
+# records the rows it made (every table, by primary key); later tests insert the same rows
+# in one statement per table, with new keys, the moment's timestamps and new random epochs,
+# as building them would. tests/core/test_world_copy.py holds the copy equal to a build.
+
+_WORLD_COPY: dict[str, WorldCopy] = {}
+
+
+def _regenerated(field) -> bool:
+    """Fields a build fills with the moment or a fresh random value."""
+    from django.db import models
+    from django.utils import timezone
+
+    if isinstance(field, models.DateTimeField):
+        return bool(field.auto_now or field.auto_now_add or field.default is timezone.now)
+    return isinstance(field, models.UUIDField) and callable(field.default)
+
+
+class WorldCopy:
+    """The rows ``build_world`` made, table by table, and where the World's objects are."""
+
+    def __init__(self, tables, places) -> None:
+        self.tables = tables  # [(model, [{attname: value}]), ...] parents before children
+        self.places = places  # {World field: (model, row index)}
+
+    @staticmethod
+    def _models():
+        from django.apps import apps
+
+        return [
+            m
+            for m in apps.get_models(include_auto_created=True)
+            if m._meta.managed and not m._meta.proxy
+        ]
+
+    @staticmethod
+    def fits() -> bool:
+        """The copy is what a build would make only in a database with no organization
+        and no user yet (as a test that asks for nothing else before the world has)."""
+        return not Organization.objects.exists() and not User.objects.exists()
+
+    @classmethod
+    def census(cls) -> dict:
+        """Each table's row count and, where its keys are whole numbers, its top key."""
+        from django.db.models import Count, Max
+
+        found = {}
+        for m in cls._models():
+            if m._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
+                found[m] = m.objects.aggregate(n=Count("pk"), top=Max("pk"))
+            else:
+                found[m] = {"n": m.objects.count()}
+        return found
+
+    @classmethod
+    def take(cls, world: World, before: dict) -> WorldCopy | None:
+        """The copy of what the build made, or None when it changed a row it did not
+        make, or a table without whole-number keys (then every test builds)."""
+        after = cls.census()
+        made = {}
+        for model, counted in before.items():
+            now = after[model]
+            if now["n"] == counted["n"]:
+                continue
+            if "top" not in counted:  # keys that are not whole numbers: not copied
+                return None
+            rows = model.objects.filter(pk__gt=counted["top"] or 0).order_by("pk")
+            if rows.count() != now["n"] - counted["n"]:
+                return None
+            made[model] = list(rows)
+        order = cls._parents_first(list(made))
+        tables = [
+            (
+                m,
+                [
+                    {f.attname: getattr(r, f.attname) for f in m._meta.concrete_fields}
+                    for r in made[m]
+                ],
+            )
+            for m in order
+        ]
+        places = {}
+        for name in World.__dataclass_fields__:
+            obj = getattr(world, name)
+            rows = made.get(type(obj), [])
+            index = next((i for i, r in enumerate(rows) if r.pk == obj.pk), None)
+            if index is None:
+                return None
+            places[name] = (type(obj), index)
+        return cls(tables, places)
+
+    @staticmethod
+    def _parents_first(models: list) -> list:
+        ordered: list = []
+        pending = list(models)
+        while pending:
+            for model in pending:
+                parents = {
+                    f.related_model
+                    for f in model._meta.concrete_fields
+                    if f.many_to_one or f.one_to_one
+                }
+                if not (parents & set(pending)) - {model}:
+                    ordered.append(model)
+                    pending.remove(model)
+                    break
+            else:
+                raise RuntimeError(f"no order for the world's tables: {pending}")
+        return ordered
+
+    def restore(self) -> World:
+        import copy
+
+        from django.db import models
+        from django.utils import timezone
+
+        now = timezone.now()
+        new_keys: dict = {}
+        made: dict = {}
+        for model, rows in self.tables:
+            objs = []
+            for values in rows:
+                fresh = {}
+                for f in model._meta.concrete_fields:
+                    if f.primary_key:
+                        continue
+                    value = values[f.attname]
+                    if _regenerated(f):
+                        value = now if isinstance(f, models.DateTimeField) else f.get_default()
+                    elif (f.many_to_one or f.one_to_one) and value is not None:
+                        value = new_keys.get(f.related_model, {}).get(value, value)
+                    else:
+                        value = copy.deepcopy(value)
+                    fresh[f.attname] = value
+                objs.append(model(**fresh))
+            model.objects.bulk_create(objs)
+            key = model._meta.pk.attname
+            new_keys[model] = {values[key]: obj.pk for values, obj in zip(rows, objs, strict=True)}
+            made[model] = objs
+        # As a build leaves them: each object holds the parents it was made with.
+        for model, objs in made.items():
+            for f in model._meta.concrete_fields:
+                if not (f.many_to_one or f.one_to_one) or f.related_model not in made:
+                    continue
+                by_pk = {o.pk: o for o in made[f.related_model]}
+                for obj in objs:
+                    parent = by_pk.get(getattr(obj, f.attname))
+                    if parent is not None:
+                        f.set_cached_value(obj, parent)
+        return World(**{name: made[model][i] for name, (model, i) in self.places.items()})
 
 
 @pytest.fixture(autouse=True)
@@ -221,6 +392,9 @@ def login(client):
 # next reader then seeds it again.
 
 _DEMO: dict = {"region": None}
+# The browser tests' copy of the demo, by test database name (tests/e2e/conftest.py): the
+# same region as this one but for the demo export, which a reduced seed skips.
+DEMO_COPIES: dict = {}
 
 
 def _demo_present() -> bool:
@@ -247,6 +421,12 @@ def _demo_committed(django_db_setup, django_db_blocker):
                 "django.contrib.auth.hashers.Argon2PasswordHasher",
             ]
             with override_settings(TASKS=immediate, PASSWORD_HASHERS=hashers):
+                # A browser test of this worker seeded the demo already: write its rows
+                # back (a fraction of a second) and let the seed add what a reduced seed
+                # skips (the demo export), as seeding the demo again does.
+                copy = DEMO_COPIES.get(connection.settings_dict["NAME"])
+                if copy is not None:
+                    copy.restore(connection)
                 _DEMO["region"] = demo.seed()
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.conftest import DEMO_COPIES
+
 if TYPE_CHECKING:
     from playwright.sync_api import Frame, Page
 
@@ -319,9 +321,6 @@ class DatabaseCopy:
         ContentType.objects.clear_cache()
 
 
-_SEEDED: dict[str, DatabaseCopy] = {}
-
-
 @pytest.fixture
 def demo(live_server, settings):
     """The demo region (a quarter of its contacts, same patterns) in the (transactional)
@@ -337,10 +336,10 @@ def demo(live_server, settings):
     # allauth refuses a TOTP code already used within its period; the cache is
     # per process, so start every test with no remembered codes or rate limits.
     cache.clear()
-    copy = _SEEDED.get(connection.settings_dict["NAME"])
+    copy = DEMO_COPIES.get(connection.settings_dict["NAME"])
     if copy is None:
         region = demo.seed()
-        _SEEDED[connection.settings_dict["NAME"]] = DatabaseCopy(connection)
+        DEMO_COPIES[connection.settings_dict["NAME"]] = DatabaseCopy(connection)
         return region
     copy.restore(connection)
     return demo.load_region()
