@@ -76,3 +76,15 @@ def test_this_session_skips_only_when_the_first_pass_ran(request, db):
         for item in both
         for mark in item.iter_markers("skip")
     )
+
+
+def test_axe_is_left_to_the_first_pass_only_when_the_first_pass_ran():
+    """The browser tests' guard runs axe unless the script says the SQLite pass ran it
+    (then every journey still runs, and still fails a page visited without a check). This
+    test needs no database: it runs in the first pass, where axe must run."""
+    import os
+
+    import tests.e2e.conftest as e2e
+
+    assert bool(os.environ.get("PEERWAY_ENGINE_INDEPENDENT_RAN")) == e2e.AXE_RAN
+    assert not e2e.AXE_RAN
