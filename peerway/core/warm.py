@@ -38,6 +38,8 @@ def warm_web() -> float:
 
     began = time.perf_counter()
     get_resolver().url_patterns  # imports every view module  # noqa: B018
+    import scipy.stats  # noqa: F401  (the figures import it on first use: peerway.lazy)
+
     import peerway.insights.stats  # noqa: F401
     from peerway.instruments.library import current_library
 

@@ -18,7 +18,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
+from peerway.lazy import stats
 
 from .results import Cell, CellKey, WaveResults
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
 LABEL = "observational, not causal"
 CONFIDENCE = 0.95
 # Two-sided 95% normal quantile (1.959964...), used for Wilson and Kaplan–Meier intervals.
-Z95 = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+# scipy.stats.norm.ppf(0.975), written out so that importing this module does not import
+# scipy.stats (tests/insights/test_lazy_stats.py checks the two are equal).
+Z95 = 1.959963984540054
 
 
 def check_min_n(min_n: int) -> int:

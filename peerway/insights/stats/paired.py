@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from peerway.lazy import stats
 
 from .common import CONFIDENCE, LABEL, check_min_n, suppression_reason
 

@@ -22,7 +22,8 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 import numpy as np
-from scipy import stats
+
+from peerway.lazy import stats
 
 from .common import CONFIDENCE, LABEL, Z95, check_min_n, suppression_reason, wilson_interval
 from .episodes import Stay, community_index, hospital_episodes

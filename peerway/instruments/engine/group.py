@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
+
+from peerway.lazy import stats
 
 
 def _clean(values: Iterable[Any]) -> np.ndarray:
