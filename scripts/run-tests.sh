@@ -27,6 +27,11 @@ then
   pg_url="postgres://postgres@127.0.0.1:5432/peerway_run_$$"
 fi
 
+# The suite runs in many processes (two workers per pass, two passes, and the commands some
+# tests start): each would compile the project's modules and pytest's rewritten test modules
+# again (about 15 s of a worker's start) if bytecode were not written once and reused.
+unset PYTHONDONTWRITEBYTECODE
+
 # Tests run in parallel workers (pytest-xdist; each worker has its own test database).
 # PYTEST_WORKERS=0 runs them in one process.
 workers=(-n "${PYTEST_WORKERS:-2}")
