@@ -13,11 +13,8 @@ $(BIN)/python:
 	$$PY -m venv $(VENV)
 
 # Installed marker: rebuilt whenever the dependency list changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --upgrade pip "setuptools<81" wheel
-	@# xstatic-bootstrap's sdist still imports pkg_resources while building.
-	$(BIN)/python -m pip install -q --no-build-isolation "xstatic-bootstrap>=5.3.8"
-	$(BIN)/python -m pip install -q --group dev -e .
+$(VENV)/.installed: pyproject.toml scripts/install.sh | $(BIN)/python
+	bash scripts/install.sh $(VENV)
 	@touch $@
 
 venv: $(VENV)/.installed
