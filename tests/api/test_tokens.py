@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from peerway.api.models import ApiToken
 from peerway.core.models import AuditEvent, Membership
 from peerway.core.roles import Role
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, current_totp
 from .conftest import Api, issue
 
 SECRET = "JBSWY3DPEHPK3PXP"
@@ -31,7 +30,7 @@ def sign_in_with_code(user) -> Client:
     client = Client()
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response["Location"] == reverse("mfa_authenticate")
-    code = format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+    code = current_totp(SECRET)
     assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
     return client
 

@@ -3,16 +3,14 @@ session for every account, and every change written to Peerway's audit trail."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 
 from peerway.core.models import AuditEvent, Membership, User
 from peerway.core.roles import Role
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, current_totp
 
 SECRET = "JBSWY3DPEHPK3PXP"
 
@@ -28,7 +26,7 @@ def sign_in_with_code(client, user: User):
     """The real sign-in: password, then the authenticator's current code."""
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response["Location"] == reverse("mfa_authenticate")
-    code = format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+    code = current_totp(SECRET)
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == 302
     return client
@@ -179,7 +177,7 @@ def test_reauthenticating_with_the_code_opens_the_site(world, client):
     to_login = client.get("/system-admin/")["Location"]
     to_reauthenticate = client.get(to_login)["Location"]
     assert to_reauthenticate.startswith(reverse("mfa_reauthenticate"))
-    code = format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+    code = current_totp(SECRET)
     response = client.post(to_reauthenticate, {"code": code})
     assert response.status_code == 302
     assert response["Location"] == "/system-admin/"
