@@ -418,7 +418,8 @@ def login(client):
 # And a throwaway test database need not wait for each commit to reach the disk.
 
 
-def _is_superuser(connection) -> bool:
+def is_postgresql_superuser(connection) -> bool:
+    """Whether the test database's user may quiet triggers (remembered per connection)."""
     if "peerway_superuser" not in connection.__dict__:
         with connection.cursor() as cursor:
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -438,7 +439,7 @@ def _quick_postgresql_flush():
     truncate = DatabaseOperations.sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        if reset_sequences or not tables or not _is_superuser(self.connection):
+        if reset_sequences or not tables or not is_postgresql_superuser(self.connection):
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )

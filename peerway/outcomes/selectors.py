@@ -209,7 +209,7 @@ def _due_rows(user: User, organization: Organization, today: date) -> list[_DueR
     if not basics:
         return []
     # The people's ids as read, not the people query again as a subquery of each query
-    # below: PostgreSQL may run that nest of subqueries once per row it joins (1.4 s for
+    # below: PostgreSQL may run that nest of subqueries once per row it joins (1.2 s for
     # 140 people on tables without statistics). One query each per _ID_CHUNK people.
     wanted = sorted(pk for pk, _team, _created, _code in basics)
     open_start: dict[int, date] = {}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import DEMO_COPIES
+from tests.conftest import DEMO_COPIES, is_postgresql_superuser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Frame, Page
@@ -333,9 +333,8 @@ class DatabaseCopy:
                 # them deferrable): the tables can be emptied and filled in any order.
                 # The rows are a copy of a whole database that held them, so checking them
                 # again is only time (about 0.3 s a commit): a superuser (CI's) skips it.
-                with connection.connection.cursor() as cursor:
-                    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-                    if cursor.fetchone()[0]:
+                if is_postgresql_superuser(connection):
+                    with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL session_replication_role = replica")
                 connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), self.tables))
                 with connection.connection.cursor() as cursor:
